@@ -1,0 +1,15 @@
+import neostandard from 'neostandard'
+
+export default [
+  ...neostandard({ ts: true, ignores: ['dist/**', 'node_modules/**', 'docs/**', 'data/**'] }),
+  {
+    rules: {
+      'no-console': 'error'
+    }
+  },
+  {
+    // Command-line entry points, benchmarks and scripts print to the terminal by design.
+    files: ['bench/**', 'scripts/**', 'src/cli.ts', 'test/**'],
+    rules: { 'no-console': 'off' }
+  }
+]

@@ -1,0 +1,37 @@
+/**
+ * Seed 004's JSON-RPC routes. Encapsulated: its error handler (JSON parse errors → -32700) applies only here.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { createError, httpStatusOf, JSONRPC_ERRORS } from '../src/jsonrpc.js'
+import { createMcpServer } from '../src/mcp/server.js'
+import { createSeedDispatcher, SEED_METHODS } from '../src/mcp/seed-dispatcher.js'
+
+export default async function seedJsonRpcRoutes (fastify: FastifyInstance): Promise<void> {
+  // One McpServer serves every seed call: these routes carry no session, only an optional X-Client-Id.
+  const dispatcher = await createSeedDispatcher(createMcpServer(fastify.mcpDeps, { fixtures: false }))
+  fastify.addHook('onClose', async () => { await dispatcher.close() })
+
+  fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return await reply.code(415).send(createError(null, JSONRPC_ERRORS.PARSE_ERROR, 'Content-Type must be application/json'))
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return await reply.code(413).send(createError(null, JSONRPC_ERRORS.INVALID_REQUEST, 'Request body is too large'))
+    }
+    if (error.statusCode === 400 && (error.code?.startsWith('FST_ERR_CTP') === true || error instanceof SyntaxError)) {
+      return await reply.code(400).send(createError(null, JSONRPC_ERRORS.PARSE_ERROR, 'Parse error: the body is not valid JSON'))
+    }
+    request.log.error({ err: error }, 'seed JSON-RPC route failed')
+    return await reply.code(500).send(createError(null, JSONRPC_ERRORS.INTERNAL_ERROR, 'Internal error'))
+  })
+
+  for (const [url, method] of Object.entries(SEED_METHODS)) {
+    fastify.post(url, {
+      config: { mcpRoute: true },
+      schema: { headers: { type: 'object', properties: { 'x-client-id': { type: 'string' } } } }
+    }, async (request, reply) => {
+      const response = await dispatcher.dispatch(method, request.body, request.headers)
+      return await reply.code(httpStatusOf(response)).send(response)
+    })
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The app as a Fastify plugin. Registration order: external plugins → our plugins → routes. Tests build it with
+ * `buildApp`; the process (logger, timeouts, signals, listen) lives in src/server.ts.
+ */
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Config } from './config.js'
+import configPlugin from '../plugins/config.js'
+import corsPlugin from '../plugins/external/cors.js'
+import ssePlugin from '../plugins/external/sse.js'
+import staticPagesPlugin from '../plugins/external/static-pages.js'
+import eventBusPlugin from '../plugins/event-bus.js'
+import sseChannelsPlugin from '../plugins/sse-channels.js'
+import corePlugin from '../plugins/core.js'
+import securityPlugin from '../plugins/security.js'
+import healthRoutes from '../routes/health.js'
+import seedJsonRpcRoutes from '../routes/jsonrpc.js'
+import eventRoutes from '../routes/events.js'
+import chartImageRoutes from '../routes/charts.js'
+import mcpRoutes from '../routes/mcp.js'
+import mcpLegacyRoutes from '../routes/mcp-legacy.js'
+
+export interface AppOptions {
+  config: Config
+}
+
+export default async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
+  await fastify.register(configPlugin, { config: options.config })
+
+  await fastify.register(corsPlugin)
+  await fastify.register(ssePlugin)
+  await fastify.register(staticPagesPlugin)
+
+  await fastify.register(eventBusPlugin)
+  await fastify.register(sseChannelsPlugin)
+  await fastify.register(corePlugin)
+  await fastify.register(securityPlugin)
+
+  await fastify.register(healthRoutes)
+  await fastify.register(seedJsonRpcRoutes)
+  await fastify.register(eventRoutes)
+  await fastify.register(chartImageRoutes)
+  await fastify.register(mcpRoutes)
+  await fastify.register(mcpLegacyRoutes)
+
+  // One error handler: the detail goes to the log; a client sees the message for 4xx, a generic one for 5xx.
+  fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
+    if (status >= 500) request.log.error({ err: error }, 'request failed')
+    else request.log.info({ err: error }, 'request rejected')
+    return await reply.code(status).send({ error: status >= 500 ? 'Internal Server Error' : error.message, statusCode: status })
+  })
+
+  fastify.setNotFoundHandler(async (request, reply) => {
+    return await reply.code(404).send({ error: `No route for ${request.method} ${request.url.split('?')[0]}. See GET /api for the routes.`, statusCode: 404 })
+  })
+}
+
+/** Fastify options for a long-lived SSE server (also used by tests). */
+export function serverOptions (config: Config): FastifyServerOptions {
+  return {
+    logger: {
+      level: config.LOG_LEVEL,
+      // Never log credentials (ours or Chart-IMG's).
+      redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie']
+    },
+    // Node's requestTimeout bounds receiving a request, not streaming a response; SSE streams stay open.
+    requestTimeout: 120_000,
+    connectionTimeout: 0,
+    keepAliveTimeout: 72_000,
+    forceCloseConnections: true,
+    bodyLimit: 1_048_576,
+    return503OnClosing: true
+  }
+}
+
+export async function buildApp (config: Config, overrides: Partial<FastifyServerOptions> = {}): Promise<FastifyInstance> {
+  const fastify = Fastify({ ...serverOptions(config), ...overrides })
+  await fastify.register(app, { config })
+  return fastify
+}

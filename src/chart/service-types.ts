@@ -1,0 +1,27 @@
+import type { ChartRequest } from './request.js'
+import type { ChartRecord } from '../history/types.js'
+import type { SymbolListing, SymbolQuery } from './engine.js'
+
+export interface GenerateOptions {
+  /** Routes progress to this client's channel; null broadcasts (seed 004 behaviour for anonymous callers). */
+  clientId: string | null
+  signal?: AbortSignal
+  /** Called with the requestId as soon as it exists (before rendering), e.g. to subscribe to its progress. */
+  onAccepted?: (requestId: string) => void
+}
+
+export type GenerateOutcome =
+  | { ok: true, record: ChartRecord, image: { data: Buffer, mimeType: 'image/png' | 'image/jpeg' } | null, imageUrl: string | null, notes: string[], cached: boolean }
+  | { ok: false, record: ChartRecord, message: string }
+
+export interface ChartServiceApi {
+  readonly engineName: 'local' | 'chart-img'
+  generate: (request: ChartRequest, options: GenerateOptions) => Promise<GenerateOutcome>
+  status: (requestId: string) => ChartRecord | undefined
+  recent: (limit: number) => ChartRecord[]
+  listSymbols: (query: SymbolQuery) => Promise<SymbolListing>
+  /** Absolute URL of a stored image (PUBLIC_BASE_URL or http://HOST:PORT). */
+  imageUrl: (record: ChartRecord) => string | null
+  /** The stored image bytes of a completed local render, or null (none, expired by retention, or stored remotely). */
+  readImage: (record: ChartRecord) => Promise<Buffer | null>
+}

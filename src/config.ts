@@ -1,0 +1,91 @@
+/**
+ * Configuration from environment variables, validated once at boot. The Config type is derived from the schema,
+ * so the two cannot drift. Every variable is documented in .env.example.
+ */
+import { availableParallelism } from 'node:os'
+import { z } from 'zod'
+
+export const PLANS = ['BASIC', 'PRO', 'MEGA', 'ULTRA', 'ENTERPRISE'] as const
+
+const flag = z.enum(['1', '0', 'true', 'false', 'yes', 'no']).transform((v) => v === '1' || v === 'true' || v === 'yes')
+const list = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+
+export const configSchema = z.object({
+  PORT: int(0, 65535).default(3001),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** Absolute URL prefix for image links in tool results, e.g. https://charts.example.com; default http://HOST:PORT. */
+  PUBLIC_BASE_URL: z.url().optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  /** Optional bearer token required on every MCP and API route (not on /health, /mcp/health or static pages). */
+  AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Extra Host names accepted besides localhost names (needed when HOST is not loopback). */
+  ALLOWED_HOSTS: list.default([]),
+  /** Origins allowed for browsers (CORS and Origin validation); localhost origins are allowed when bound to loopback. */
+  ALLOWED_ORIGINS: list.default([]),
+
+  CHART_IMG_API_KEY: z.string().min(1).optional(),
+  CHART_IMG_BASE_URL: z.url().default('https://api.chart-img.com'),
+  CHART_IMG_PLAN: z.enum(PLANS).default('BASIC'),
+  CHART_IMG_TIMEOUT_MS: int(1000, 600_000).default(90_000),
+  CHART_IMG_MAX_ATTEMPTS: int(1, 10).default(3),
+  CHART_IMG_STORAGE: flag.default(false),
+  CHART_IMG_SYMBOLS_TTL_MS: int(0, 7 * 86_400_000).default(3_600_000),
+
+  MARKET_DATA_DIR: z.string().min(1).optional(),
+  RENDER_WORKERS: int(1, 64).default(availableParallelism()),
+  RENDER_QUEUE_LIMIT: int(1, 10_000).default(64),
+  RENDER_CACHE_ENTRIES: int(0, 10_000).default(128),
+
+  HISTORY_MAX_ROWS: int(10, 10_000_000).default(10_000),
+  HISTORY_MAX_AGE_DAYS: int(1, 3650).default(30),
+
+  HEARTBEAT_MS: int(100, 3_600_000).default(30_000),
+  KEEPALIVE_MS: int(100, 300_000).default(15_000),
+  MAX_SSE_CLIENTS: int(1, 1_000_000).default(10_000),
+  SSE_REPLAY_EVENTS: int(0, 10_000).default(200),
+  /** Bytes queued for one slow SSE client before its channel is closed (it resumes with Last-Event-ID). */
+  SSE_MAX_QUEUED_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+
+  SESSION_IDLE_MS: int(1000, 86_400_000).default(1_800_000),
+  MAX_SESSIONS: int(1, 1_000_000).default(1000),
+  MCP_CONFORMANCE_FIXTURES: flag.default(false),
+
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()
+})
+
+export type Config = z.infer<typeof configSchema>
+
+export class ConfigError extends Error {
+  constructor (readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/** Parses the environment; empty strings count as unset. Throws ConfigError naming each bad variable. */
+export function loadConfig (env: Record<string, string | undefined> = process.env): Config {
+  const known = Object.keys(configSchema.shape)
+  const input: Record<string, string> = {}
+  for (const key of known) {
+    const value = env[key]
+    if (value !== undefined && value !== '') input[key] = value
+  }
+  const parsed = configSchema.safeParse(input)
+  if (!parsed.success) {
+    // Never echo values: a bad CHART_IMG_API_KEY or AUTH_TOKEN must not reach the log.
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`))
+  }
+  return parsed.data
+}
+
+/** Config for tests and embedding: the defaults, with overrides. */
+export function testConfig (overrides: Partial<Config> = {}): Config {
+  return { ...loadConfig({}), LOG_LEVEL: 'silent', ...overrides }
+}
+
+export function isLoopbackHost (host: string): boolean {
+  return host === '127.0.0.1' || host === 'localhost' || host === '::1' || host.startsWith('127.')
+}

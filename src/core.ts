@@ -1,0 +1,94 @@
+/**
+ * The core, free of Fastify: history store, chart engine and chart service, built from config. The HTTP app
+ * (plugins/core.ts) and stdio (src/stdio.ts) both use it, so every surface shares one implementation.
+ */
+import { createRequire } from 'node:module'
+import type { Logger } from 'pino'
+import type { Config } from './config.js'
+import type { ChartEngine } from './chart/engine.js'
+import { createChartService } from './chart/service.js'
+import type { ChartServiceApi } from './chart/service-types.js'
+import { createChartImgEngine } from './engines/chart-img/chart-img-engine.js'
+import { createDailyUsage } from './engines/chart-img/daily-usage.js'
+import { createLocalEngine } from './engines/local/local-engine.js'
+import type { EventBus } from './events/bus.js'
+import { checkHealth, type HealthReport } from './health.js'
+import { openHistoryStore, type HistoryStore } from './history/sqlite-history.js'
+
+export const VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version
+
+export interface Core {
+  history: HistoryStore
+  engine: ChartEngine
+  charts: ChartServiceApi
+  health: () => Promise<HealthReport>
+  /** Sets the absolute base of image URLs once the listening address is known (unless PUBLIC_BASE_URL is set). */
+  setBaseUrl: (url: string) => void
+  close: () => Promise<void>
+}
+
+export interface CoreOptions {
+  config: Config
+  bus: EventBus
+  log: Logger
+  /** Number of open per-client SSE channels (0 for stdio). */
+  clientCount?: () => number
+}
+
+export function createEngine (config: Config, history: HistoryStore, log: Logger): ChartEngine {
+  if (config.CHART_IMG_API_KEY !== undefined) {
+    return createChartImgEngine({
+      apiKey: config.CHART_IMG_API_KEY,
+      baseUrl: config.CHART_IMG_BASE_URL,
+      plan: config.CHART_IMG_PLAN,
+      timeoutMs: config.CHART_IMG_TIMEOUT_MS,
+      maxAttempts: config.CHART_IMG_MAX_ATTEMPTS,
+      symbolsTtlMs: config.CHART_IMG_SYMBOLS_TTL_MS,
+      usage: createDailyUsage(history.db),
+      log: log.child({ engine: 'chart-img' })
+    })
+  }
+  return createLocalEngine({
+    workers: config.RENDER_WORKERS,
+    queueLimit: config.RENDER_QUEUE_LIMIT,
+    cacheEntries: config.RENDER_CACHE_ENTRIES,
+    marketDataDir: config.MARKET_DATA_DIR,
+    log: log.child({ engine: 'local' })
+  })
+}
+
+export function formatBaseUrl (host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`
+}
+
+export function createCore (options: CoreOptions): Core {
+  const { config, bus, log } = options
+  const startedAt = Date.now()
+  const history = openHistoryStore({ dataDir: config.DATA_DIR, maxRows: config.HISTORY_MAX_ROWS, maxAgeDays: config.HISTORY_MAX_AGE_DAYS, log })
+  const engine = createEngine(config, history, log)
+  let baseUrl = config.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? formatBaseUrl(config.HOST, config.PORT)
+  const charts = createChartService({ engine, history, bus, publicBaseUrl: () => baseUrl, log })
+  let closed = false
+  return {
+    history,
+    engine,
+    charts,
+    health: async () => await checkHealth({
+      engine,
+      clientCount: options.clientCount ?? (() => 0),
+      startedAt,
+      version: VERSION,
+      storeWritable: history.isWritable
+    }),
+    setBaseUrl (url) {
+      if (config.PUBLIC_BASE_URL === undefined) baseUrl = url
+    },
+    async close () {
+      if (closed) return
+      closed = true
+      await engine.close()
+      history.close()
+    }
+  }
+}

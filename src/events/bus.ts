@@ -1,0 +1,16 @@
+import type { BusMessage } from './types.js'
+
+export type BusListener = (message: BusMessage) => void
+
+/**
+ * Carries chart events from the chart service to every surface (per-client SSE channels, MCP progress notifications).
+ * Implementations: in-memory (one process) and Redis pub/sub (several instances behind a proxy).
+ */
+export interface EventBus {
+  /** Delivers to every subscriber (in every instance, for Redis). Never throws because of a listener. */
+  publish: (message: BusMessage) => Promise<void>
+  /** Returns an idempotent unsubscribe. Each listener runs in its own try/catch: one failing listener cannot stop delivery. */
+  subscribe: (listener: BusListener) => () => void
+  /** Ends connections; idempotent. */
+  close: () => Promise<void>
+}

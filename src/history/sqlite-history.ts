@@ -1,0 +1,225 @@
+/**
+ * Chart request history in SQLite (better-sqlite3): every request with its arguments, status, timings, error and
+ * image file. Survives restarts; retention is bounded by row count and age, and pruning deletes the image files too.
+ */
+import { mkdirSync, rmSync, accessSync, constants } from 'node:fs'
+import { join, resolve } from 'node:path'
+import Database from 'better-sqlite3'
+import type { Logger } from 'pino'
+import type { ChartRecord, RequestStatus } from './types.js'
+
+export interface HistoryStoreOptions {
+  dataDir: string
+  maxRows: number
+  maxAgeDays: number
+  log: Logger
+}
+
+export interface HistoryStore {
+  /** The open database, for other small tables that must survive restarts (e.g. Chart-IMG daily usage). */
+  readonly db: Database.Database
+  /** Directory where image files live; served at /charts/. */
+  readonly chartsDir: string
+  insert: (record: ChartRecord) => void
+  /** Applies the patch and returns the updated record (undefined when the id is unknown). */
+  update: (requestId: string, patch: Partial<Omit<ChartRecord, 'requestId'>>) => ChartRecord | undefined
+  get: (requestId: string) => ChartRecord | undefined
+  /** Newest first. */
+  recent: (limit: number) => ChartRecord[]
+  /** Deletes rows (and their image files) beyond the row cap or older than the age cap. Returns rows removed. */
+  prune: (now?: number) => number
+  /** False when the database or image directory cannot be written. */
+  isWritable: () => boolean
+  close: () => void
+}
+
+interface Row {
+  request_id: string
+  client_id: string | null
+  engine: string
+  request_json: string
+  status: string
+  created_at: number
+  started_at: number | null
+  completed_at: number | null
+  processing_time: number | null
+  error: string | null
+  image_file: string | null
+  mime_type: string | null
+  remote_url: string | null
+  expires_at: string | null
+  notes_json: string
+}
+
+const COLUMNS: Record<keyof Omit<ChartRecord, 'requestId'>, keyof Row> = {
+  clientId: 'client_id',
+  engine: 'engine',
+  request: 'request_json',
+  status: 'status',
+  createdAt: 'created_at',
+  startedAt: 'started_at',
+  completedAt: 'completed_at',
+  processingTime: 'processing_time',
+  error: 'error',
+  imageFile: 'image_file',
+  mimeType: 'mime_type',
+  remoteUrl: 'remote_url',
+  expiresAt: 'expires_at',
+  notes: 'notes_json'
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS chart_requests (
+  request_id TEXT PRIMARY KEY,
+  client_id TEXT,
+  engine TEXT NOT NULL,
+  request_json TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  completed_at INTEGER,
+  processing_time INTEGER,
+  error TEXT,
+  image_file TEXT,
+  mime_type TEXT,
+  remote_url TEXT,
+  expires_at TEXT,
+  notes_json TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS chart_requests_created ON chart_requests (created_at DESC);
+`
+
+// Prune every this many inserts, so retention holds without a timer and without a scan per request.
+const PRUNE_EVERY = 50
+
+function toRecord (row: Row): ChartRecord {
+  return {
+    requestId: row.request_id,
+    clientId: row.client_id,
+    engine: row.engine as ChartRecord['engine'],
+    request: JSON.parse(row.request_json),
+    status: row.status as RequestStatus,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    processingTime: row.processing_time,
+    error: row.error,
+    imageFile: row.image_file,
+    mimeType: row.mime_type,
+    remoteUrl: row.remote_url,
+    expiresAt: row.expires_at,
+    notes: JSON.parse(row.notes_json)
+  }
+}
+
+function toColumnValue (key: keyof typeof COLUMNS, value: unknown): unknown {
+  if (key === 'request' || key === 'notes') return JSON.stringify(value)
+  return value ?? null
+}
+
+export function openHistoryStore (options: HistoryStoreOptions): HistoryStore {
+  const dataDir = resolve(options.dataDir)
+  const chartsDir = join(dataDir, 'charts')
+  mkdirSync(chartsDir, { recursive: true })
+  const db = new Database(join(dataDir, 'history.sqlite'))
+  // WAL: readers (status look-ups) never wait for the writer.
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.exec(SCHEMA)
+
+  const insertStmt = db.prepare(`INSERT INTO chart_requests (${['request_id', ...Object.values(COLUMNS)].join(', ')})
+    VALUES (${['@requestId', ...Object.keys(COLUMNS).map((k) => `@${k}`)].join(', ')})`)
+  const getStmt = db.prepare<[string], Row>('SELECT * FROM chart_requests WHERE request_id = ?')
+  const recentStmt = db.prepare<[number], Row>('SELECT * FROM chart_requests ORDER BY created_at DESC, rowid DESC LIMIT ?')
+  const expiredStmt = db.prepare<[number, number], Pick<Row, 'request_id' | 'image_file'>>(`
+    SELECT request_id, image_file FROM chart_requests WHERE created_at < ?
+    UNION
+    SELECT request_id, image_file FROM chart_requests WHERE request_id NOT IN (
+      SELECT request_id FROM chart_requests ORDER BY created_at DESC, rowid DESC LIMIT ?)`)
+  const deleteStmt = db.prepare<[string]>('DELETE FROM chart_requests WHERE request_id = ?')
+  const updateStatements = new Map<string, Database.Statement>()
+  let insertsSincePrune = 0
+  let closed = false
+
+  // A request still pending when the process stopped will never finish: say so instead of leaving it pending forever.
+  const interrupted = db.prepare(`UPDATE chart_requests SET status = 'failed', error = 'The server restarted before this chart finished; generate it again.'
+    WHERE status IN ('pending', 'rendering')`).run()
+  if (interrupted.changes > 0) options.log.warn({ count: interrupted.changes }, 'marked interrupted chart requests as failed')
+
+  function update (requestId: string, patch: Partial<Omit<ChartRecord, 'requestId'>>): ChartRecord | undefined {
+    const keys = (Object.keys(patch) as Array<keyof typeof COLUMNS>).filter((k) => k in COLUMNS).sort()
+    if (keys.length > 0) {
+      const signature = keys.join(',')
+      let stmt = updateStatements.get(signature)
+      if (stmt === undefined) {
+        stmt = db.prepare(`UPDATE chart_requests SET ${keys.map((k) => `${COLUMNS[k]} = @${k}`).join(', ')} WHERE request_id = @requestId`)
+        updateStatements.set(signature, stmt)
+      }
+      const params: Record<string, unknown> = { requestId }
+      for (const key of keys) params[key] = toColumnValue(key, patch[key])
+      stmt.run(params)
+    }
+    return get(requestId)
+  }
+
+  function get (requestId: string): ChartRecord | undefined {
+    const row = getStmt.get(requestId)
+    return row === undefined ? undefined : toRecord(row)
+  }
+
+  function removeImage (file: string | null): void {
+    if (file === null) return
+    try {
+      rmSync(join(chartsDir, file), { force: true })
+    } catch (error) {
+      options.log.warn({ err: error, file }, 'could not delete an expired chart image')
+    }
+  }
+
+  function prune (now = Date.now()): number {
+    const cutoff = now - options.maxAgeDays * 86_400_000
+    const expired = expiredStmt.all(cutoff, options.maxRows)
+    if (expired.length === 0) return 0
+    db.transaction(() => { for (const row of expired) deleteStmt.run(row.request_id) })()
+    for (const row of expired) removeImage(row.image_file)
+    options.log.info({ removed: expired.length }, 'pruned chart history')
+    return expired.length
+  }
+
+  prune()
+
+  return {
+    db,
+    chartsDir,
+    insert (record) {
+      const params: Record<string, unknown> = { requestId: record.requestId }
+      for (const key of Object.keys(COLUMNS) as Array<keyof typeof COLUMNS>) params[key] = toColumnValue(key, record[key])
+      insertStmt.run(params)
+      if (++insertsSincePrune >= PRUNE_EVERY) {
+        insertsSincePrune = 0
+        prune()
+      }
+    },
+    update,
+    get,
+    recent (limit) {
+      return recentStmt.all(limit).map(toRecord)
+    },
+    prune,
+    isWritable () {
+      if (closed || !db.open) return false
+      try {
+        accessSync(chartsDir, constants.W_OK)
+        accessSync(join(dataDir, 'history.sqlite'), constants.W_OK)
+        return true
+      } catch {
+        return false
+      }
+    },
+    close () {
+      if (closed) return
+      closed = true
+      db.close()
+    }
+  }
+}

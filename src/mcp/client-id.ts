@@ -1,0 +1,17 @@
+/**
+ * Which per-client SSE channel a tool call's progress goes to. An explicit `X-Client-Id` header wins (a page
+ * watching /mcp/events/<id> while calling through any surface); else the MCP session id (Streamable HTTP and legacy
+ * SSE sessions get /mcp/events/<sessionId>); else null, which broadcasts to every channel as seed 004 did.
+ */
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/
+
+export function isValidClientId (value: unknown): value is string {
+  return typeof value === 'string' && CLIENT_ID_PATTERN.test(value)
+}
+
+export function resolveClientId (extra: { sessionId?: string, requestInfo?: { headers?: Record<string, string | string[] | undefined> } }): string | null {
+  const header = extra.requestInfo?.headers?.['x-client-id']
+  if (isValidClientId(header)) return header
+  if (isValidClientId(extra.sessionId)) return extra.sessionId
+  return null
+}

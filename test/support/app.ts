@@ -1,0 +1,42 @@
+/**
+ * Test helper: the real app on 127.0.0.1:0 with a fresh DATA_DIR, closed (awaited) at teardown.
+ */
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../../src/app.js'
+import { testConfig, type Config } from '../../src/config.js'
+
+export interface RunningApp {
+  app: FastifyInstance
+  url: string
+  config: Config
+}
+
+interface TestLike {
+  testdir: () => string
+  teardown: (fn: () => Promise<void>) => void
+}
+
+export async function startApp (t: TestLike, overrides: Partial<Config> = {}): Promise<RunningApp> {
+  const config = testConfig({ DATA_DIR: t.testdir(), RENDER_WORKERS: 1, PORT: 0, ...overrides })
+  const app = await buildApp(config, { logger: false })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(async () => { await app.close() })
+  const address = app.server.address()
+  if (address === null || typeof address !== 'object') throw new Error('no address')
+  return { app, url: `http://127.0.0.1:${address.port}`, config }
+}
+
+/** POSTs a JSON-RPC body (object or raw string) and returns status + parsed body. */
+export async function rpc (url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number, body: any }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body)
+  })
+  const text = await response.text()
+  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) }
+}
+
+export function callTool (url: string, name: string, args: Record<string, unknown>, headers: Record<string, string> = {}, id: number | string = 1): Promise<{ status: number, body: any }> {
+  return rpc(`${url}/mcp/tools/call`, { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }, headers)
+}
