@@ -1,0 +1,76 @@
+/**
+ * The v2 advanced-chart JSON body. Chart-IMG answers 422 to any field outside its list
+ * (shared/reference/chart-img-api.md, "v2 advanced-chart body"), so the body is built field by field from an
+ * allow-list, never by spreading the request: `storage` selects the endpoint and is not a body field.
+ */
+import { ChartError } from '../../chart/errors.js'
+import { INTERVALS, type ChartRange, type ChartRequest, type DrawingSpec, type StudySpec } from '../../chart/request.js'
+
+type Scalar = string | number | boolean
+
+export interface V2Study { name: string, input?: Record<string, Scalar>, override?: Record<string, Scalar>, forceOverlay?: boolean }
+export interface V2Drawing { name: string, input: Record<string, Scalar>, override?: Record<string, Scalar> }
+
+export interface AdvancedChartBody {
+  symbol: string
+  interval: string
+  width: number
+  height: number
+  style: string
+  theme: 'light' | 'dark'
+  range?: string | { from: string, to: string }
+  timezone?: string
+  format: 'png' | 'jpeg'
+  studies?: V2Study[]
+  drawings?: V2Drawing[]
+}
+
+/** Every top-level field this client may send; a test asserts bodies never hold anything else. */
+export const BODY_FIELDS = ['symbol', 'interval', 'width', 'height', 'style', 'theme', 'range', 'timezone', 'format', 'studies', 'drawings'] as const
+
+// Chart-IMG rejects these with 422; catching them here keeps a call (and a daily-quota unit) for something that can work.
+export function assertSendable (request: ChartRequest): void {
+  if (!/^[^:\s]+:[^:\s]+$/.test(request.symbol)) {
+    throw new ChartError('UNKNOWN_SYMBOL', `Symbol "${request.symbol}" must be EXCHANGE:TICKER, e.g. NASDAQ:AAPL or BINANCE:BTCUSDT.`)
+  }
+  if (!(INTERVALS as readonly string[]).includes(request.interval)) {
+    throw new ChartError('UNSUPPORTED_INTERVAL', `Chart-IMG has no interval "${request.interval}". Use one of ${INTERVALS.join(', ')}.`)
+  }
+}
+
+export function buildAdvancedChartBody (request: ChartRequest): AdvancedChartBody {
+  const body: AdvancedChartBody = {
+    symbol: request.symbol,
+    interval: request.interval,
+    width: request.width,
+    height: request.height,
+    style: request.style,
+    theme: request.theme,
+    format: request.format
+  }
+  if (request.range !== undefined) body.range = buildRange(request.range)
+  if (request.timezone !== undefined) body.timezone = request.timezone
+  // v2 draws no volume unless "Volume" is among the studies (doc.chart-img.com v2 changes), so it travels as one.
+  if (request.studies.length > 0) body.studies = request.studies.map(buildStudy)
+  if (request.drawings.length > 0) body.drawings = request.drawings.map(buildDrawing)
+  return body
+}
+
+function buildRange (range: ChartRange): AdvancedChartBody['range'] {
+  if (typeof range === 'string') return range
+  return { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() }
+}
+
+function buildStudy (study: StudySpec): V2Study {
+  const out: V2Study = { name: study.name }
+  if (study.input !== undefined) out.input = { ...study.input }
+  if (study.override !== undefined) out.override = { ...study.override }
+  if (study.forceOverlay !== undefined) out.forceOverlay = study.forceOverlay
+  return out
+}
+
+function buildDrawing (drawing: DrawingSpec): V2Drawing {
+  const out: V2Drawing = { name: drawing.name, input: { ...drawing.input } }
+  if (drawing.override !== undefined) out.override = { ...drawing.override }
+  return out
+}

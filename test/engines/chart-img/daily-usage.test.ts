@@ -1,0 +1,27 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import Database from 'better-sqlite3'
+import { createDailyUsage } from '../../../src/engines/chart-img/daily-usage.js'
+
+t.test('counts per day, persists in the file, prunes old days', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'chart-img-usage-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'usage.sqlite')
+  const db = new Database(file)
+  const usage = createDailyUsage(db)
+  t.equal(usage.count('2026-01-01'), 0)
+  t.equal(usage.increment('2026-01-01'), 1)
+  t.equal(usage.increment('2026-01-01'), 2)
+  t.equal(usage.increment('2026-01-02'), 1)
+  db.close()
+
+  const reopened = new Database(file)
+  t.teardown(() => reopened.close())
+  const again = createDailyUsage(reopened)
+  t.equal(again.count('2026-01-01'), 2, 'survives reopening (table not recreated)')
+  t.equal(again.increment('2026-03-01'), 1)
+  t.equal(again.count('2026-01-01'), 0, 'days older than 35 days are pruned when a new day starts')
+  t.equal(again.count('2026-01-02'), 0)
+})
