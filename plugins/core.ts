@@ -17,7 +17,7 @@ export default fp(async function corePlugin (fastify: FastifyInstance) {
     config: fastify.config,
     bus: fastify.bus,
     log: fastify.logger,
-    clientCount: () => fastify.channels.clientCount
+    clientCount: () => fastify.channels.clientCount + fastify.seedStreams.clientCount
   })
   fastify.decorate('core', core)
   fastify.decorate('mcpDeps', { config: fastify.config, charts: core.charts, bus: fastify.bus, health: core.health, log: fastify.logger })

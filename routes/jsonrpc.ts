@@ -6,15 +6,15 @@ import { createError, httpStatusOf, JSONRPC_ERRORS } from '../src/jsonrpc.js'
 import { createMcpServer } from '../src/mcp/server.js'
 import { createSeedDispatcher, SEED_METHODS } from '../src/mcp/seed-dispatcher.js'
 
+const NOT_JSON = createError(null, JSONRPC_ERRORS.INVALID_REQUEST, 'Content-Type must be application/json')
+
 export default async function seedJsonRpcRoutes (fastify: FastifyInstance): Promise<void> {
   // One McpServer serves every seed call: these routes carry no session, only an optional X-Client-Id.
   const dispatcher = await createSeedDispatcher(createMcpServer(fastify.mcpDeps, { fixtures: false }))
   fastify.addHook('onClose', async () => { await dispatcher.close() })
 
   fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return await reply.code(415).send(createError(null, JSONRPC_ERRORS.PARSE_ERROR, 'Content-Type must be application/json'))
-    }
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return await reply.code(415).send(NOT_JSON)
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return await reply.code(413).send(createError(null, JSONRPC_ERRORS.INVALID_REQUEST, 'Request body is too large'))
     }
@@ -30,6 +30,8 @@ export default async function seedJsonRpcRoutes (fastify: FastifyInstance): Prom
       config: { mcpRoute: true },
       schema: { headers: { type: 'object', properties: { 'x-client-id': { type: 'string' } } } }
     }, async (request, reply) => {
+      // Fastify also parses text/plain; JSON-RPC bodies must be declared as JSON.
+      if (request.headers['content-type']?.toLowerCase().startsWith('application/json') !== true) return await reply.code(415).send(NOT_JSON)
       const response = await dispatcher.dispatch(method, request.body, request.headers)
       return await reply.code(httpStatusOf(response)).send(response)
     })

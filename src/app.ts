@@ -2,6 +2,7 @@
  * The app as a Fastify plugin. Registration order: external plugins → our plugins → routes. Tests build it with
  * `buildApp`; the process (logger, timeouts, signals, listen) lives in src/server.ts.
  */
+import fp from 'fastify-plugin'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import configPlugin from '../plugins/config.js'
@@ -12,12 +13,15 @@ import eventBusPlugin from '../plugins/event-bus.js'
 import sseChannelsPlugin from '../plugins/sse-channels.js'
 import corePlugin from '../plugins/core.js'
 import securityPlugin from '../plugins/security.js'
+import mcpSessionsPlugin from '../plugins/mcp-sessions.js'
 import healthRoutes from '../routes/health.js'
 import seedJsonRpcRoutes from '../routes/jsonrpc.js'
 import eventRoutes from '../routes/events.js'
+import seedSseRoutes from '../routes/seed-sse.js'
 import chartImageRoutes from '../routes/charts.js'
 import mcpRoutes from '../routes/mcp.js'
 import mcpLegacyRoutes from '../routes/mcp-legacy.js'
+import restRoutes from '../routes/rest.js'
 
 export interface AppOptions {
   config: Config
@@ -34,13 +38,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(sseChannelsPlugin)
   await fastify.register(corePlugin)
   await fastify.register(securityPlugin)
-
-  await fastify.register(healthRoutes)
-  await fastify.register(seedJsonRpcRoutes)
-  await fastify.register(eventRoutes)
-  await fastify.register(chartImageRoutes)
-  await fastify.register(mcpRoutes)
-  await fastify.register(mcpLegacyRoutes)
+  await fastify.register(mcpSessionsPlugin)
 
   // One error handler: the detail goes to the log; a client sees the message for 4xx, a generic one for 5xx.
   fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
@@ -53,6 +51,15 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   fastify.setNotFoundHandler(async (request, reply) => {
     return await reply.code(404).send({ error: `No route for ${request.method} ${request.url.split('?')[0]}. See GET /api for the routes.`, statusCode: 404 })
   })
+
+  await fastify.register(healthRoutes)
+  await fastify.register(seedJsonRpcRoutes)
+  await fastify.register(eventRoutes)
+  await fastify.register(seedSseRoutes)
+  await fastify.register(chartImageRoutes)
+  await fastify.register(mcpRoutes)
+  await fastify.register(mcpLegacyRoutes)
+  await fastify.register(restRoutes)
 }
 
 /** Fastify options for a long-lived SSE server (also used by tests). */
@@ -67,14 +74,20 @@ export function serverOptions (config: Config): FastifyServerOptions {
     requestTimeout: 120_000,
     connectionTimeout: 0,
     keepAliveTimeout: 72_000,
-    forceCloseConnections: true,
+    // 'idle': keep-alive sockets with no request in flight are closed at once; open streams are ended by their owners
+    // in preClose (SSE channels send seed 000's close message first), so no client sees a reset mid-event.
+    forceCloseConnections: 'idle',
     bodyLimit: 1_048_576,
+    // clientIds may be 128 characters (routes/events.ts); Fastify's default parameter cap is 100.
+    routerOptions: { maxParamLength: 256 },
     return503OnClosing: true
   }
 }
 
 export async function buildApp (config: Config, overrides: Partial<FastifyServerOptions> = {}): Promise<FastifyInstance> {
   const fastify = Fastify({ ...serverOptions(config), ...overrides })
-  await fastify.register(app, { config })
+  // Wrapped in fp (as fastify/demo's server does) so the app's decorators (core, bus, channels…) reach the root
+  // instance that tests and the process hold; routes inside stay encapsulated.
+  await fastify.register(fp(app, { name: 'chart-img-mcp' }), { config })
   return fastify
 }

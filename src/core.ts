@@ -15,7 +15,9 @@ import type { EventBus } from './events/bus.js'
 import { checkHealth, type HealthReport } from './health.js'
 import { openHistoryStore, type HistoryStore } from './history/sqlite-history.js'
 
-export const VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version
+// This file runs as src/core.ts (tsx) or dist/src/core.js (compiled): package.json is one or two levels up.
+const PACKAGE_JSON = import.meta.url.includes('/dist/') ? '../../package.json' : '../package.json'
+export const VERSION: string = (createRequire(import.meta.url)(PACKAGE_JSON) as { version: string }).version
 
 export interface Core {
   history: HistoryStore

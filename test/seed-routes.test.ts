@@ -108,7 +108,7 @@ t.test('a call without a client id is broadcast to every channel', async (t) => 
   const a = collect(`${url}/mcp/events/a`, ['connected', 'chart_progress'], untilDone)
   const b = collect(`${url}/mcp/events/b`, ['connected', 'chart_progress'], untilDone)
   await Promise.all([a.ready, b.ready])
-  const { body } = await callTool(url, 'generate_chart', { symbol: 'NASDAQ:AAPL', style: 'line', range: 'ALL' })
+  const { body } = await callTool(url, 'generate_chart', { symbol: 'NASDAQ:AAPL', interval: '1M', style: 'line', range: 'ALL' })
   t.notOk(body.result.isError)
   for (const events of [await a.done, await b.done]) {
     t.ok(events.some((e) => e.data.data?.status === 'completed'), 'completed reached the channel')
@@ -138,7 +138,7 @@ t.test('envelope errors: HTTP status and JSON-RPC code agree, never a stack trac
   t.match(tooMany.body.error.message, /limit/)
   const wrongType = await fetch(`${url}/mcp/tools/list`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hi' })
   t.equal(wrongType.status, 415)
-  t.equal((await wrongType.json()).error.code, -32700)
+  t.equal(((await wrongType.json()) as { error: { code: number } }).error.code, -32600)
 })
 
 t.test('tool failures are results a model can act on', async (t) => {
@@ -184,7 +184,7 @@ t.test('health says which engine serves and how many clients listen', async (t) 
   await channel.ready
   const response = await fetch(`${url}/mcp/health`)
   t.equal(response.status, 200)
-  const health = await response.json()
+  const health = await response.json() as Record<string, unknown>
   t.equal(health.status, 'ok')
   t.equal(health.engine, 'local')
   t.equal(health.chartServiceConfigured, true)

@@ -3,7 +3,7 @@
  * store and publishes `chart_progress` events on the bus; it knows nothing of HTTP or MCP.
  */
 import { randomBytes } from 'node:crypto'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { ChartEngine, RenderResult, RenderStage } from './engine.js'
@@ -60,6 +60,8 @@ export function createChartService (deps: ChartServiceDeps): ChartServiceApi {
     const target = join(history.chartsDir, file)
     // Write then rename, so /charts/<file> never serves a half-written image.
     const temporary = `${target}.${process.pid}.tmp`
+    // Recreated if an operator (or a cleanup job) removed it while the server ran.
+    await mkdir(history.chartsDir, { recursive: true })
     await writeFile(temporary, data)
     await rename(temporary, target)
     return file

@@ -17,8 +17,10 @@ interface TestLike {
 }
 
 export async function startApp (t: TestLike, overrides: Partial<Config> = {}): Promise<RunningApp> {
-  const config = testConfig({ DATA_DIR: t.testdir(), RENDER_WORKERS: 1, PORT: 0, ...overrides })
-  const app = await buildApp(config, { logger: false })
+  // t.testdir() empties its directory: call it only when the test brings no DATA_DIR of its own (restart tests do).
+  const config = testConfig({ RENDER_WORKERS: 1, PORT: 0, ...overrides, DATA_DIR: overrides.DATA_DIR ?? t.testdir() })
+  // TEST_LOG=debug npx tap … shows the app's log while debugging a test.
+  const app = await buildApp(config, process.env.TEST_LOG === undefined ? { logger: false } : { logger: { level: process.env.TEST_LOG } })
   await app.listen({ host: '127.0.0.1', port: 0 })
   t.teardown(async () => { await app.close() })
   const address = app.server.address()

@@ -1,0 +1,24 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import type { EventBus } from '../src/events/bus.js'
+import { createMemoryBus } from '../src/events/memory-bus.js'
+import { createRedisBus, redactRedisUrl } from '../src/events/redis-bus.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Chart events from the chart service to every surface; Redis pub/sub across instances when REDIS_URL is set. */
+    bus: EventBus
+  }
+}
+
+/** Puts the event bus on the app: in-memory, or Redis pub/sub when `config.REDIS_URL` is set. Closed on app close. */
+export default fp(async function eventBusPlugin (fastify: FastifyInstance) {
+  const { REDIS_URL } = fastify.config
+  const log = fastify.log.child({ component: 'event-bus' })
+  const bus = REDIS_URL === undefined
+    ? createMemoryBus({ log })
+    : await createRedisBus({ url: REDIS_URL, log })
+  fastify.decorate('bus', bus)
+  fastify.addHook('onClose', async () => { await bus.close() })
+  log.debug({ kind: REDIS_URL === undefined ? 'memory' : 'redis', redis: REDIS_URL === undefined ? undefined : redactRedisUrl(REDIS_URL) }, 'event bus ready')
+}, { name: 'event-bus', dependencies: ['config'] })

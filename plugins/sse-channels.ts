@@ -1,0 +1,53 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { createChannelRegistry, type ChannelRegistry } from '../src/sse/registry.js'
+import { NAMED_EVENTS, SEED_000_MESSAGES, type WireFormat } from '../src/sse/wire-format.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The per-client SSE channels (`GET /mcp/events/:clientId`); `channels.clientCount` for health and metrics. */
+    channels: ChannelRegistry
+    /** Seed 000's `GET /sse` streams: the same registry design, seed 000's message format. */
+    seedStreams: ChannelRegistry
+  }
+}
+
+export interface SseChannelsPluginOptions {
+  /** `retry:` sent to each stream (ms). Default 2000. */
+  retryMs?: number
+  /** How long a disconnected channel's replay buffer is kept (ms). Default 5 minutes. */
+  rememberMs?: number
+  /** How many disconnected channels' buffers are kept. Default MAX_SSE_CLIENTS. */
+  rememberMax?: number
+}
+
+/**
+ * Puts the channel registry on the app and feeds it from the bus. Streams are ended in `preClose`: Fastify's
+ * close waits in `server.close()` for every connection to end before `onClose` hooks run, so an open SSE stream
+ * would otherwise keep `app.close()` from ever finishing.
+ */
+export default fp(async function sseChannelsPlugin (fastify: FastifyInstance, options: SseChannelsPluginOptions) {
+  const { config } = fastify
+  const create = (format: WireFormat, component: string): ChannelRegistry => createChannelRegistry({
+    log: fastify.log.child({ component }),
+    heartbeatMs: config.HEARTBEAT_MS,
+    keepaliveMs: config.KEEPALIVE_MS,
+    maxClients: config.MAX_SSE_CLIENTS,
+    replayEvents: config.SSE_REPLAY_EVENTS,
+    maxQueuedBytes: config.SSE_MAX_QUEUED_BYTES,
+    retryMs: options.retryMs,
+    rememberMs: options.rememberMs,
+    rememberMax: options.rememberMax,
+    format
+  })
+  const registries = [create(NAMED_EVENTS, 'sse-channels'), create(SEED_000_MESSAGES, 'seed-sse')]
+  const unsubscribe = fastify.bus.subscribe((message) => { for (const registry of registries) registry.deliver(message) })
+  fastify.decorate('channels', registries[0])
+  fastify.decorate('seedStreams', registries[1])
+  const shutdown = async (): Promise<void> => {
+    unsubscribe()
+    await Promise.all(registries.map(async (registry) => { await registry.close() }))
+  }
+  fastify.addHook('preClose', shutdown)
+  fastify.addHook('onClose', shutdown)
+}, { name: 'sse-channels', dependencies: ['config', 'event-bus'] })

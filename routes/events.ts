@@ -1,0 +1,118 @@
+import { fastifySSE } from '@fastify/sse'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FrameSink } from '../src/sse/frame-sink.js'
+import type { ChannelRegistry } from '../src/sse/registry.js'
+
+/** Seed 004: the client picks its id (e.g. `mcp_1749698104642_abc123`). Kept to a URL- and log-safe charset. */
+export const CLIENT_ID_PATTERN = '^[A-Za-z0-9_-]{1,128}$'
+const CLIENT_ID_RULE = 'clientId must be 1 to 128 characters, each A-Z, a-z, 0-9, "_" or "-"'
+/** A slot frees whenever any client disconnects; a few seconds is enough to retry. */
+const RETRY_AFTER_SECONDS = 5
+
+/** Same shape as the app's error handler (src/app.ts): `error` is the text a person reads. */
+export const tooManyClientsSchema = {
+  type: 'object',
+  properties: {
+    statusCode: { type: 'integer' },
+    code: { type: 'string' },
+    error: { type: 'string' }
+  },
+  required: ['statusCode', 'code', 'error']
+} as const
+
+/**
+ * `GET /mcp/events/:clientId`: the per-client SSE channel of seed 004 (events `connected`, `heartbeat`,
+ * `chart_progress`, plus `events_missed`; see src/sse/channel-events.ts). Needs `fastify.channels`
+ * (plugins/sse-channels.ts). Registers @fastify/sse in this encapsulated scope unless an ancestor already did.
+ *
+ * @fastify/sse owns the stream's lifecycle: Accept negotiation (406 for clients that refuse text/event-stream),
+ * headers (incl. `X-Accel-Buffering: no`), close detection and ending. Frames are written to `reply.raw` by the
+ * channel itself rather than through `reply.sse.send()`: send() formats and serialises per call and allocates a
+ * promise per write, while a broadcast here writes one pre-encoded Buffer to 10,000 streams.
+ */
+export default async function eventsRoutes (fastify: FastifyInstance): Promise<void> {
+  if (!fastify.hasDecorator('channels')) {
+    throw new Error('routes/events.ts needs fastify.channels: register plugins/sse-channels.ts first')
+  }
+  if (!fastify.hasPlugin('@fastify/sse')) await fastify.register(fastifySSE)
+  // find-my-way answers 404 for a path parameter longer than maxParamLength (default 100), before any schema runs.
+  const maxParamLength = fastify.initialConfig.routerOptions?.maxParamLength ?? 100
+  if (maxParamLength <= 128) {
+    fastify.log.warn({ maxParamLength }, 'set routerOptions.maxParamLength above 128: longer clientIds get 404 instead of a 400 or a stream')
+  }
+
+  fastify.get<{ Params: { clientId: string } }>('/mcp/events/:clientId', {
+    // Our own shared heartbeat/keep-alive timers replace @fastify/sse's one-timer-per-stream heartbeat.
+    sse: { kind: 'only', heartbeat: false },
+    // Fastify's automatic HEAD route would run this handler and open a stream that can never carry anything.
+    exposeHeadRoute: false,
+    schema: {
+      params: {
+        type: 'object',
+        properties: { clientId: { type: 'string', pattern: CLIENT_ID_PATTERN } },
+        required: ['clientId']
+      },
+      // 400 (bad clientId) is shaped by the app's error handler, so it has no schema here.
+      response: { 503: tooManyClientsSchema }
+    },
+    schemaErrorFormatter: () => new Error(CLIENT_ID_RULE)
+  }, async (request, reply) => {
+    await openChannelStream(request, reply, fastify.channels, request.params.clientId, fastify.config.MAX_SSE_CLIENTS)
+  })
+}
+
+/**
+ * Attaches one SSE response to a channel registry: 503 + Retry-After at the limit, else the stream headers and the
+ * channel's first events. Shared by `/mcp/events/:clientId` and seed 000's `/sse` (routes/seed-sse.ts).
+ */
+export async function openChannelStream (request: FastifyRequest, reply: FastifyReply, channels: ChannelRegistry, clientId: string, maxClients: number): Promise<void> {
+  if (!channels.canAccept(clientId)) {
+    request.log.warn({ clientId, clients: channels.clientCount }, 'SSE client limit reached; 503')
+    return await reply.code(503).header('Retry-After', String(RETRY_AFTER_SECONDS)).send({
+      statusCode: 503,
+      code: 'SSE_TOO_MANY_CLIENTS',
+      error: `This server has its maximum of ${maxClients} event streams open; retry in ${RETRY_AFTER_SECONDS} seconds.`
+    })
+  }
+  // A client that left before we got here: no stream, nothing to register (and nothing for Fastify to send).
+  if (reply.raw.destroyed) return
+
+  // no-transform: compressing or rewriting proxies must pass events through as they come (RFC 9111 §5.2.2.6).
+  reply.header('Cache-Control', 'no-cache, no-transform')
+  reply.sse.keepAlive()
+  // Headers first: a push-style handler that returns before its first write would give an empty 200.
+  reply.sse.sendHeaders()
+  const channel = channels.open(clientId, new ResponseSink(reply), reply.sse.lastEventId)
+  reply.sse.onClose(() => { channels.release(channel) })
+  request.log.debug({ clientId, clients: channels.clientCount }, 'SSE stream opened')
+}
+
+/** The HTTP response as a FrameSink. A class, not an object of closures: there is one per open stream. */
+class ResponseSink implements FrameSink {
+  readonly #reply: FastifyReply
+
+  constructor (reply: FastifyReply) {
+    this.#reply = reply
+  }
+
+  write (chunk: Buffer): boolean {
+    return this.#reply.raw.write(chunk)
+  }
+
+  onceDrain (callback: () => void): void {
+    this.#reply.raw.once('drain', callback)
+  }
+
+  get writableLength (): number {
+    return this.#reply.raw.writableLength
+  }
+
+  /** Through @fastify/sse, which ends the response and runs its close callbacks. */
+  end (): void {
+    this.#reply.sse.close()
+  }
+
+  destroy (): void {
+    this.#reply.raw.destroy()
+  }
+}

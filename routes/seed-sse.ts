@@ -1,0 +1,30 @@
+/**
+ * Seed 000's `GET /sse`: unnamed `data:` messages with a `type` — `connection` first, `heartbeat` every
+ * HEARTBEAT_MS, chart progress as JSON-RPC notifications (`notifications/chart_progress`), `error` when events were
+ * missed, `close` when the server shuts down (src/sse/wire-format.ts). `raw` is never sent: there is no child process
+ * whose non-JSON output could need it. Pass `?clientId=` to choose the id that X-Client-Id calls route to; without
+ * one the server makes one and says it in the connection message. Everything else (replay, backpressure, limits)
+ * is the per-client channel machinery of routes/events.ts.
+ */
+import { randomBytes } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { CLIENT_ID_PATTERN, openChannelStream, tooManyClientsSchema } from './events.js'
+
+export default async function seedSseRoutes (fastify: FastifyInstance): Promise<void> {
+  fastify.get<{ Querystring: { clientId?: string } }>('/sse', {
+    sse: { kind: 'only', heartbeat: false },
+    exposeHeadRoute: false,
+    schema: {
+      querystring: {
+        type: 'object',
+        properties: { clientId: { type: 'string', pattern: CLIENT_ID_PATTERN } },
+        additionalProperties: false
+      },
+      response: { 503: tooManyClientsSchema }
+    },
+    schemaErrorFormatter: () => new Error('clientId must be 1 to 128 characters, each A-Z, a-z, 0-9, "_" or "-"')
+  }, async (request, reply) => {
+    const clientId = request.query.clientId ?? `sse_${randomBytes(8).toString('hex')}`
+    await openChannelStream(request, reply, fastify.seedStreams, clientId, fastify.config.MAX_SSE_CLIENTS)
+  })
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod'
+import type { BusMessage } from './types.js'
+
+/**
+ * Validates a BusMessage that crossed a process boundary (Redis). Objects are loose so an instance running a newer
+ * version that adds fields does not get its messages dropped by an older one during a rolling deploy.
+ */
+const chartProgressEventSchema = z.looseObject({
+  type: z.literal('chart_progress'),
+  requestId: z.string(),
+  message: z.string(),
+  timestamp: z.string(),
+  processingTime: z.number().optional(),
+  data: z.looseObject({
+    symbol: z.string(),
+    status: z.enum(['queued', 'started', 'requesting', 'retrying', 'rendering', 'completed', 'failed']),
+    engine: z.enum(['local', 'chart-img']).optional(),
+    error: z.string().optional(),
+    attempt: z.number().optional(),
+    delayMs: z.number().optional(),
+    imageUrl: z.string().optional()
+  })
+})
+
+export const busMessageSchema = z.object({
+  clientId: z.string().nullable(),
+  event: chartProgressEventSchema
+})
+
+/** Parses a JSON text into a BusMessage; returns an error text a person can act on instead of throwing. */
+export function parseBusMessage (text: string): { ok: true, message: BusMessage } | { ok: false, error: string } {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    return { ok: false, error: 'not JSON' }
+  }
+  const parsed = busMessageSchema.safeParse(json)
+  if (!parsed.success) {
+    return { ok: false, error: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') }
+  }
+  return { ok: true, message: parsed.data }
+}

@@ -1,0 +1,284 @@
+import type { Logger } from 'pino'
+import type { BusMessage } from '../events/types.js'
+import { Channel } from './channel.js'
+import {
+  type ConnectedEvent,
+  type EventsMissedEvent,
+  type EventsMissedReason,
+  type HeartbeatEvent
+} from './channel-events.js'
+import { createEventIdSource, type EventIdSource } from './event-id.js'
+import { KEEPALIVE_FRAME } from './frame.js'
+import type { FrameSink } from './frame-sink.js'
+import { ReplayBuffer } from './replay-buffer.js'
+import { NAMED_EVENTS, type ChannelPayload, type WireFormat } from './wire-format.js'
+
+export type ChannelLogger = Pick<Logger, 'debug' | 'info' | 'warn'>
+
+export interface ChannelRegistryOptions {
+  log: ChannelLogger
+  /** Interval of the `heartbeat` event (config HEARTBEAT_MS). */
+  heartbeatMs: number
+  /** Interval of the `: keepalive` comment (config KEEPALIVE_MS). */
+  keepaliveMs: number
+  /** Open streams at most (config MAX_SSE_CLIENTS). */
+  maxClients: number
+  /** Events kept per channel for `Last-Event-ID` replay (config SSE_REPLAY_EVENTS). */
+  replayEvents: number
+  /** Bytes queued for one slow client before its stream is dropped (config SSE_MAX_QUEUED_BYTES). */
+  maxQueuedBytes: number
+  /** `retry:` sent once per stream: how soon EventSource reconnects. Default 2000 ms. */
+  retryMs?: number
+  /** How long a disconnected channel's replay buffer is kept. Default 5 minutes. */
+  rememberMs?: number
+  /** How many disconnected channels' replay buffers are kept at most (oldest go first). Default `maxClients`. */
+  rememberMax?: number
+  /** Id source; tests pass a fixed epoch. */
+  ids?: EventIdSource
+  /** How events look on the wire. Default NAMED_EVENTS (seed 004's /mcp/events); SEED_000_MESSAGES for /sse. */
+  format?: WireFormat
+}
+
+export const DEFAULT_RETRY_MS = 2000
+export const DEFAULT_REMEMBER_MS = 5 * 60_000
+
+interface RememberedChannel {
+  history: ReplayBuffer
+  expiresAt: number
+}
+
+/**
+ * The per-client SSE channels of one process, fed by the event bus.
+ *
+ * - One channel per clientId; a second stream with the same id replaces the first (which is ended), and the old
+ *   stream's late close can never remove the new one (release is identity-checked).
+ * - `chart_progress` goes to the channel named by `message.clientId`, or to every channel when it is null. Each
+ *   event is serialised and encoded once; the same frame Buffer is written to every channel and kept in every
+ *   replay buffer.
+ * - One shared heartbeat timer and one shared keep-alive timer for all channels (not one per channel: 10,000
+ *   channels would mean 20,000 timers), both unref()'d.
+ * - A disconnected channel's replay buffer is remembered for `rememberMs` (bounded by `rememberMax`) and keeps
+ *   collecting its events, so a reconnect with `Last-Event-ID` gets what was sent in between.
+ */
+export class ChannelRegistry {
+  readonly #log: ChannelLogger
+  readonly #ids: EventIdSource
+  readonly #format: WireFormat
+  readonly #maxClients: number
+  readonly #replayEvents: number
+  readonly #maxQueuedBytes: number
+  readonly #retryMs: number
+  readonly #rememberMs: number
+  readonly #rememberMax: number
+  readonly #live = new Map<string, Channel>()
+  /** Insertion-ordered by disconnect time, so the oldest (first to expire) come first. */
+  readonly #remembered = new Map<string, RememberedChannel>()
+  readonly #timers: NodeJS.Timeout[]
+  #closed = false
+  #slowClientsClosed = 0
+
+  constructor (options: ChannelRegistryOptions) {
+    this.#log = options.log
+    this.#ids = options.ids ?? createEventIdSource()
+    this.#format = options.format ?? NAMED_EVENTS
+    this.#maxClients = options.maxClients
+    this.#replayEvents = options.replayEvents
+    this.#maxQueuedBytes = options.maxQueuedBytes
+    this.#retryMs = options.retryMs ?? DEFAULT_RETRY_MS
+    this.#rememberMs = options.rememberMs ?? DEFAULT_REMEMBER_MS
+    this.#rememberMax = options.rememberMax ?? options.maxClients
+    this.#timers = [
+      setInterval(() => this.#heartbeat(), options.heartbeatMs).unref(),
+      setInterval(() => this.#keepalive(), options.keepaliveMs).unref()
+    ]
+  }
+
+  /** Open streams. */
+  get clientCount (): number {
+    return this.#live.size
+  }
+
+  /** Disconnected channels whose replay buffer is still kept. */
+  get rememberedCount (): number {
+    return this.#remembered.size
+  }
+
+  /** Streams dropped because the client fell more than `maxQueuedBytes` behind. */
+  get slowClientsClosed (): number {
+    return this.#slowClientsClosed
+  }
+
+  /** The random part of this process's event ids. */
+  get epoch (): string {
+    return this.#ids.epoch
+  }
+
+  /** Whether `open(clientId)` would be accepted now: not closed, and under the limit (a replacement always fits). */
+  canAccept (clientId: string): boolean {
+    return !this.#closed && (this.#live.size < this.#maxClients || this.#live.has(clientId))
+  }
+
+  /**
+   * Attaches a new stream for `clientId` and writes its first events: `connected` (with `retry:`), then, when the
+   * client sent `Last-Event-ID`, every remembered event after it, then `events_missed` if that replay is incomplete.
+   * The caller must have checked `canAccept` in the same tick and must have sent the response headers, and must
+   * call `release(channel)` when the HTTP stream closes.
+   */
+  open (clientId: string, sink: FrameSink, lastEventId: string | null): Channel {
+    if (!this.canAccept(clientId)) {
+      throw new Error(`SSE channel registry cannot accept ${clientId}: ${this.#closed ? 'closed' : 'at the client limit'}`)
+    }
+    let history: ReplayBuffer | undefined
+    const previous = this.#live.get(clientId)
+    if (previous !== undefined) {
+      this.#live.delete(clientId)
+      previous.close()
+      history = previous.history
+      this.#log.debug({ clientId }, 'SSE stream replaced by a new connection with the same clientId')
+    } else {
+      history = this.#remembered.get(clientId)?.history
+      this.#remembered.delete(clientId)
+    }
+    const known = history !== undefined
+    history ??= new ReplayBuffer(this.#replayEvents)
+
+    const channel = new Channel({ clientId, history, sink, maxQueuedBytes: this.#maxQueuedBytes })
+    this.#live.set(clientId, channel)
+
+    const resumeFrom = lastEventId === null || lastEventId === '' ? null : lastEventId
+    const lastSeq = this.#ids.parseOwn(resumeFrom)
+    const connected: ConnectedEvent = { type: 'connected', clientId, timestamp: new Date().toISOString() }
+    // On a resume the connected event repeats the client's own Last-Event-ID: a fresh (higher) id here would
+    // become the client's Last-Event-ID, and a drop before the replay below arrived would then skip the replay.
+    const connectedId = lastSeq === null ? this.#ids.format(this.#ids.next()) : this.#ids.format(lastSeq)
+    this.#send(channel, this.#format.frame(connectedId, { name: 'connected', payload: connected }, this.#retryMs))
+
+    if (resumeFrom !== null) this.#replay(channel, resumeFrom, lastSeq, known)
+    return channel
+  }
+
+  /**
+   * Forgets a stream that has closed (for any reason); its replay buffer is remembered for a reconnect. Idempotent,
+   * and identity-checked: the late close of a stream that a newer connection replaced never removes the newer one.
+   */
+  release (channel: Channel): void {
+    channel.markClosed()
+    if (this.#live.get(channel.clientId) !== channel) return
+    this.#live.delete(channel.clientId)
+    if (this.#closed) return
+    this.#remembered.set(channel.clientId, { history: channel.history, expiresAt: Date.now() + this.#rememberMs })
+    while (this.#remembered.size > this.#rememberMax) this.#forgetOldest()
+    this.#log.debug({ clientId: channel.clientId, clients: this.#live.size }, 'SSE stream closed')
+  }
+
+  /** Routes one bus message (the registry's bus listener). */
+  deliver (message: BusMessage): void {
+    if (this.#closed) return
+    if (message.clientId === null) {
+      const { seq, frame } = this.#encode({ name: 'chart_progress', payload: message.event })
+      // Remembered channels first: a live channel dropped as too slow in the loop below becomes remembered, and
+      // must not get this event in its history twice.
+      for (const remembered of this.#remembered.values()) remembered.history.push(seq, frame)
+      for (const channel of this.#live.values()) {
+        channel.history.push(seq, frame)
+        this.#send(channel, frame)
+      }
+      return
+    }
+    const channel = this.#live.get(message.clientId)
+    const history = channel?.history ?? this.#remembered.get(message.clientId)?.history
+    if (history === undefined) {
+      // No stream and none remembered: nobody to tell, and buffering for ids that never connect would let any
+      // caller grow memory. The tool result still carries the outcome.
+      this.#log.debug({ clientId: message.clientId, requestId: message.event.requestId }, 'no SSE channel for event')
+      return
+    }
+    const { seq, frame } = this.#encode({ name: 'chart_progress', payload: message.event })
+    history.push(seq, frame)
+    if (channel !== undefined) this.#send(channel, frame)
+  }
+
+  /** Ends the stream of `clientId` (its buffer is remembered for a reconnect). Returns whether one was open. */
+  disconnect (clientId: string): boolean {
+    const channel = this.#live.get(clientId)
+    if (channel === undefined) return false
+    channel.close()
+    this.release(channel)
+    return true
+  }
+
+  /** Ends every stream (dropping those of clients that stopped reading), stops the timers, forgets all buffers. Idempotent. */
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const timer of this.#timers) clearInterval(timer)
+    const closing = this.#format.closing() ?? undefined
+    for (const channel of this.#live.values()) channel.close(closing)
+    this.#live.clear()
+    this.#remembered.clear()
+  }
+
+  #replay (channel: Channel, lastEventId: string, lastSeq: number | null, known: boolean): void {
+    let reason: EventsMissedReason | null = null
+    let replayed = 0
+    if (lastSeq === null) {
+      reason = 'unknown'
+    } else if (!known) {
+      reason = 'expired'
+    } else {
+      const { frames, complete } = channel.history.since(lastSeq)
+      for (const frame of frames) this.#send(channel, frame)
+      replayed = frames.length
+      if (!complete) reason = 'evicted'
+    }
+    if (reason === null) return
+    const missed: EventsMissedEvent = {
+      type: 'events_missed',
+      clientId: channel.clientId,
+      lastEventId,
+      reason,
+      replayed,
+      timestamp: new Date().toISOString()
+    }
+    this.#send(channel, this.#encode({ name: 'events_missed', payload: missed }).frame)
+  }
+
+  #encode (event: ChannelPayload): { seq: number, frame: Buffer } {
+    const seq = this.#ids.next()
+    return { seq, frame: this.#format.frame(this.#ids.format(seq), event) }
+  }
+
+  /** Writes to one channel; a client that fell too far behind is dropped and forgotten here. */
+  #send (channel: Channel, frame: Buffer): void {
+    if (channel.send(frame)) return
+    this.#slowClientsClosed++
+    this.#log.warn({ clientId: channel.clientId, maxQueuedBytes: this.#maxQueuedBytes },
+      'SSE client too slow; stream dropped (it resumes with Last-Event-ID)')
+    this.release(channel)
+  }
+
+  #forgetOldest (): void {
+    const oldest = this.#remembered.keys().next()
+    if (oldest.done !== true) this.#remembered.delete(oldest.value)
+  }
+
+  #heartbeat (): void {
+    if (this.#live.size === 0) return
+    const heartbeat: HeartbeatEvent = { type: 'heartbeat', timestamp: new Date().toISOString() }
+    const { frame } = this.#encode({ name: 'heartbeat', payload: heartbeat })
+    for (const channel of this.#live.values()) this.#send(channel, frame)
+  }
+
+  #keepalive (): void {
+    for (const channel of this.#live.values()) channel.sendIfIdle(KEEPALIVE_FRAME)
+    const now = Date.now()
+    for (const [clientId, remembered] of this.#remembered) {
+      if (remembered.expiresAt > now) break
+      this.#remembered.delete(clientId)
+    }
+  }
+}
+
+export function createChannelRegistry (options: ChannelRegistryOptions): ChannelRegistry {
+  return new ChannelRegistry(options)
+}

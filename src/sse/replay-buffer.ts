@@ -1,0 +1,52 @@
+/**
+ * The last `capacity` events of one channel, kept so a client reconnecting with `Last-Event-ID` gets what it missed.
+ * A ring of (seq, frame) pairs; frames are shared Buffers, so a broadcast held by 10,000 channels is stored once.
+ */
+export class ReplayBuffer {
+  readonly #capacity: number
+  readonly #seqs: number[] = []
+  readonly #frames: Buffer[] = []
+  /** Index of the oldest entry once the ring is full. */
+  #start = 0
+  /** Highest sequence number pushed out of the ring (0: nothing lost yet). */
+  #evictedUpTo = 0
+
+  constructor (capacity: number) {
+    this.#capacity = Math.max(0, Math.floor(capacity))
+  }
+
+  get size (): number {
+    return this.#seqs.length
+  }
+
+  /** Appends an event; `seq` must be greater than every earlier one. */
+  push (seq: number, frame: Buffer): void {
+    if (this.#capacity === 0) {
+      this.#evictedUpTo = seq
+      return
+    }
+    if (this.#seqs.length < this.#capacity) {
+      this.#seqs.push(seq)
+      this.#frames.push(frame)
+      return
+    }
+    this.#evictedUpTo = this.#seqs[this.#start]
+    this.#seqs[this.#start] = seq
+    this.#frames[this.#start] = frame
+    this.#start = (this.#start + 1) % this.#capacity
+  }
+
+  /**
+   * The frames of every held event after `seq`, oldest first. `complete` is false when an event after `seq` was
+   * already pushed out, i.e. the client missed something the buffer can no longer give it.
+   */
+  since (seq: number): { frames: Buffer[], complete: boolean } {
+    const frames: Buffer[] = []
+    const count = this.#seqs.length
+    for (let i = 0; i < count; i++) {
+      const index = (this.#start + i) % count
+      if (this.#seqs[index] > seq) frames.push(this.#frames[index])
+    }
+    return { frames, complete: seq >= this.#evictedUpTo }
+  }
+}

@@ -1,0 +1,60 @@
+import t from 'tap'
+import Fastify from 'fastify'
+import configPlugin from '../../plugins/config.js'
+import eventBusPlugin from '../../plugins/event-bus.js'
+import sseChannelsPlugin from '../../plugins/sse-channels.js'
+import { testConfig } from '../../src/config.js'
+import type { BusMessage } from '../../src/events/types.js'
+import { freePort, startRedis } from '../support/redis-server.js'
+import { progressEvent } from '../support/sse-app.js'
+import { waitFor } from '../sse/wait.js'
+
+t.test('without REDIS_URL: an in-memory bus on fastify.bus', async (t) => {
+  const app = Fastify({ logger: false })
+  t.teardown(async () => { await app.close() })
+  await app.register(configPlugin, { config: testConfig() })
+  await app.register(eventBusPlugin)
+  await app.ready()
+  const got: BusMessage[] = []
+  app.bus.subscribe((m) => got.push(m))
+  const message: BusMessage = { clientId: null, event: progressEvent() }
+  await app.bus.publish(message)
+  t.same(got, [message], 'delivered synchronously in-process')
+})
+
+t.test('with REDIS_URL: a Redis bus, closed with the app', async (t) => {
+  const redis = await startRedis(t, t.testdir())
+  const app = Fastify({ logger: false })
+  await app.register(configPlugin, { config: testConfig({ REDIS_URL: redis.url }) })
+  await app.register(eventBusPlugin)
+  await app.ready()
+  const got: BusMessage[] = []
+  app.bus.subscribe((m) => got.push(m))
+  const message: BusMessage = { clientId: 'c', event: progressEvent() }
+  await app.bus.publish(message)
+  await waitFor('message over Redis', () => got.length === 1)
+  t.same(got, [message])
+  await app.close()
+  await t.resolves(app.bus.publish(message), 'closed with the app: publish is a no-op')
+})
+
+t.test('an unreachable REDIS_URL fails boot with a clear error', async (t) => {
+  const port = await freePort()
+  const app = Fastify({ logger: false })
+  t.teardown(async () => { await app.close() })
+  await app.register(configPlugin, { config: testConfig({ REDIS_URL: `redis://127.0.0.1:${port}` }) })
+  await t.rejects(async () => {
+    await app.register(eventBusPlugin)
+    await app.ready()
+  }, { message: new RegExp(`Cannot use Redis at redis://127\\.0\\.0\\.1:${port}/? for the event bus: connect ECONNREFUSED`) })
+})
+
+t.test('sse-channels without event-bus fails at boot, naming the dependency', async (t) => {
+  const app = Fastify({ logger: false })
+  t.teardown(async () => { await app.close() })
+  await app.register(configPlugin, { config: testConfig() })
+  await t.rejects(async () => {
+    await app.register(sseChannelsPlugin)
+    await app.ready()
+  }, /event-bus/)
+})
