@@ -2,6 +2,7 @@
  * Seed 004's JSON-RPC routes. Encapsulated: its error handler (JSON parse errors → -32700) applies only here.
  */
 import type { FastifyError, FastifyInstance } from 'fastify'
+import { abortOnDisconnect } from '../src/http/abort-on-disconnect.js'
 import { createError, httpStatusOf, JSONRPC_ERRORS } from '../src/jsonrpc.js'
 import { createMcpServer } from '../src/mcp/server.js'
 import { createSeedDispatcher, SEED_METHODS } from '../src/mcp/seed-dispatcher.js'
@@ -32,7 +33,7 @@ export default async function seedJsonRpcRoutes (fastify: FastifyInstance): Prom
     }, async (request, reply) => {
       // Fastify also parses text/plain; JSON-RPC bodies must be declared as JSON.
       if (request.headers['content-type']?.toLowerCase().startsWith('application/json') !== true) return await reply.code(415).send(NOT_JSON)
-      const response = await dispatcher.dispatch(method, request.body, request.headers)
+      const response = await dispatcher.dispatch(method, request.body, request.headers, abortOnDisconnect(reply.raw))
       return await reply.code(httpStatusOf(response)).send(response)
     })
   }

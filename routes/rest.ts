@@ -15,6 +15,7 @@ import { JSONRPC_ERRORS } from '../src/jsonrpc.js'
 import { CLIENT_ID_PATTERN } from '../src/mcp/client-id.js'
 
 import { createSeedDispatcher } from '../src/mcp/seed-dispatcher.js'
+import { abortOnDisconnect } from '../src/http/abort-on-disconnect.js'
 
 export interface ToolSummary {
   name: string
@@ -239,7 +240,7 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
     }
 
     const response = await withDeadline(
-      dispatcher.dispatch('tools/call', { jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name: toolName, arguments: args } }, request.headers),
+      dispatcher.dispatch('tools/call', { jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name: toolName, arguments: args } }, request.headers, abortOnDisconnect(reply.raw)),
       deadlineMs
     )
     if (response === TIMED_OUT) {

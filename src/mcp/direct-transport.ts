@@ -8,6 +8,9 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js'
 import type { JsonRpcRequest, JsonRpcResponse } from '../jsonrpc.js'
 
+/** MCP defines no error code for a cancelled request (the spec sends no response at all); -32800 is LSP's RequestCancelled. */
+export const REQUEST_CANCELLED = -32800
+
 interface Pending {
   originalId: string | number
   resolve: (response: JsonRpcResponse) => void
@@ -33,15 +36,35 @@ export class DirectTransport implements Transport {
     pending.resolve({ ...message, id: pending.originalId } as JsonRpcResponse)
   }
 
-  /** Sends a request into the server. Internal ids keep concurrent callers' ids (which may collide) apart. */
-  async request (request: JsonRpcRequest, headers: Record<string, string | string[] | undefined>): Promise<JsonRpcResponse> {
+  /**
+   * Sends a request into the server. Internal ids keep concurrent callers' ids (which may collide) apart.
+   * When `signal` aborts, the server gets `notifications/cancelled` (its handler's signal aborts, so a render stops)
+   * and the call resolves at once with a -32800 "Request cancelled" error.
+   */
+  async request (request: JsonRpcRequest, headers: Record<string, string | string[] | undefined>, signal?: AbortSignal): Promise<JsonRpcResponse> {
     if (this.#closed || this.onmessage === undefined) throw new Error('DirectTransport is not connected')
     const internalId = this.#nextId++
     const response = new Promise<JsonRpcResponse>((resolve) => {
       this.#pending.set(internalId, { originalId: request.id, resolve })
     })
+    const cancel = (): void => {
+      const pending = this.#pending.get(internalId)
+      if (pending === undefined) return
+      this.#pending.delete(internalId)
+      this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: internalId, reason: 'the HTTP client went away' } })
+      pending.resolve({ jsonrpc: '2.0', id: request.id, error: { code: REQUEST_CANCELLED, message: 'Request cancelled' } })
+    }
+    if (signal?.aborted === true) {
+      this.#pending.delete(internalId)
+      return { jsonrpc: '2.0', id: request.id, error: { code: REQUEST_CANCELLED, message: 'Request cancelled' } }
+    }
+    signal?.addEventListener('abort', cancel, { once: true })
     this.onmessage({ ...request, id: internalId } as JSONRPCMessage, { requestInfo: { headers } })
-    return await response
+    try {
+      return await response
+    } finally {
+      signal?.removeEventListener('abort', cancel)
+    }
   }
 
   async close (): Promise<void> {

@@ -41,7 +41,8 @@ export function newClientId (): string {
 }
 
 export interface SeedDispatcher {
-  dispatch: (method: SeedMethod, body: unknown, headers: Record<string, string | string[] | undefined>) => Promise<JsonRpcResponse>
+  /** `signal`: abort when the caller goes away (see DirectTransport.request). */
+  dispatch: (method: SeedMethod, body: unknown, headers: Record<string, string | string[] | undefined>, signal?: AbortSignal) => Promise<JsonRpcResponse>
   close: () => Promise<void>
 }
 
@@ -50,7 +51,7 @@ export async function createSeedDispatcher (server: McpServer): Promise<SeedDisp
   await server.connect(transport)
 
   return {
-    async dispatch (method, body, headers) {
+    async dispatch (method, body, headers, signal) {
       const envelope = checkRequestEnvelope(body)
       if (!envelope.ok) return envelope.error
       const { request } = envelope
@@ -62,7 +63,7 @@ export async function createSeedDispatcher (server: McpServer): Promise<SeedDisp
       if (!params.success) return createError(request.id, JSONRPC_ERRORS.INVALID_PARAMS, `Invalid params: ${formatZodIssues(params.error.issues)}`)
       const forwarded: JsonRpcRequest = { ...request, params: params.data as Record<string, unknown> }
 
-      if (method !== 'initialize') return await transport.request(forwarded, headers)
+      if (method !== 'initialize') return await transport.request(forwarded, headers, signal)
 
       // initialize also tells the client its event channel: progress of its later calls (sent with X-Client-Id) goes there.
       const header = headers['x-client-id']

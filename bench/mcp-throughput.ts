@@ -1,0 +1,266 @@
+/**
+ * Throughput of MCP over Streamable HTTP at /mcp — `tools/call health_check` and `tools/list` within one session, in
+ * SSE and JSON response modes — against, in the same run:
+ *   (a) the official SDK's own stateless pattern (new McpServer + transport per request, plain node:http), and
+ *   (b) a minimal node:http JSON-RPC echo answering the same bytes.
+ * Plus memory per idle session with 1,000 open sessions. Target: ours (tools/call, in a session) ≥ 0.2× the echo.
+ *
+ *   npx tsx bench/mcp-throughput.ts [--duration 5] [--connections 50] [--sessions 1000] [--memory-only]
+ *
+ * Every server runs in its own child process, so autocannon never shares their event loop. Our server is the real
+ * app (buildApp) when it boots; otherwise (while parts of the app are missing) the MCP plugins and routes on their own,
+ * and the table says which.
+ */
+import { fork, type ChildProcess } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { createRequire } from 'node:module'
+
+/** The part of autocannon 9's API used here (the package ships no types). */
+interface AutocannonResult { requests: { average: number }, latency: { p50: number, p99: number }, errors: number, timeouts: number, non2xx: number }
+type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult>
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
+
+const SELF = fileURLToPath(import.meta.url)
+const ROOT = fileURLToPath(new URL('../', import.meta.url))
+const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
+const INIT = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }
+
+interface Ready { port: number, composition: string }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Child: our server.
+async function serveOurs (json: boolean, maxSessions: string): Promise<void> {
+  const { loadConfig } = await import('../src/config.js')
+  const env = {
+    ...process.env,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'mcp-bench-')),
+    LOG_LEVEL: 'silent',
+    RENDER_WORKERS: '1',
+    MAX_SESSIONS: maxSessions,
+    MCP_JSON_RESPONSE: json ? '1' : '0',
+    AUTH_TOKEN: ''
+  }
+  const config = loadConfig(env)
+  const jsonSupportedByConfig = 'MCP_JSON_RESPONSE' in config
+  let composition: string
+  let app: import('fastify').FastifyInstance
+  try {
+    if (json && !jsonSupportedByConfig) throw new Error('config has no MCP_JSON_RESPONSE')
+    const { buildApp } = await import('../src/app.js')
+    app = await buildApp(config, { logger: false })
+    await app.ready()
+    composition = 'buildApp'
+  } catch (error) {
+    // Fallback: the MCP plugins and routes alone (same code path for /mcp), with the real core if it loads.
+    const Fastify = (await import('fastify')).default
+    app = Fastify({ logger: false, forceCloseConnections: true })
+    await app.register((await import('../plugins/config.js')).default, { config })
+    await app.register((await import('../plugins/event-bus.js')).default)
+    try {
+      await app.register((await import('../plugins/sse-channels.js')).default)
+      await app.register((await import('../plugins/core.js')).default)
+      composition = 'MCP plugins + real core'
+    } catch {
+      const { createFakeCharts } = await import('../test/mcp/fake-charts.js')
+      const charts = createFakeCharts(app.bus)
+      app.decorate('mcpDeps', {
+        config,
+        charts,
+        bus: app.bus,
+        log: app.log as unknown as import('../src/mcp/deps.js').McpDeps['log'],
+        health: async () => ({ status: 'ok' as const, timestamp: new Date().toISOString(), clientCount: 0, chartServiceConfigured: true, engine: 'local' as const, engineDetail: 'stub', uptime: 0, version: '0.1.0' })
+      })
+      composition = 'MCP plugins + stub chart service'
+    }
+    await app.register((await import('../plugins/security.js')).default)
+    await app.register((await import('../plugins/mcp-sessions.js')).default, { jsonResponse: json })
+    await app.register((await import('../routes/mcp.js')).default)
+    await app.register((await import('../routes/mcp-legacy.js')).default)
+    composition += ` (buildApp unavailable: ${error instanceof Error ? error.message.split('\n')[0].slice(0, 80) : String(error)})`
+  }
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address !== null ? address.port : 0
+  process.on('message', (message) => {
+    if (message === 'memory') {
+      const gc = (globalThis as { gc?: () => void }).gc
+      gc?.()
+      gc?.()
+      process.send?.({ memory: process.memoryUsage(), gc: gc !== undefined })
+    }
+  })
+  process.once('SIGTERM', () => { app.close().finally(() => process.exit(0)) })
+  process.send?.({ port, composition } satisfies Ready)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parent.
+const children = new Set<ChildProcess>()
+process.once('exit', () => { for (const child of children) child.kill('SIGKILL') })
+
+async function startChild (script: string, args: string[], env: Record<string, string> = {}, readyUrl?: (port: number) => string): Promise<{ child: ChildProcess, ready: Ready }> {
+  const port = env.PORT !== undefined ? Number(env.PORT) : 0
+  const child = fork(script, args, { cwd: ROOT, execArgv: ['--import', 'tsx', '--expose-gc'], env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  children.add(child)
+  child.once('exit', () => { children.delete(child) })
+  if (readyUrl === undefined) {
+    const ready = await new Promise<Ready>((resolve, reject) => {
+      child.once('message', (m) => { resolve(m as Ready) })
+      child.once('exit', (code) => { reject(new Error(`${script} exited with ${String(code)}`)) })
+    })
+    return { child, ready }
+  }
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    try {
+      await fetch(readyUrl(port), { method: 'POST', body: '{"jsonrpc":"2.0","id":0,"method":"ping"}', headers: MCP_HEADERS })
+      return { child, ready: { port, composition: script } }
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+  throw new Error(`${script} did not start`)
+}
+
+async function stop (child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => { resolve() })
+    child.kill('SIGTERM')
+    setTimeout(() => child.kill('SIGKILL'), 5000).unref()
+  })
+}
+
+async function freePort (): Promise<number> {
+  const { createServer } = await import('node:net')
+  return await new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => { resolve(typeof address === 'object' && address !== null ? address.port : 0) })
+    })
+  })
+}
+
+async function initSession (url: string): Promise<string> {
+  const response = await fetch(url, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(INIT) })
+  const id = response.headers.get('mcp-session-id')
+  await response.text()
+  if (response.status !== 200 || id === null) throw new Error(`initialize failed: ${response.status}`)
+  const note = await fetch(url, { method: 'POST', headers: { ...MCP_HEADERS, 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' }, body: '{"jsonrpc":"2.0","method":"notifications/initialized"}' })
+  await note.text()
+  return id
+}
+
+interface Row { server: string, method: string, mode: string, rps: number, p50: number, p99: number, bad: number }
+
+async function measure (label: Omit<Row, 'rps' | 'p50' | 'p99' | 'bad'>, url: string, headers: Record<string, string>, message: { method: string, params?: unknown }, connections: number, duration: number): Promise<Row> {
+  let next = 1
+  const options = {
+    url,
+    method: 'POST' as const,
+    headers,
+    connections,
+    duration,
+    // A unique id per request: ids are per session, and in-flight duplicates would be a client bug.
+    requests: [{ setupRequest: (request: Record<string, unknown>) => ({ ...request, body: JSON.stringify({ jsonrpc: '2.0', id: next++, ...message }) }) }]
+  }
+  await autocannon({ ...options, duration: 1 }) // warm-up: JIT, sockets
+  const result = await autocannon(options)
+  return { ...label, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bad: result.errors + result.timeouts + result.non2xx }
+}
+
+async function main (): Promise<void> {
+  const { values } = parseArgs({ options: { duration: { type: 'string', default: '5' }, connections: { type: 'string', default: '50' }, sessions: { type: 'string', default: '1000' }, 'memory-only': { type: 'boolean', default: false } } })
+  const duration = Number(values.duration)
+  const connections = Number(values.connections)
+  const sessionCount = Number(values.sessions)
+  const call = { method: 'tools/call', params: { name: 'health_check', arguments: {} } }
+  const list = { method: 'tools/list', params: {} }
+  const rows: Row[] = []
+  const notes: string[] = []
+
+  const throughput = values['memory-only'] !== true
+  for (const mode of throughput ? ['sse', 'json'] as const : []) {
+    const { child, ready } = await startChild(SELF, ['--serve-ours', mode, '100'])
+    notes.push(`ours (${mode}): ${ready.composition}`)
+    const url = `http://127.0.0.1:${ready.port}/mcp`
+    const session = await initSession(url)
+    const headers = { ...MCP_HEADERS, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' }
+    rows.push(await measure({ server: 'chart-img-mcp /mcp (one session)', method: 'tools/call health_check', mode }, url, headers, call, connections, duration))
+    rows.push(await measure({ server: 'chart-img-mcp /mcp (one session)', method: 'tools/list', mode }, url, headers, list, connections, duration))
+    await stop(child)
+  }
+
+  for (const mode of throughput ? ['sse', 'json'] as const : []) {
+    const port = await freePort()
+    const { child } = await startChild(join(ROOT, 'bench/baselines/mcp-sdk-stateless-server.ts'), [], { PORT: String(port), JSON: mode === 'json' ? '1' : '0' }, (p) => `http://127.0.0.1:${p}/`)
+    const url = `http://127.0.0.1:${port}/`
+    rows.push(await measure({ server: '(a) SDK stateless, node:http', method: 'tools/call health_check', mode }, url, { ...MCP_HEADERS, 'mcp-protocol-version': '2025-11-25' }, call, connections, duration))
+    rows.push(await measure({ server: '(a) SDK stateless, node:http', method: 'tools/list', mode }, url, { ...MCP_HEADERS, 'mcp-protocol-version': '2025-11-25' }, list, connections, duration))
+    await stop(child)
+  }
+
+  // The echo answers the exact bytes our health_check result has (fetched once in JSON form).
+  const probe = await startChild(SELF, ['--serve-ours', 'json', '100'])
+  const probeUrl = `http://127.0.0.1:${probe.ready.port}/mcp`
+  const probeSession = await initSession(probeUrl)
+  const sample = await (await fetch(probeUrl, { method: 'POST', headers: { ...MCP_HEADERS, 'mcp-session-id': probeSession, 'mcp-protocol-version': '2025-11-25' }, body: JSON.stringify({ jsonrpc: '2.0', id: 0, ...call }) })).text()
+  await stop(probe.child)
+  const payload = sample.startsWith('{') ? sample : (/data: (\{.*\})/.exec(sample)?.[1] ?? '{"jsonrpc":"2.0","id":0,"result":{}}')
+  const echoPort = await freePort()
+  const echo = await startChild(join(ROOT, 'bench/baselines/mcp-echo-server.ts'), [], { PORT: String(echoPort), PAYLOAD: payload }, (p) => `http://127.0.0.1:${p}/`)
+  const echoRow = !throughput ? { server: '(b) echo', method: '-', mode: 'json', rps: 1, p50: 0, p99: 0, bad: 0 } : await measure({ server: '(b) node:http JSON-RPC echo', method: 'tools/call health_check', mode: 'json' }, `http://127.0.0.1:${echoPort}/`, { 'content-type': 'application/json' }, call, connections, duration)
+  if (throughput) rows.push(echoRow)
+  await stop(echo.child)
+
+  // Memory per idle session.
+  const mem = await startChild(SELF, ['--serve-ours', 'sse', String(sessionCount + 100)])
+  const memUrl = `http://127.0.0.1:${mem.ready.port}/mcp`
+  const sample0 = await askMemory(mem.child)
+  for (let i = 0; i < sessionCount; i += 25) {
+    await Promise.all(Array.from({ length: Math.min(25, sessionCount - i) }, async () => await initSession(memUrl)))
+  }
+  const sample1 = await askMemory(mem.child)
+  await stop(mem.child)
+
+  const ratio = (r: Row): string => (r.rps / echoRow.rps).toFixed(2)
+  const out = [
+    `Command: \`npx tsx bench/mcp-throughput.ts --duration ${duration} --connections ${connections} --sessions ${sessionCount}\` (Node ${process.version}, ${connections} connections, ${duration} s per row after a 1 s warm-up)`,
+    '',
+    '| server | method | response | req/s | p50 ms | p99 ms | errors/non-2xx | × echo |',
+    '|---|---|---|---:|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.server} | ${r.method} | ${r.mode === 'sse' ? 'SSE stream' : 'JSON'} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.bad} | ${ratio(r)} |`),
+    '',
+    `Memory with ${sessionCount} idle sessions${sample1.gc ? ' (after gc)' : ' (no --expose-gc: approximate)'}: heapUsed +${mb(sample1.memory.heapUsed - sample0.memory.heapUsed)} MB, ` +
+      `rss +${mb(sample1.memory.rss - sample0.memory.rss)} MB → **${kb((sample1.memory.heapUsed - sample0.memory.heapUsed) / sessionCount)} KB heap / ${kb((sample1.memory.rss - sample0.memory.rss) / sessionCount)} KB rss per session**`,
+    '',
+    ...notes.map((n) => `- ${n}`)
+  ]
+  const target = rows.find((r) => r.server.startsWith('chart-img-mcp') && r.method.startsWith('tools/call') && r.mode === 'sse')
+  if (target !== undefined) out.push(`- target tools/call health_check in a session ≥ 0.2× echo: ${ratio(target)}× (SSE), ${ratio(rows.find((r) => r.server.startsWith('chart-img-mcp') && r.method.startsWith('tools/call') && r.mode === 'json') ?? target)}× (JSON) → ${Number(ratio(target)) >= 0.2 ? 'met' : 'NOT met'}`)
+  console.log(out.join('\n'))
+}
+
+async function askMemory (child: ChildProcess): Promise<{ memory: NodeJS.MemoryUsage, gc: boolean }> {
+  return await new Promise((resolve) => {
+    child.once('message', (m) => { resolve(m as { memory: NodeJS.MemoryUsage, gc: boolean }) })
+    child.send('memory')
+  })
+}
+
+const mb = (bytes: number): string => (bytes / 1048576).toFixed(1)
+const kb = (bytes: number): string => (bytes / 1024).toFixed(1)
+
+const serveAt = process.argv.indexOf('--serve-ours')
+if (serveAt >= 0) {
+  await serveOurs(process.argv[serveAt + 1] === 'json', process.argv[serveAt + 2] ?? '100')
+} else {
+  await main()
+  process.exit(0)
+}

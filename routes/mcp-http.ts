@@ -1,0 +1,60 @@
+/**
+ * Helpers shared by the MCP route plugins (routes/mcp.ts, routes/mcp-legacy.ts). Not a route plugin itself.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { createError, JSONRPC_ERRORS, type JsonRpcId } from '../src/jsonrpc.js'
+
+export async function sendJsonRpcError (reply: FastifyReply, status: number, id: JsonRpcId, code: number, message: string): Promise<FastifyReply> {
+  return await reply.code(status).header('content-type', 'application/json').header('cache-control', 'no-store').send(createError(id, code, message))
+}
+
+export type ParsedBody =
+  | { ok: true, value: unknown }
+  | { ok: false, status: 400 | 415, code: number, message: string }
+
+/** `application/json` (any parameters) by parsed media type, never a substring match. */
+export function isJsonMediaType (contentType: string | undefined): boolean {
+  if (contentType === undefined) return false
+  return contentType.split(';')[0].trim().toLowerCase() === 'application/json'
+}
+
+/** The body read as text by the route's content-type parser, checked and parsed. */
+export function parseJsonBody (request: FastifyRequest): ParsedBody {
+  if (!isJsonMediaType(request.headers['content-type'])) {
+    return { ok: false, status: 415, code: JSONRPC_ERRORS.SERVER_ERROR, message: 'Unsupported Media Type: Content-Type must be application/json' }
+  }
+  const text = typeof request.body === 'string' ? request.body : ''
+  try {
+    return { ok: true, value: JSON.parse(text) }
+  } catch {
+    return { ok: false, status: 400, code: JSONRPC_ERRORS.PARSE_ERROR, message: 'Parse error: the body is not valid JSON' }
+  }
+}
+
+/**
+ * Hands the raw request/response to an SDK transport. Headers already set on the reply by hooks (CORS, security) are
+ * copied onto the raw response first: a hijacked reply never writes them itself. A failure before anything was sent
+ * becomes a JSON-RPC 500; after that the socket is closed (the stream cannot carry a late error).
+ */
+export async function handOver (request: FastifyRequest, reply: FastifyReply, run: () => Promise<void>): Promise<void> {
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (value !== undefined) reply.raw.setHeader(name, value)
+  }
+  reply.hijack()
+  try {
+    await run()
+  } catch (error) {
+    request.log.error({ err: error }, 'MCP transport failed')
+    if (!reply.raw.headersSent) {
+      reply.raw.writeHead(500, { 'content-type': 'application/json' })
+      reply.raw.end(JSON.stringify(createError(null, JSONRPC_ERRORS.INTERNAL_ERROR, 'Internal error')))
+    } else {
+      reply.raw.destroy()
+    }
+  }
+}
+
+/** Retry-After for a full session table: sessions free up at the latest after the idle timeout; ask again within a minute. */
+export function retryAfterSeconds (idleMs: number): number {
+  return Math.max(1, Math.min(60, Math.ceil(idleMs / 1000)))
+}

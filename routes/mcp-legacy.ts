@@ -1,0 +1,92 @@
+/**
+ * Legacy MCP HTTP+SSE transport (protocol 2024-11-05) for clients that predate Streamable HTTP:
+ * `GET /mcp/legacy/sse` opens the stream (first event `endpoint` naming the POST URL with this session's id) and
+ * `POST /mcp/legacy/messages?sessionId=…` carries the client's messages (replies travel on the stream as
+ * `event: message`). SDK `SSEServerTransport`; this route adds what it lacks: routing across sessions (missing id
+ * → 400, unknown → 404: a POST reaches only the session it names), keep-alive comments, `X-Accel-Buffering: no`,
+ * and the session cap shared with Streamable HTTP.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify'
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js'
+import { JSONRPC_ERRORS } from '../src/jsonrpc.js'
+import { handOver, parseJsonBody, retryAfterSeconds, sendJsonRpcError } from './mcp-http.js'
+
+export const LEGACY_SSE_PATH = '/mcp/legacy/sse'
+export const LEGACY_MESSAGES_PATH = '/mcp/legacy/messages'
+
+export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promise<void> {
+  if (!fastify.hasDecorator('mcp')) throw new Error('register plugins/mcp-sessions.ts before routes/mcp-legacy.ts')
+  const { sessions, createServer } = fastify.mcp
+  const { config } = fastify
+  const live = new Map<string, SSEServerTransport>()
+
+  fastify.removeAllContentTypeParsers()
+  fastify.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
+  fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return await sendJsonRpcError(reply, 413, null, JSONRPC_ERRORS.INVALID_REQUEST, 'Request body is too large')
+    }
+    request.log.error({ err: error }, 'legacy MCP request failed')
+    return await sendJsonRpcError(reply, 500, null, JSONRPC_ERRORS.INTERNAL_ERROR, 'Internal error')
+  })
+
+  fastify.get(LEGACY_SSE_PATH, { config: { mcpRoute: true }, exposeHeadRoute: false }, async (request, reply) => {
+    const release = sessions.reserve()
+    if (release === null) {
+      reply.header('retry-after', String(retryAfterSeconds(config.SESSION_IDLE_MS)))
+      return await sendJsonRpcError(reply, 503, null, JSONRPC_ERRORS.SERVER_ERROR,
+        `Too many MCP sessions (MAX_SESSIONS=${config.MAX_SESSIONS}); retry later`)
+    }
+    const server = createServer()
+    const transport = new SSEServerTransport(LEGACY_MESSAGES_PATH, reply.raw)
+    const id = transport.sessionId
+    let keepAlive: NodeJS.Timeout | undefined
+    let ended = false
+    const end = (): void => {
+      if (ended) return
+      ended = true
+      if (keepAlive !== undefined) clearInterval(keepAlive)
+      live.delete(id)
+      sessions.remove(id)
+      server.close().catch(() => {})
+    }
+    transport.onclose = end
+    // The SDK's writeHead merges these: proxies must not buffer the stream (nginx) nor transform it.
+    reply.raw.setHeader('x-accel-buffering', 'no')
+    await handOver(request, reply, async () => {
+      try {
+        await server.connect(transport) // writes the headers and the `endpoint` event
+      } finally {
+        release()
+      }
+      live.set(id, transport)
+      sessions.add({ id, kind: 'legacy', close: async () => { await transport.close() } })
+      // The session lives exactly as long as its stream: open while connected, so never idle-reaped mid-stream.
+      reply.raw.once('close', sessions.track(id))
+      reply.raw.once('close', end)
+      keepAlive = setInterval(() => {
+        if (!reply.raw.writableEnded) reply.raw.write(': keepalive\n\n')
+      }, config.KEEPALIVE_MS)
+      keepAlive.unref()
+    })
+  })
+
+  fastify.post(LEGACY_MESSAGES_PATH, { config: { mcpRoute: true } }, async (request, reply) => {
+    const { sessionId } = request.query as { sessionId?: unknown }
+    if (typeof sessionId !== 'string' || sessionId === '') {
+      return await sendJsonRpcError(reply, 400, null, JSONRPC_ERRORS.SERVER_ERROR, 'Bad Request: the sessionId query parameter is required (from the endpoint event)')
+    }
+    const transport = live.get(sessionId)
+    if (transport === undefined) return await sendJsonRpcError(reply, 404, null, -32001, 'Session not found: open a new stream at GET ' + LEGACY_SSE_PATH)
+    const parsed = parseJsonBody(request)
+    if (!parsed.ok) return await sendJsonRpcError(reply, parsed.status, null, parsed.code, parsed.message)
+    // Checked here so a bad message gets a JSON-RPC error (the SDK would answer with the body echoed as plain text).
+    if (!JSONRPCMessageSchema.safeParse(parsed.value).success) {
+      return await sendJsonRpcError(reply, 400, null, JSONRPC_ERRORS.INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message (batches are not supported)')
+    }
+    const done = sessions.track(sessionId)
+    reply.raw.once('close', done)
+    await handOver(request, reply, async () => { await transport.handlePostMessage(request.raw, reply.raw, parsed.value) })
+  })
+}

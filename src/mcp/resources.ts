@@ -1,0 +1,127 @@
+/**
+ * Chart resources: every stored chart request as `chart://requests/{requestId}` (the image as a blob plus its record as
+ * JSON), and `chart://symbols` (the symbol list as JSON). A client that subscribes to a request's URI gets
+ * `notifications/resources/updated` when the request completes or fails.
+ */
+import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { McpError, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js'
+import type { McpDeps } from './deps.js'
+import type { ResourceSubscriptions } from './subscriptions.js'
+import type { ChartRecord } from '../history/types.js'
+
+export const CHART_REQUEST_URI_PREFIX = 'chart://requests/'
+export const SYMBOLS_URI = 'chart://symbols'
+/** How many recent requests `resources/list` shows (the template reads any stored request). */
+export const RECENT_REQUESTS_LISTED = 50
+
+export function chartRequestUri (requestId: string): string {
+  return `${CHART_REQUEST_URI_PREFIX}${encodeURIComponent(requestId)}`
+}
+
+function describe (record: ChartRecord): string {
+  return `${record.request.symbol} ${record.request.interval} ${record.request.style} chart — ${record.status}`
+}
+
+/** The record as clients see it: what was asked, what happened, where the image is. */
+function metadata (record: ChartRecord, imageUrl: string | null): Record<string, unknown> {
+  return {
+    requestId: record.requestId,
+    status: record.status,
+    engine: record.engine,
+    request: record.request,
+    createdAt: new Date(record.createdAt).toISOString(),
+    completedAt: record.completedAt === null ? null : new Date(record.completedAt).toISOString(),
+    processingTime: record.processingTime,
+    error: record.error,
+    mimeType: record.mimeType,
+    imageUrl: record.remoteUrl ?? imageUrl,
+    expiresAt: record.expiresAt,
+    notes: record.notes
+  }
+}
+
+function buildTemplate (deps: McpDeps): ResourceTemplate {
+  return new ResourceTemplate(`${CHART_REQUEST_URI_PREFIX}{requestId}`, {
+    list: async () => ({
+      resources: deps.charts.recent(RECENT_REQUESTS_LISTED).map((record) => ({
+        uri: chartRequestUri(record.requestId),
+        name: record.requestId,
+        title: describe(record),
+        description: describe(record),
+        mimeType: record.mimeType ?? 'application/json'
+      }))
+    }),
+    complete: {
+      requestId: (value) => deps.charts.recent(RECENT_REQUESTS_LISTED).map((r) => r.requestId).filter((id) => id.startsWith(value))
+    }
+  })
+}
+
+// Immutable and the same for every session's server (one McpServer per session): build it once per deps.
+const templates = new WeakMap<McpDeps, ResourceTemplate>()
+function templateFor (deps: McpDeps): ResourceTemplate {
+  let template = templates.get(deps)
+  if (template === undefined) {
+    template = buildTemplate(deps)
+    templates.set(deps, template)
+  }
+  return template
+}
+
+export function registerChartResources (server: McpServer, deps: McpDeps, subscriptions: ResourceSubscriptions): void {
+  server.registerResource('chart-symbols', SYMBOLS_URI, {
+    title: 'Chart symbols',
+    description: 'Symbols the chart engine can draw (EXCHANGE:TICKER, intervals, data range and source), as JSON',
+    mimeType: 'application/json'
+  }, async (uri) => {
+    const listing = await deps.charts.listSymbols({})
+    return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(listing) }] }
+  })
+
+  server.registerResource('chart-request', templateFor(deps), {
+    title: 'Chart request',
+    description: 'One chart request: the rendered image (when stored locally) and its record as JSON. Subscribe to be told when it completes.'
+  }, async (uri, variables): Promise<ReadResourceResult> => {
+    const requestId = decodeURIComponent(String(variables.requestId))
+    const record = deps.charts.status(requestId)
+    if (record === undefined) {
+      // spec 2025-11-25 server/resources §"Error Handling": resource not found → -32002.
+      throw new McpError(-32002, `No chart request ${requestId}; list chart://requests/ resources or call get_recent_requests`, { uri: uri.href })
+    }
+    const contents: ReadResourceResult['contents'] = [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(metadata(record, deps.charts.imageUrl(record))) }]
+    if (record.status === 'completed' && record.mimeType !== null) {
+      const image = await deps.charts.readImage(record)
+      if (image !== null) contents.unshift({ uri: uri.href, mimeType: record.mimeType, blob: image.toString('base64') })
+    }
+    return { contents }
+  })
+
+  subscriptions.allow((uri) => uri.startsWith(CHART_REQUEST_URI_PREFIX) && uri.length > CHART_REQUEST_URI_PREFIX.length)
+
+  // Listen on the bus only while this session watches at least one chart request.
+  let unsubscribe: (() => void) | undefined
+  subscriptions.onChange(() => {
+    if (subscriptions.count > 0 && unsubscribe === undefined) {
+      unsubscribe = deps.bus.subscribe(({ event }) => {
+        if (event.data.status !== 'completed' && event.data.status !== 'failed') return
+        subscriptions.notifyUpdated(chartRequestUri(event.requestId)).catch(() => {})
+      })
+    } else if (subscriptions.count === 0 && unsubscribe !== undefined) {
+      unsubscribe()
+      unsubscribe = undefined
+    }
+  })
+  chainOnClose(server, () => {
+    unsubscribe?.()
+    unsubscribe = undefined
+  })
+}
+
+/** Runs `cleanup` when the server's connection closes, keeping any handler already set. */
+export function chainOnClose (server: McpServer, cleanup: () => void): void {
+  const previous = server.server.onclose
+  server.server.onclose = () => {
+    previous?.()
+    cleanup()
+  }
+}

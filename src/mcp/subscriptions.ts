@@ -1,0 +1,68 @@
+/**
+ * `resources/subscribe` and `resources/unsubscribe` for one MCP server (= one session). McpServer has no subscription
+ * API, and a method has exactly one handler, so the chart resources and the conformance fixtures share this registry:
+ * each declares which URIs can be watched, and asks whether a URI is watched before sending
+ * `notifications/resources/updated` (spec 2025-11-25, server/resources §"Subscriptions").
+ */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js'
+
+export type SubscriptionListener = (uri: string, subscribed: boolean) => void
+
+export class ResourceSubscriptions {
+  readonly #server: McpServer
+  readonly #watchable: Array<(uri: string) => boolean> = []
+  readonly #uris = new Set<string>()
+  readonly #listeners: SubscriptionListener[] = []
+
+  constructor (server: McpServer) {
+    this.#server = server
+    server.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+      const { uri } = request.params
+      if (!this.#watchable.some((matches) => matches(uri))) {
+        throw new McpError(ErrorCode.InvalidParams, `Resource ${uri} cannot be subscribed to; chart://requests/{requestId} can`)
+      }
+      if (!this.#uris.has(uri)) {
+        this.#uris.add(uri)
+        for (const listener of this.#listeners) listener(uri, true)
+      }
+      return {}
+    })
+    server.server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+      const { uri } = request.params
+      if (this.#uris.delete(uri)) {
+        for (const listener of this.#listeners) listener(uri, false)
+      }
+      return {}
+    })
+  }
+
+  /** Declares URIs that clients may subscribe to. */
+  allow (matches: (uri: string) => boolean): void {
+    this.#watchable.push(matches)
+  }
+
+  /** Called on every subscribe/unsubscribe that changes the set. */
+  onChange (listener: SubscriptionListener): void {
+    this.#listeners.push(listener)
+  }
+
+  isSubscribed (uri: string): boolean {
+    return this.#uris.has(uri)
+  }
+
+  get count (): number {
+    return this.#uris.size
+  }
+
+  /** Sends `notifications/resources/updated` if the client watches `uri`. Never throws (the session may be gone). */
+  async notifyUpdated (uri: string): Promise<boolean> {
+    if (!this.#uris.has(uri)) return false
+    try {
+      await this.#server.server.sendResourceUpdated({ uri })
+      return true
+    } catch {
+      return false
+    }
+  }
+}

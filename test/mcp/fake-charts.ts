@@ -1,0 +1,88 @@
+/**
+ * A small in-memory chart service for MCP transport tests: the real event bus carries its progress events, and it
+ * returns a real (1×1) PNG. The transport layer is under test here, not the chart engines (tested in test/engines).
+ */
+import type { ChartServiceApi, GenerateOptions, GenerateOutcome } from '../../src/chart/service-types.js'
+import type { ChartRequest } from '../../src/chart/request.js'
+import type { SymbolInfo } from '../../src/chart/engine.js'
+import type { EventBus } from '../../src/events/bus.js'
+import type { ChartStatus } from '../../src/events/types.js'
+import type { ChartRecord } from '../../src/history/types.js'
+import { RED_PIXEL_PNG_BASE64 } from '../../src/mcp/fixtures/media.js'
+
+const SYMBOLS: SymbolInfo[] = ['SP:SPX', 'NASDAQ:AAPL', 'NASDAQ:AMZN', 'NASDAQ:GOOG', 'NASDAQ:MSFT', 'NYSE:IBM'].map((symbol) => {
+  const [exchange, ticker] = symbol.split(':')
+  return { symbol, exchange, ticker, intervals: ['1D', '1W', '1M'], source: 'test' }
+})
+
+export interface FakeCharts extends ChartServiceApi {
+  /** Milliseconds each stage takes (default 20). */
+  stageMs: number
+}
+
+export function createFakeCharts (bus: EventBus): FakeCharts {
+  const records = new Map<string, ChartRecord>()
+  let n = 0
+  const publish = async (record: ChartRecord, clientId: string | null, status: ChartStatus, extra: { processingTime?: number } = {}): Promise<void> => {
+    await bus.publish({
+      clientId,
+      event: { type: 'chart_progress', requestId: record.requestId, message: `${record.request.symbol}: ${status}`, timestamp: new Date().toISOString(), ...extra, data: { symbol: record.request.symbol, status, engine: 'local' } }
+    })
+  }
+  const service: FakeCharts = {
+    engineName: 'local',
+    stageMs: 20,
+    async generate (request: ChartRequest, options: GenerateOptions): Promise<GenerateOutcome> {
+      const requestId = `req_${Date.now()}_${(++n).toString(16).padStart(8, '0')}`
+      const record: ChartRecord = {
+        requestId,
+        clientId: options.clientId,
+        engine: 'local',
+        request,
+        status: 'pending',
+        createdAt: Date.now(),
+        startedAt: null,
+        completedAt: null,
+        processingTime: null,
+        error: null,
+        imageFile: null,
+        mimeType: null,
+        remoteUrl: null,
+        expiresAt: null,
+        notes: []
+      }
+      records.set(requestId, record)
+      options.onAccepted?.(requestId)
+      await publish(record, options.clientId, 'queued')
+      await new Promise((resolve) => setTimeout(resolve, service.stageMs))
+      record.status = 'rendering'
+      record.startedAt = Date.now()
+      await publish(record, options.clientId, 'rendering')
+      await new Promise((resolve) => setTimeout(resolve, service.stageMs))
+      if (!SYMBOLS.some((s) => s.symbol === request.symbol)) {
+        record.status = 'failed'
+        record.error = `Unknown symbol ${request.symbol}`
+        record.completedAt = Date.now()
+        await publish(record, options.clientId, 'failed', { processingTime: record.completedAt - record.createdAt })
+        return { ok: false, record, message: record.error }
+      }
+      record.status = 'completed'
+      record.completedAt = Date.now()
+      record.processingTime = record.completedAt - record.createdAt
+      record.mimeType = 'image/png'
+      record.imageFile = `${requestId}.png`
+      await publish(record, options.clientId, 'completed', { processingTime: record.processingTime })
+      return { ok: true, record, image: { data: Buffer.from(RED_PIXEL_PNG_BASE64, 'base64'), mimeType: 'image/png' }, imageUrl: `http://127.0.0.1/charts/${requestId}.png`, notes: [], cached: false }
+    },
+    status: (requestId) => records.get(requestId),
+    recent: (limit) => [...records.values()].reverse().slice(0, limit),
+    async listSymbols (query) {
+      const q = query.query?.toUpperCase()
+      const matches = SYMBOLS.filter((s) => (q === undefined || s.symbol.includes(q)) && (query.exchange === undefined || s.exchange === query.exchange))
+      return { symbols: matches.slice(0, query.limit ?? 100), total: matches.length, problems: [] }
+    },
+    imageUrl: (record) => record.imageFile === null ? null : `http://127.0.0.1/charts/${record.imageFile}`,
+    readImage: async (record) => record.status === 'completed' ? Buffer.from(RED_PIXEL_PNG_BASE64, 'base64') : null
+  }
+  return service
+}
