@@ -40,8 +40,8 @@ export default fp(async function mcpSessionsPlugin (fastify: FastifyInstance, op
   fastify.decorate('mcp', {
     sessions,
     createServer: options.createServer ?? (() => createMcpServer(fastify.mcpDeps, { fixtures })),
-    // Config may carry MCP_JSON_RESPONSE (proposed); the plugin option wins.
-    jsonResponse: options.jsonResponse ?? ((config as { MCP_JSON_RESPONSE?: boolean }).MCP_JSON_RESPONSE === true)
+    // The plugin option (tests, benchmarks) wins over MCP_JSON_RESPONSE.
+    jsonResponse: options.jsonResponse ?? config.MCP_JSON_RESPONSE
   })
   fastify.addHook('onReady', async () => {
     if (options.createServer === undefined && !fastify.hasDecorator('mcpDeps')) {

@@ -4,6 +4,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { abortOnDisconnect } from '../src/http/abort-on-disconnect.js'
 import { createError, httpStatusOf, JSONRPC_ERRORS } from '../src/jsonrpc.js'
+import { serializeResponse } from '../src/jsonrpc-serialize.js'
 import { createMcpServer } from '../src/mcp/server.js'
 import { createSeedDispatcher, SEED_METHODS } from '../src/mcp/seed-dispatcher.js'
 
@@ -33,8 +34,10 @@ export default async function seedJsonRpcRoutes (fastify: FastifyInstance): Prom
     }, async (request, reply) => {
       // Fastify also parses text/plain; JSON-RPC bodies must be declared as JSON.
       if (request.headers['content-type']?.toLowerCase().startsWith('application/json') !== true) return await reply.code(415).send(NOT_JSON)
-      const response = await dispatcher.dispatch(method, request.body, request.headers, abortOnDisconnect(reply.raw))
-      return await reply.code(httpStatusOf(response)).send(response)
+      // Only a tool call does work worth cancelling when its client leaves; the others answer at once.
+      const signal = method === 'tools/call' ? abortOnDisconnect(reply.raw) : undefined
+      const response = await dispatcher.dispatch(method, request.body, request.headers, signal)
+      return await reply.code(httpStatusOf(response)).type('application/json; charset=utf-8').send(serializeResponse(response))
     })
   }
 }

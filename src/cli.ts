@@ -4,7 +4,7 @@
  * Configuration comes from environment variables (see .env.example).
  */
 import { ConfigError, loadConfig } from './config.js'
-import { VERSION } from './core.js'
+import { VERSION } from './version.js'
 
 const USAGE = `chart-img-mcp ${VERSION}
 

@@ -52,6 +52,8 @@ export const configSchema = z.object({
   SESSION_IDLE_MS: int(1000, 86_400_000).default(1_800_000),
   MAX_SESSIONS: int(1, 1_000_000).default(1000),
   MCP_CONFORMANCE_FIXTURES: flag.default(false),
+  /** Answer /mcp POSTs with plain JSON instead of an SSE stream (no progress or log notifications then). */
+  MCP_JSON_RESPONSE: flag.default(false),
 
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()
 })

@@ -2,7 +2,6 @@
  * The core, free of Fastify: history store, chart engine and chart service, built from config. The HTTP app
  * (plugins/core.ts) and stdio (src/stdio.ts) both use it, so every surface shares one implementation.
  */
-import { createRequire } from 'node:module'
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import type { ChartEngine } from './chart/engine.js'
@@ -14,10 +13,8 @@ import { createLocalEngine } from './engines/local/local-engine.js'
 import type { EventBus } from './events/bus.js'
 import { checkHealth, type HealthReport } from './health.js'
 import { openHistoryStore, type HistoryStore } from './history/sqlite-history.js'
+import { VERSION } from './version.js'
 
-// This file runs as src/core.ts (tsx) or dist/src/core.js (compiled): package.json is one or two levels up.
-const PACKAGE_JSON = import.meta.url.includes('/dist/') ? '../../package.json' : '../package.json'
-export const VERSION: string = (createRequire(import.meta.url)(PACKAGE_JSON) as { version: string }).version
 
 export interface Core {
   history: HistoryStore

@@ -9,7 +9,12 @@ const server = createServer((request, response) => {
   const chunks: Buffer[] = []
   request.on('data', (chunk: Buffer) => chunks.push(chunk))
   request.on('end', () => {
-    const id = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: unknown }).id
+    let id: unknown = null
+    try {
+      id = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: unknown }).id
+    } catch {
+      // The readiness probe is a GET with no body.
+    }
     const body = payload.replace('"id":0', `"id":${JSON.stringify(id)}`)
     response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) })
     response.end(body)

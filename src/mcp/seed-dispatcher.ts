@@ -59,9 +59,13 @@ export async function createSeedDispatcher (server: McpServer): Promise<SeedDisp
         const hint = request.method in ROUTE_OF ? `; POST ${request.method} to ${ROUTE_OF[request.method as SeedMethod]}` : ''
         return createError(request.id, JSONRPC_ERRORS.METHOD_NOT_FOUND, `This route answers only ${method}, not ${request.method}${hint}`)
       }
-      const params = paramsSchemas[method].safeParse(request.params ?? {})
-      if (!params.success) return createError(request.id, JSONRPC_ERRORS.INVALID_PARAMS, `Invalid params: ${formatZodIssues(params.error.issues)}`)
-      const forwarded: JsonRpcRequest = { ...request, params: params.data as Record<string, unknown> }
+      // tools/list without params (the common case) has nothing to check.
+      let forwarded = request
+      if (method !== 'tools/list' || request.params !== undefined) {
+        const params = paramsSchemas[method].safeParse(request.params ?? {})
+        if (!params.success) return createError(request.id, JSONRPC_ERRORS.INVALID_PARAMS, `Invalid params: ${formatZodIssues(params.error.issues)}`)
+        forwarded = { ...request, params: params.data as Record<string, unknown> }
+      }
 
       if (method !== 'initialize') return await transport.request(forwarded, headers, signal)
 

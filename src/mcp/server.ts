@@ -3,7 +3,6 @@
  * when asked (MCP_CONFORMANCE_FIXTURES=1) — the conformance suite's fixtures. Streamable HTTP creates one per session,
  * legacy SSE one per connection, stdio one per process.
  */
-import { createRequire } from 'node:module'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv'
 import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js'
@@ -13,24 +12,12 @@ import { registerChartPrompts } from './prompts.js'
 import { registerChartResources } from './resources.js'
 import { ResourceSubscriptions } from './subscriptions.js'
 import { registerChartTools } from './tools.js'
+import { cacheToolsList } from './tools-list-cache.js'
+import { VERSION } from '../version.js'
 
 export const SERVER_NAME = 'chart-img-mcp'
 
-/** package.json's version, found from src/mcp (tsx) or dist/src/mcp (built). */
-function readVersion (): string {
-  const require = createRequire(import.meta.url)
-  for (const candidate of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = require(candidate) as { name?: string, version?: string }
-      if (pkg.name === SERVER_NAME && typeof pkg.version === 'string') return pkg.version
-    } catch {
-      // not at this level
-    }
-  }
-  return '0.0.0'
-}
-
-export const SERVER_VERSION = readVersion()
+export const SERVER_VERSION = VERSION
 
 export interface McpServerOptions {
   /** Adds the conformance fixtures (test tools, resources and prompts). Never on by default. */
@@ -66,5 +53,6 @@ export function createMcpServer (deps: McpDeps, options: McpServerOptions): McpS
   registerChartResources(server, deps, subscriptions)
   registerChartPrompts(server, deps)
   if (options.fixtures) registerConformanceFixtures(server, subscriptions)
+  cacheToolsList(server)
   return server
 }

@@ -17,6 +17,17 @@ export const TOOL_NAMES = ['generate_chart', 'get_chart_status', 'get_available_
 
 const REQUEST_ID = z.string().regex(/^req_\d+_[0-9a-f]+$/, 'must be a request id such as req_1749698104642_1a2b3c4d')
 
+// Schemas live at module level: every MCP session builds its own McpServer, and a schema built per registration
+// costs ~10 KB per session, while these are shared.
+const chartStatusInput = z.object({ requestId: REQUEST_ID }).strict()
+const symbolsInput = z.object({
+  exchange: z.string().min(1).max(40).optional().describe('e.g. NASDAQ, SP, CBOE'),
+  query: z.string().min(1).max(80).optional().describe('Substring of the symbol or its description'),
+  limit: z.number().int().min(1).max(500).default(100)
+}).strict()
+const recentInput = z.object({ limit: z.number().int().min(1).max(50).default(10).describe('1–50, default 10') }).strict()
+const noInput = z.object({}).strict()
+
 function text (value: string): CallToolResult['content'][number] {
   return { type: 'text', text: value }
 }
@@ -96,7 +107,7 @@ export function registerChartTools (server: McpServer, deps: McpDeps): void {
   server.registerTool('get_chart_status', {
     title: 'Chart request status',
     description: 'Status (pending | rendering | completed | failed), timings, error and image URL of a chart request.',
-    inputSchema: z.object({ requestId: REQUEST_ID }).strict(),
+    inputSchema: chartStatusInput,
     annotations: { readOnlyHint: true }
   }, async ({ requestId }) => {
     const record = charts.status(requestId)
@@ -109,11 +120,7 @@ export function registerChartTools (server: McpServer, deps: McpDeps): void {
   server.registerTool('get_available_symbols', {
     title: 'Available symbols',
     description: 'The symbols this server can chart, each with the intervals and date range it has. Filter by exchange and/or a text query.',
-    inputSchema: z.object({
-      exchange: z.string().min(1).max(40).optional().describe('e.g. NASDAQ, SP, CBOE'),
-      query: z.string().min(1).max(80).optional().describe('Substring of the symbol or its description'),
-      limit: z.number().int().min(1).max(500).default(100)
-    }).strict(),
+    inputSchema: symbolsInput,
     annotations: { readOnlyHint: true }
   }, async ({ exchange, query, limit }) => {
     const listing = await charts.listSymbols({ exchange, query, limit })
@@ -131,7 +138,7 @@ export function registerChartTools (server: McpServer, deps: McpDeps): void {
   server.registerTool('get_recent_requests', {
     title: 'Recent chart requests',
     description: 'The most recent chart requests, newest first.',
-    inputSchema: z.object({ limit: z.number().int().min(1).max(50).default(10).describe('1–50, default 10') }).strict(),
+    inputSchema: recentInput,
     annotations: { readOnlyHint: true }
   }, async ({ limit }) => {
     const records = charts.recent(limit)
@@ -141,7 +148,7 @@ export function registerChartTools (server: McpServer, deps: McpDeps): void {
   server.registerTool('health_check', {
     title: 'Server health',
     description: 'Whether the server can make charts now: engine in use, connected event clients, uptime, version.',
-    inputSchema: z.object({}).strict(),
+    inputSchema: noInput,
     annotations: { readOnlyHint: true }
   }, async () => {
     const report = await deps.health()

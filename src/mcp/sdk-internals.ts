@@ -1,0 +1,23 @@
+/**
+ * The two places where we reach into SDK 1.32's McpServer internals, in one file so an SDK upgrade has one place
+ * to check (test/core/protocol-errors.test.ts and test/core/tools-list-cache.test.ts fail if these names change):
+ * - `server._requestHandlers`: the Protocol's method → handler map, to wrap tools/call and tools/list;
+ * - `_registeredTools`: McpServer's registry, to tell an unknown tool from a failing one.
+ */
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import type { ZodType } from 'zod'
+
+export type RequestHandler = (request: { method: string, params?: { name?: unknown, arguments?: unknown } }, extra: unknown) => Promise<unknown>
+
+interface Internals {
+  server: { _requestHandlers: Map<string, RequestHandler> }
+  _registeredTools: Record<string, { enabled: boolean, inputSchema?: ZodType }>
+}
+
+export function requestHandlers (server: McpServer): Map<string, RequestHandler> {
+  return (server as unknown as Internals).server._requestHandlers
+}
+
+export function registeredTools (server: McpServer): Internals['_registeredTools'] {
+  return (server as unknown as Internals)._registeredTools
+}

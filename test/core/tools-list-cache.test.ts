@@ -1,0 +1,31 @@
+import t from 'tap'
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
+import { z } from 'zod'
+import { cacheToolsList } from '../../src/mcp/tools-list-cache.js'
+import { requestHandlers } from '../../src/mcp/sdk-internals.js'
+
+t.test('tools/list is computed once, and again after the tool set changes', async (t) => {
+  const server = new McpServer({ name: 'test', version: '1.0.0' })
+  server.registerTool('first', { inputSchema: z.object({ a: z.string() }) }, async () => ({ content: [] }))
+  cacheToolsList(server)
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
+  await server.connect(serverSide)
+  const client = new Client({ name: 'c', version: '1' })
+  await client.connect(clientSide)
+  t.teardown(async () => { await client.close(); await server.close() })
+
+  const handler = requestHandlers(server).get('tools/list')
+  const one = await handler?.({ method: 'tools/list' }, {})
+  const two = await handler?.({ method: 'tools/list' }, {})
+  t.equal(one, two, 'the second answer is the cached object')
+  t.same((await client.listTools()).tools.map((tool) => tool.name), ['first'])
+
+  const second = server.registerTool('second', { inputSchema: z.object({}) }, async () => ({ content: [] }))
+  t.same((await client.listTools()).tools.map((tool) => tool.name), ['first', 'second'], 'a new tool shows at once')
+  second.disable()
+  t.same((await client.listTools()).tools.map((tool) => tool.name), ['first'], 'a disabled tool goes at once')
+  const schema = (await client.listTools()).tools[0].inputSchema
+  t.same(schema.required, ['a'], 'the JSON Schema is the SDK\'s own conversion')
+})
