@@ -15,7 +15,6 @@ import { checkHealth, type HealthReport } from './health.js'
 import { openHistoryStore, type HistoryStore } from './history/sqlite-history.js'
 import { VERSION } from './version.js'
 
-
 export interface Core {
   history: HistoryStore
   engine: ChartEngine
