@@ -1,0 +1,86 @@
+/**
+ * Draws the embedded engine's gallery: one PNG per chart style, the main studies, the drawings, both themes and a
+ * four-pane chart, written to docs/gallery/ with a README showing each picture next to the request that made it.
+ *
+ *   npx tsx scripts/gallery.ts
+ */
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { pino } from 'pino'
+import { generateChartInput, normalizeChartRequest, type GenerateChartArgs } from '../src/chart/request.js'
+import { createLocalEngine } from '../src/engines/local/local-engine.js'
+
+interface Picture { file: string, title: string, args: Record<string, unknown> }
+
+const size = { width: 800, height: 500 }
+const PICTURES: Picture[] = [
+  { file: 'style-candle.png', title: 'Candles with Volume and a 50-bar moving average', args: { symbol: 'SP:SPX', style: 'candle', ...size, studies: [{ name: 'Volume' }, { name: 'Moving Average', input: { length: 50 } }] } },
+  { file: 'style-bar.png', title: 'OHLC bars', args: { symbol: 'CBOE:VIX', style: 'bar', ...size } },
+  { file: 'style-line.png', title: 'Line, one year', args: { symbol: 'SP:SPX', style: 'line', range: '1Y', ...size } },
+  { file: 'style-area.png', title: 'Area, five years, dark', args: { symbol: 'SP:SPX', style: 'area', range: '5Y', theme: 'dark', ...size } },
+  { file: 'style-heikin-ashi.png', title: 'Heikin-Ashi', args: { symbol: 'SP:SPX', style: 'heikinAshi', range: '3M', ...size } },
+  { file: 'style-hollow-candle.png', title: 'Hollow candles, dark', args: { symbol: 'SP:SPX', style: 'hollowCandle', range: '3M', theme: 'dark', ...size } },
+  { file: 'style-baseline.png', title: 'Baseline (base = first visible close), monthly closes', args: { symbol: 'NASDAQ:AAPL', interval: '1M', style: 'baseline', range: 'ALL', ...size } },
+  { file: 'style-hilo.png', title: 'High–low bars, dark', args: { symbol: 'CBOE:VIX', style: 'hiLo', theme: 'dark', ...size } },
+  { file: 'style-column.png', title: 'Columns, monthly closes', args: { symbol: 'NASDAQ:MSFT', interval: '1M', style: 'column', range: 'ALL', ...size } },
+  { file: 'study-ma-ema-bb.png', title: 'Moving Average, EMA and Bollinger Bands', args: { symbol: 'SP:SPX', range: '6M', ...size, studies: [{ name: 'Bollinger Bands' }, { name: 'Moving Average', input: { length: 50 } }, { name: 'Moving Average Exponential', input: { length: 21 }, override: { 'Plot.color': 'rgb(255,109,0)' } }] } },
+  { file: 'study-rsi.png', title: 'Relative Strength Index', args: { symbol: 'SP:SPX', range: '6M', ...size, studies: [{ name: 'Relative Strength Index', input: { length: 14 } }] } },
+  { file: 'study-macd.png', title: 'MACD, dark', args: { symbol: 'SP:SPX', range: '6M', theme: 'dark', ...size, studies: [{ name: 'MACD' }] } },
+  { file: 'study-stochastic.png', title: 'Stochastic', args: { symbol: 'CBOE:VIX', ...size, studies: [{ name: 'Stochastic' }] } },
+  { file: 'study-atr-obv.png', title: 'Average True Range and On Balance Volume', args: { symbol: 'SP:SPX', range: '1Y', ...size, studies: [{ name: 'Average True Range' }, { name: 'On Balance Volume' }] } },
+  { file: 'study-volume-overlay.png', title: 'Volume overlaid on the price pane (forceOverlay) with VWMA', args: { symbol: 'SP:SPX', range: '3M', ...size, studies: [{ name: 'Volume', forceOverlay: true }, { name: 'Volume Weighted Moving Average' }] } },
+  { file: 'drawing-lines.png', title: 'Horizontal line and trend line', args: { symbol: 'CBOE:VIX', ...size, drawings: [{ name: 'Horizontal Line', input: { price: 28, text: 'Resistance' } }, { name: 'Trend Line', input: { startDatetime: '2009-06-05', startPrice: 32, endDatetime: '2009-07-20', endPrice: 25, text: 'Downtrend' }, override: { lineColor: 'rgb(255,109,0)', lineWidth: 2 } }] } },
+  { file: 'drawing-long-position.png', title: 'Long position', args: { symbol: 'SP:SPX', range: '3M', ...size, drawings: [{ name: 'Long Position', input: { startDatetime: '2020-03-24', endDatetime: '2020-04-15', entryPrice: 2450, targetPrice: 2900, stopPrice: 2250, text: 'Bounce' } }] } },
+  { file: 'drawing-short-position.png', title: 'Short position, dark', args: { symbol: 'SP:SPX', range: '3M', theme: 'dark', ...size, drawings: [{ name: 'Short Position', input: { startDatetime: '2020-02-21', endDatetime: '2020-03-20', entryPrice: 3300, targetPrice: 2500, stopPrice: 3450 } }] } },
+  { file: 'four-pane-light.png', title: 'Four panes: price with Bollinger Bands, Volume, RSI, MACD', args: { symbol: 'SP:SPX', range: '6M', width: 800, height: 640, studies: [{ name: 'Bollinger Bands' }, { name: 'Volume' }, { name: 'Relative Strength Index' }, { name: 'MACD' }] } },
+  { file: 'four-pane-dark.png', title: 'Four panes, dark', args: { symbol: 'SP:SPX', range: '6M', theme: 'dark', width: 800, height: 640, studies: [{ name: 'Moving Average Exponential', input: { length: 21 } }, { name: 'Volume' }, { name: 'Stochastic' }, { name: 'MACD' }] } }
+]
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const outDir = join(root, 'docs', 'gallery')
+
+async function main (): Promise<void> {
+  await mkdir(outDir, { recursive: true })
+  for (const name of await readdir(outDir)) if (name.endsWith('.png')) await rm(join(outDir, name))
+  const engine = createLocalEngine({ workers: 2, queueLimit: 64, cacheEntries: 0, log: pino({ level: 'warn' }) })
+  const sections: string[] = []
+  try {
+    for (const picture of PICTURES) {
+      const request = normalizeChartRequest(generateChartInput.parse(picture.args as GenerateChartArgs), { storage: false })
+      const result = await engine.render(request, { signal: AbortSignal.timeout(60_000), onStage: () => {} })
+      if (result.kind !== 'image') throw new Error('the local engine returned no image')
+      await writeFile(join(outDir, picture.file), result.data)
+      console.log(`${picture.file}  ${result.width}×${result.height}  ${result.data.length} bytes${result.notes.length > 0 ? `  notes: ${result.notes.join('; ')}` : ''}`)
+      sections.push([
+        `## ${picture.title}`,
+        '',
+        `![${picture.title}](${picture.file})`,
+        '',
+        '```json',
+        JSON.stringify(picture.args),
+        '```',
+        ...(result.notes.length > 0 ? ['', `Notes: ${result.notes.join('; ')}`] : []),
+        ''
+      ].join('\n'))
+    }
+  } finally {
+    await engine.close()
+  }
+  const readme = [
+    '# Embedded engine gallery',
+    '',
+    'Charts drawn by the embedded engine (ECharts server-side SVG → resvg, DejaVu Sans) from the bundled market data,',
+    'with no Chart-IMG key. Each picture shows the `generate_chart` arguments that made it. Regenerate with',
+    '`npx tsx scripts/gallery.ts`.',
+    '',
+    ...sections
+  ].join('\n')
+  await writeFile(join(outDir, 'README.md'), readme)
+  console.log(`wrote ${PICTURES.length} pictures and README.md to ${outDir}`)
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exitCode = 1
+})

@@ -1,0 +1,304 @@
+/**
+ * RenderJob → ECharts option. Pure and synchronous: the render worker feeds the option to ECharts' SSR renderer,
+ * and tests inspect it directly (grids, axes, series) without rasterising.
+ *
+ * Layout (TradingView's): the price pane on top with the header legend and overlay legends inside it, one pane per
+ * own-pane study below it, every pane sharing the bar slots of one category x-axis and a price-axis column on the
+ * right; time labels under the last pane only.
+ */
+import type { EChartsOption, SeriesOption, XAXisComponentOption, YAXisComponentOption, GridComponentOption } from 'echarts'
+import { ChartError } from '../chart/errors.js'
+import type { JobStudy, RenderJob } from './job.js'
+import { buildDrawings, drawingPrices, priceTag } from './drawing-series.js'
+import { formatChange, formatCompact, formatPrice, formatStudyValue, priceDecimals } from './format.js'
+import { layoutPanes, paddedExtent, type ChartLayout, type OwnPaneKind, type PaneRect } from './layout.js'
+import { legendLine, type LegendPiece } from './legend.js'
+import { buildPriceSeries, priceExtent } from './price-series.js'
+import { buildStudySeries, lastValue, studyExtent } from './study-series.js'
+import { measureText } from './text-measure.js'
+import { FONT_FAMILY, THEME_COLORS, type ChartTheme } from './theme.js'
+import { buildTimeLabels } from './time-axis.js'
+
+export interface BuiltOption {
+  option: EChartsOption
+  layout: ChartLayout
+  /** Things drawn differently from what was asked (a drawing outside the visible bars…). */
+  notes: string[]
+}
+
+const AXIS_FONT = 11
+const HEADER_FONT = 13
+const LEGEND_FONT = 12
+const PANE_FONT = 11
+const LEGEND_X = 5
+const LEGEND_TOP = 6
+const HEADER_LINE = 19
+const LEGEND_LINE = 17
+const PANE_LINE = 15
+/** Overlaid volume keeps to the bottom fifth of the price pane, as TradingView draws it. */
+const OVERLAY_VOLUME_SHARE = 0.2
+
+interface OwnPane { study: JobStudy, rect: PaneRect, grid: number, extent: [number, number], kind: OwnPaneKind }
+
+export function buildChartOption (job: RenderJob): BuiltOption {
+  const colors = THEME_COLORS[job.theme]
+  const { bars } = job
+  const n = bars.close.length
+  if (n === 0) throw new ChartError('INVALID_REQUEST', `${job.symbol} has no bars in the requested range`)
+  const notes: string[] = []
+  const decimals = priceDecimals(bars.close)
+  const showLegend = job.legend !== false
+
+  const drawn = job.studies.filter((s) => s.lines.length > 0)
+  const overlays = drawn.filter((s) => s.pane === 'price' && s.scale === 'price')
+  const ownScaleOverlays = drawn.filter((s) => s.pane === 'price' && s.scale === 'own')
+  const ownStudies = drawn.filter((s) => s.pane === 'own')
+
+  // Price extent: the style's values, price-scale overlays, and drawings near the data.
+  const styleExtent = priceExtent(job.style, bars)
+  let [lo, hi] = styleExtent
+  for (const study of overlays) {
+    const e = studyExtent(study)
+    if (e !== null) [lo, hi] = [Math.min(lo, e[0]), Math.max(hi, e[1])]
+  }
+  const dataSpan = Math.max(hi - lo, Math.abs(hi) * 0.01)
+  for (const [index, drawing] of job.drawings.entries()) {
+    for (const p of drawingPrices(drawing)) {
+      if (p >= styleExtent[0] - dataSpan && p <= styleExtent[1] + dataSpan) {
+        lo = Math.min(lo, p)
+        hi = Math.max(hi, p)
+      } else {
+        notes.push(`drawings[${index}] (${drawing.label}): price ${p} is far outside the prices shown (${formatPrice(styleExtent[0], decimals)}–${formatPrice(styleExtent[1], decimals)}); the axis was not stretched to it`)
+      }
+    }
+  }
+
+  // One right-hand axis column wide enough for the longest label of any pane.
+  const ownExtents = ownStudies.map((s): [number, number] => s.range === undefined ? (studyExtent(s) ?? [0, 1]) : [s.range.min, s.range.max])
+  const axisTexts = [formatPrice(hi, decimals), formatPrice(lo, decimals), ...ownExtents.flatMap((e) => e.map(axisValue))]
+  const axisWidth = Math.ceil(Math.max(...axisTexts.map((t) => measureText(t, AXIS_FONT))) + 16)
+  const layout = layoutPanes(job.width, job.height, ownStudies.map((s) => (s.isVolume ? 'volume' : 'oscillator')), Math.max(48, axisWidth))
+
+  const overlayLegendLines = overlays.length + ownScaleOverlays.filter((s) => !s.isVolume).length
+  // The room is kept even when the legend is hidden, so `legend: false` changes nothing but the text.
+  const legendBottom = LEGEND_TOP + HEADER_LINE + overlayLegendLines * LEGEND_LINE
+  const [priceMin, priceMax] = paddedExtent(lo, hi, layout.price.height, legendBottom + 10, 10)
+  const baseY = layout.price.top + (priceMax - bars.close[0]) / (priceMax - priceMin) * layout.price.height
+  const price = buildPriceSeries(job.style, bars, colors, { y: baseY, chartHeight: job.height })
+
+  const labels = buildTimeLabels(bars.time, job.interval, job.timezone, layout.plotWidth)
+  const labelled = new Set(labels.indices)
+  // A few empty slots after the last bar keep it clear of the price axis, as TradingView's right margin does.
+  const categories = [...bars.time.map(String), ...Array.from({ length: rightMarginBars(n) }, (_, i) => `after-${i}`)]
+
+  const grids: GridComponentOption[] = []
+  const xAxes: XAXisComponentOption[] = []
+  const yAxes: YAXisComponentOption[] = []
+  const series: SeriesOption[] = []
+  const graphics: Array<Record<string, unknown>> = []
+
+  const panes = [layout.price, ...layout.panes]
+  panes.forEach((rect, index) => {
+    const bottom = index === panes.length - 1
+    grids.push({ left: layout.left, right: layout.right, top: rect.top, height: rect.height, show: true, borderColor: colors.border, borderWidth: 1, backgroundColor: 'transparent' })
+    xAxes.push({
+      type: 'category',
+      gridIndex: index,
+      data: categories,
+      boundaryGap: true,
+      axisLine: { show: bottom, lineStyle: { color: colors.border } },
+      axisTick: { show: false },
+      axisLabel: {
+        show: bottom,
+        interval: (i: number) => labelled.has(i),
+        formatter: (_value: string, i: number) => labels.text.get(i) ?? '',
+        color: colors.mutedText,
+        fontSize: AXIS_FONT,
+        fontFamily: FONT_FAMILY,
+        margin: 7
+      },
+      splitLine: { show: true, interval: (i: number) => labelled.has(i), lineStyle: { color: colors.grid, width: 1 } }
+    })
+  })
+
+  // Price pane: axis 0.
+  yAxes.push(valueAxis(0, priceMin, priceMax, layout.price.height, colors, (v) => formatPrice(v, decimals), Math.max(2, Math.round(layout.price.height / 70))))
+  const main = { ...price.series[0] } as Record<string, unknown>
+  const lastUp = n < 2 ? bars.close[n - 1] >= bars.open[n - 1] : bars.close[n - 1] >= bars.close[n - 2]
+  const tagColor = lastUp ? colors.up : colors.down
+  const drawingParts = buildDrawings(job.drawings, bars.time, decimals, colors)
+  notes.push(...drawingParts.notes)
+  const existing = main.markLine as { data?: unknown[] } | undefined
+  main.markLine = {
+    silent: true,
+    symbol: 'none',
+    precision: decimals,
+    label: { show: false },
+    lineStyle: { color: colors.mutedText, type: 'dashed', width: 1 },
+    ...(existing ?? {}),
+    data: [
+      ...(existing?.data ?? []),
+      { name: 'last-price', yAxis: price.last, lineStyle: { color: tagColor, type: 'dotted', width: 1 }, label: priceTag(formatPrice(price.last, decimals), tagColor, colors.tagText) },
+      ...drawingParts.markLines
+    ]
+  }
+  series.push(main as SeriesOption, ...price.series.slice(1))
+
+  overlays.forEach((study, i) => series.push(...buildStudySeries(study, { xAxisIndex: 0, yAxisIndex: 0 }, `overlay-${i}`)))
+
+  // Own-scale studies drawn on the price pane get a hidden axis each.
+  ownScaleOverlays.forEach((study, i) => {
+    const extent = studyExtent(study) ?? [0, 1]
+    const axisIndex = yAxes.length
+    if (study.isVolume) {
+      yAxes.push(hiddenAxis(0, 0, Math.max(extent[1], 1) / OVERLAY_VOLUME_SHARE))
+    } else {
+      const [min, max] = study.range === undefined ? paddedExtent(extent[0], extent[1], layout.price.height, legendBottom + 10, 10) : [study.range.min, study.range.max]
+      yAxes.push(hiddenAxis(0, min, max))
+    }
+    series.push(...buildStudySeries(study, { xAxisIndex: 0, yAxisIndex: axisIndex }, `overlay-own-${i}`))
+  })
+
+  // Own panes.
+  const ownPanes: OwnPane[] = ownStudies.map((study, i) => ({ study, rect: layout.panes[i], grid: i + 1, extent: ownExtents[i], kind: study.isVolume ? 'volume' : 'oscillator' }))
+  for (const [i, pane] of ownPanes.entries()) {
+    const { study, rect } = pane
+    const axisIndex = yAxes.length
+    let min: number
+    let max: number
+    if (study.range !== undefined) {
+      [min, max] = [study.range.min, study.range.max]
+    } else if (pane.kind === 'volume') {
+      [min, max] = [0, paddedExtent(0, pane.extent[1], rect.height, PANE_LINE + 6, 0)[1]]
+    } else {
+      [min, max] = paddedExtent(pane.extent[0], pane.extent[1], rect.height, PANE_LINE + 8, 6)
+    }
+    const axis = valueAxis(pane.grid, min, max, rect.height, colors, axisValue, Math.max(2, Math.round(rect.height / 32)))
+    const levels = study.levels ?? []
+    if (levels.length > 0 && study.range !== undefined) {
+      // Oscillators with fixed levels label the levels (RSI 70/50/30), as TradingView does.
+      axis.axisLabel = { ...axis.axisLabel, customValues: levels.map((l) => l.value), showMinLabel: true, showMaxLabel: true }
+      axis.splitLine = { show: false }
+    }
+    yAxes.push(axis)
+    series.push(...buildStudySeries(study, { xAxisIndex: pane.grid, yAxisIndex: axisIndex }, `pane-${i}`))
+  }
+
+  for (const s of drawingParts.series) series.push(s)
+
+  if (showLegend) {
+    const width = layout.plotWidth - LEGEND_X * 2
+    const backdrop = translucent(colors.background, 0.75)
+    graphics.push(legendLine(headerPieces(job, decimals, colors), layout.left + LEGEND_X, layout.price.top + LEGEND_TOP, HEADER_FONT, width, backdrop))
+    let y = layout.price.top + LEGEND_TOP + HEADER_LINE
+    for (const study of [...overlays, ...ownScaleOverlays.filter((s) => !s.isVolume)]) {
+      graphics.push(legendLine(studyPieces(study, colors), layout.left + LEGEND_X, y, LEGEND_FONT, width, backdrop))
+      y += LEGEND_LINE
+    }
+    for (const pane of ownPanes) {
+      graphics.push(legendLine(studyPieces(pane.study, colors), layout.left + LEGEND_X, pane.rect.top + 4, PANE_FONT, width, backdrop))
+    }
+  }
+
+  const option: EChartsOption = {
+    animation: false,
+    backgroundColor: colors.background,
+    textStyle: { fontFamily: FONT_FAMILY, color: colors.text },
+    grid: grids,
+    xAxis: xAxes,
+    yAxis: yAxes,
+    series,
+    graphic: { elements: graphics } as EChartsOption['graphic']
+  }
+  return { option, layout, notes }
+}
+
+function valueAxis (gridIndex: number, min: number, max: number, pixels: number, colors: ChartTheme, format: (v: number) => string, splitNumber: number): YAXisComponentOption & { axisLabel: Record<string, unknown> } {
+  // Labels closer than this to a pane edge would be cut by the image edge or collide with the next pane's labels.
+  const edge = (max - min) * 7 / pixels
+  return {
+    type: 'value',
+    gridIndex,
+    position: 'right',
+    min,
+    max,
+    splitNumber,
+    axisLine: { show: false },
+    axisTick: { show: false },
+    axisLabel: {
+      color: colors.mutedText,
+      fontSize: AXIS_FONT,
+      fontFamily: FONT_FAMILY,
+      margin: 8,
+      formatter: (v: number) => (v > max - edge || v < min + edge ? '' : format(v)),
+      showMinLabel: false,
+      showMaxLabel: false
+    },
+    splitLine: { show: true, lineStyle: { color: colors.grid, width: 1 } }
+  }
+}
+
+function rightMarginBars (n: number): number {
+  return Math.max(2, Math.round(n * 0.02))
+}
+
+function hiddenAxis (gridIndex: number, min: number, max: number): YAXisComponentOption {
+  return { type: 'value', gridIndex, min, max, show: false, splitLine: { show: false } }
+}
+
+function axisValue (value: number): string {
+  return Math.abs(value) >= 10_000 ? formatCompact(value) : formatStudyValue(value).replace(/\.00$/, '')
+}
+
+function headerPieces (job: RenderJob, decimals: number, colors: ChartTheme): LegendPiece[] {
+  const { bars } = job
+  const n = bars.close.length
+  const i = n - 1
+  const previous = n > 1 ? bars.close[i - 1] : bars.open[i]
+  const change = bars.close[i] - previous
+  const valueColor = change >= 0 ? colors.up : colors.down
+  const pieces: LegendPiece[] = [{ text: `${job.symbol} · ${job.interval}`, color: colors.text, bold: true }]
+  if (job.description !== undefined) pieces.push({ text: ` · ${job.description}`, color: colors.text, drop: 5 })
+  const value = (label: string, v: number, drop?: number): void => {
+    pieces.push({ text: `  ${label} `, color: colors.mutedText, drop }, { text: formatPrice(v, decimals), color: valueColor, drop })
+  }
+  if (job.fields === 'close' || job.style === 'line' || job.style === 'area' || job.style === 'baseline' || job.style === 'column') {
+    value('C', bars.close[i])
+  } else {
+    value('O', bars.open[i], 2)
+    value('H', bars.high[i], 2)
+    value('L', bars.low[i], 2)
+    value('C', bars.close[i])
+  }
+  pieces.push({ text: `  ${formatChange(change, previous, decimals)}`, color: valueColor, drop: 3 })
+  return pieces
+}
+
+function studyPieces (study: JobStudy, colors: ChartTheme): LegendPiece[] {
+  const pieces: LegendPiece[] = [{ text: study.title, color: colors.text }]
+  for (const line of study.lines) {
+    const v = lastValue(line.values)
+    if (v === null) continue
+    // Volume's value takes its bar's up/down colour; other histograms (MACD) use their main colour, because their
+    // pale "falling" shades are unreadable as text.
+    const color = line.kind === 'histogram' && study.isVolume ? (line.barColors?.[lastIndex(line.values)] ?? line.color) : line.color
+    pieces.push({ text: `  ${study.isVolume ? formatCompact(v) : formatStudyValue(v)}`, color: solid(color), drop: 1 })
+  }
+  return pieces
+}
+
+function translucent (hex: string, alpha: number): string {
+  const h = hex.replace('#', '')
+  return `rgba(${parseInt(h.slice(0, 2), 16)},${parseInt(h.slice(2, 4), 16)},${parseInt(h.slice(4, 6), 16)},${alpha})`
+}
+
+function lastIndex (values: ReadonlyArray<number | null>): number {
+  for (let i = values.length - 1; i >= 0; i--) if (values[i] !== null) return i
+  return values.length - 1
+}
+
+/** Legend values are printed in the line's colour without its transparency (50 % volume bars would be unreadable). */
+function solid (color: string): string {
+  const m = /^rgba\((\d+),\s*(\d+),\s*(\d+),\s*[\d.]+\)$/.exec(color)
+  return m === null ? color : `rgb(${m[1]},${m[2]},${m[3]})`
+}

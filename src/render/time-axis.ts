@@ -1,0 +1,122 @@
+/**
+ * Time-axis labels in TradingView's manner: a label where a calendar unit begins (a year, a month, a day, an hour…),
+ * the coarsest unit shown as its own text ("2019", "Mar", "12", "14:30"), thinned so labels never crowd.
+ *
+ * The chart uses a category axis (one slot per bar, no gaps on weekends and holidays, as TradingView draws), so
+ * ECharts' own time-axis tick logic does not apply and the ticks are chosen here.
+ *
+ * Daily, weekly and monthly bars carry a trading *date* stored at 00:00 UTC (src/market/types.ts): they are read in
+ * UTC so a date never moves across midnight; intraday bars are read in the requested IANA time zone.
+ */
+import { INTERVAL_MS, type Interval } from '../chart/request.js'
+
+interface Parts { year: number, month: number, day: number, hour: number, minute: number, dayNumber: number }
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const DAY_MS = 86_400_000
+/** Minimum distance between two labels, px: room for "2019" or "14:30" (about 35 px) plus a gap. */
+export const MIN_LABEL_SPACING = 50
+
+export function isIntradayInterval (interval: Interval): boolean {
+  return INTERVAL_MS[interval] < DAY_MS
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>()
+
+/** Calendar fields of `time` in `zone` (null = UTC). */
+export function zonedParts (time: number, zone: string | null): Parts {
+  if (zone === null || zone === 'UTC' || zone === 'Etc/UTC') {
+    const d = new Date(time)
+    return { year: d.getUTCFullYear(), month: d.getUTCMonth(), day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes(), dayNumber: Math.floor(time / DAY_MS) }
+  }
+  let formatter = formatters.get(zone)
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' })
+    formatters.set(zone, formatter)
+  }
+  const fields: Record<string, number> = {}
+  for (const part of formatter.formatToParts(time)) {
+    if (part.type !== 'literal') fields[part.type] = Number(part.value)
+  }
+  const year = fields.year
+  const month = fields.month - 1
+  const day = fields.day
+  return { year, month, day, hour: fields.hour % 24, minute: fields.minute, dayNumber: Math.floor(Date.UTC(year, month, day) / DAY_MS) }
+}
+
+interface Level {
+  /** True when `cur` starts a new unit of this level after `prev`. */
+  starts: (prev: Parts, cur: Parts) => boolean
+  label: (cur: Parts) => string
+}
+
+const hhmm = (p: Parts): string => `${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`
+const everyHours = (k: number): Level => ({ starts: (a, b) => a.dayNumber !== b.dayNumber || Math.floor(a.hour / k) !== Math.floor(b.hour / k), label: hhmm })
+const everyMinutes = (k: number): Level => ({
+  starts: (a, b) => a.dayNumber !== b.dayNumber || a.hour !== b.hour || Math.floor(a.minute / k) !== Math.floor(b.minute / k),
+  label: hhmm
+})
+
+// Coarsest first; a bar's rank is the first level whose unit it starts.
+const LEVELS: Level[] = [
+  { starts: (a, b) => a.year !== b.year, label: (p) => String(p.year) },
+  { starts: (a, b) => Math.floor(a.month / 6) !== Math.floor(b.month / 6), label: (p) => MONTHS[p.month] },
+  { starts: (a, b) => Math.floor(a.month / 3) !== Math.floor(b.month / 3), label: (p) => MONTHS[p.month] },
+  { starts: (a, b) => a.month !== b.month, label: (p) => MONTHS[p.month] },
+  // Weeks start on Monday; day 0 (1970-01-01) was a Thursday.
+  { starts: (a, b) => Math.floor((a.dayNumber + 3) / 7) !== Math.floor((b.dayNumber + 3) / 7), label: (p) => String(p.day) },
+  { starts: (a, b) => a.dayNumber !== b.dayNumber, label: (p) => String(p.day) },
+  everyHours(12),
+  everyHours(6),
+  everyHours(3),
+  everyHours(1),
+  everyMinutes(30),
+  everyMinutes(15),
+  everyMinutes(5),
+  everyMinutes(1)
+]
+
+export interface TimeLabels {
+  /** Bar indices that carry a label, ascending. */
+  indices: number[]
+  /** Label text by bar index. */
+  text: Map<number, string>
+}
+
+/** Picks and formats the time-axis labels for bars `times` drawn across `plotWidth` px. */
+export function buildTimeLabels (times: readonly number[], interval: Interval, timezone: string, plotWidth: number): TimeLabels {
+  const n = times.length
+  const zone = isIntradayInterval(interval) ? timezone : null
+  const parts = times.map((t) => zonedParts(t, zone))
+  const rank = new Array<number>(n).fill(LEVELS.length)
+  for (let i = 1; i < n; i++) {
+    const level = LEVELS.findIndex((l) => l.starts(parts[i - 1], parts[i]))
+    if (level >= 0) rank[i] = level
+  }
+  const slot = plotWidth / Math.max(n, 1)
+  const maxLabels = Math.max(1, Math.floor(plotWidth / MIN_LABEL_SPACING))
+  // The finest level whose boundaries still fit; thinning below removes the rest of any crowding.
+  let chosen = 0
+  for (let level = 0; level < LEVELS.length; level++) {
+    const count = rank.filter((r) => r <= level).length
+    if (count > maxLabels) break
+    chosen = level
+  }
+  const candidates = rank.map((r, i) => ({ r, i })).filter((c) => c.r <= chosen).sort((a, b) => a.r - b.r || a.i - b.i)
+  const accepted: number[] = []
+  // Keep clear of the plot's left edge, where a centred label would be cut.
+  const edge = Math.ceil(MIN_LABEL_SPACING / 2 / slot)
+  for (const c of candidates) {
+    if (c.i < edge / 2) continue
+    if (accepted.every((j) => Math.abs(j - c.i) * slot >= MIN_LABEL_SPACING)) accepted.push(c.i)
+  }
+  accepted.sort((a, b) => a - b)
+  return { indices: accepted, text: new Map(accepted.map((i) => [i, LEVELS[rank[i]].label(parts[i])])) }
+}
+
+/** The last bar's date (and time for intraday data, in the zone) for the legend, e.g. "2020-04-17" or "2009-08-14 15:30". */
+export function formatBarDate (time: number, interval: Interval, timezone: string): string {
+  const p = zonedParts(time, isIntradayInterval(interval) ? timezone : null)
+  const date = `${p.year}-${String(p.month + 1).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`
+  return isIntradayInterval(interval) ? `${date} ${hhmm(p)}` : date
+}
