@@ -16,6 +16,7 @@ import { findFonts } from '../../render/fonts.js'
 import type { RenderJob } from '../../render/job.js'
 import { prepareJob } from './prepare-job.js'
 import { RenderCache, renderCacheKey, type CachedImage } from './render-cache.js'
+import { TurnQueue } from './turn-queue.js'
 import type { RenderTask, RenderTaskResult } from './render-worker.js'
 
 export interface LocalEngineOptions {
@@ -43,6 +44,7 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
   const workers = Math.max(1, Math.floor(options.workers))
   const catalog = createMarketCatalog({ marketDataDir: options.marketDataDir, log })
   const cache = new RenderCache(options.cacheEntries)
+  const preparation = new TurnQueue()
   const fonts = findFonts()
   // Next to this module with its own extension: .ts under tsx/tap, .js from the compiled dist/.
   const workerFile = new URL(`./render-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url)
@@ -122,12 +124,13 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
         if (hit !== undefined) return imageResult(hit, true)
       }
 
-      // Preparation (data window, studies) is synchronous; give the event loop a turn first so a burst of requests
-      // is prepared one per macrotask, interleaved with other connections' I/O, not in one long block.
-      await new Promise<void>((resolve) => setImmediate(resolve))
-      if (closed) throw new ChartError('CANCELLED', 'The chart engine is shutting down')
-      if (signal.aborted) throw new ChartError('CANCELLED', 'The chart request was cancelled')
-      const { job, notes } = prepareJob(request, catalog)
+      // Preparation (data window, studies) is synchronous: one request per loop turn, so a burst never blocks
+      // timers (SSE heartbeats) or other connections' I/O for long (see turn-queue.ts).
+      const { job, notes } = await preparation.run(() => {
+        if (closed) throw new ChartError('CANCELLED', 'The chart engine is shutting down')
+        if (signal.aborted) throw new ChartError('CANCELLED', 'The chart request was cancelled')
+        return prepareJob(request, catalog)
+      })
       if (signal.aborted) throw new ChartError('CANCELLED', 'The chart request was cancelled')
       // Counted here, not left to piscina's maxQueue alone: piscina parks tasks that carry an AbortSignal in a
       // side queue its maxQueue check does not count (piscina 5.3 _returnUndistributedTask/skipQueue).

@@ -6,6 +6,10 @@ import type { MessagePort } from 'node:worker_threads'
 import { isChartError, type ChartErrorCode } from '../../chart/errors.js'
 import type { RenderJob } from '../../render/job.js'
 import { renderChart } from '../../render/render-chart.js'
+import { lowerThreadPriority } from './worker-priority.js'
+
+// Renders yield the CPU to the main thread's event loop (heartbeats, I/O); see worker-priority.ts.
+lowerThreadPriority()
 
 export interface RenderTask {
   job: RenderJob
