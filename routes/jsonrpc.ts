@@ -28,10 +28,9 @@ export default async function seedJsonRpcRoutes (fastify: FastifyInstance): Prom
   })
 
   for (const [url, method] of Object.entries(SEED_METHODS)) {
-    fastify.post(url, {
-      config: { mcpRoute: true },
-      schema: { headers: { type: 'object', properties: { 'x-client-id': { type: 'string' } } } }
-    }, async (request, reply) => {
+    // No Fastify schema: the body is a JSON-RPC envelope checked by the dispatcher (errors must be JSON-RPC, not
+    // Fastify's 400), and X-Client-Id is checked where it is used (src/mcp/client-id.ts).
+    fastify.post(url, { config: { mcpRoute: true } }, async (request, reply) => {
       // Fastify also parses text/plain; JSON-RPC bodies must be declared as JSON.
       if (request.headers['content-type']?.toLowerCase().startsWith('application/json') !== true) return await reply.code(415).send(NOT_JSON)
       // Only a tool call does work worth cancelling when its client leaves; the others answer at once.

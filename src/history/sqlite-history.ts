@@ -91,6 +91,7 @@ CREATE INDEX IF NOT EXISTS chart_requests_created ON chart_requests (created_at 
 
 // Prune every this many inserts, so retention holds without a timer and without a scan per request.
 const PRUNE_EVERY = 50
+const WRITABLE_PROBE_MS = 1000
 
 function toRecord (row: Row): ChartRecord {
   return {
@@ -140,6 +141,8 @@ export function openHistoryStore (options: HistoryStoreOptions): HistoryStore {
   const updateStatements = new Map<string, Database.Statement>()
   let insertsSincePrune = 0
   let closed = false
+  let writable = true
+  let writableCheckedAt = 0
 
   // A request still pending when the process stopped will never finish: say so instead of leaving it pending forever.
   const interrupted = db.prepare(`UPDATE chart_requests SET status = 'failed', error = 'The server restarted before this chart finished; generate it again.'
@@ -208,13 +211,18 @@ export function openHistoryStore (options: HistoryStoreOptions): HistoryStore {
     prune,
     isWritable () {
       if (closed || !db.open) return false
+      // Probed at most once a second: health checks may come thousands of times a second (monitoring, load tests).
+      const now = Date.now()
+      if (now - writableCheckedAt < WRITABLE_PROBE_MS) return writable
+      writableCheckedAt = now
       try {
         accessSync(chartsDir, constants.W_OK)
         accessSync(join(dataDir, 'history.sqlite'), constants.W_OK)
-        return true
+        writable = true
       } catch {
-        return false
+        writable = false
       }
+      return writable
     },
     close () {
       if (closed) return
