@@ -7,7 +7,10 @@ import { callTool, startApp } from './support/app.js'
 import { waitFor } from './sse/wait.js'
 
 const big = (i: number): Record<string, unknown> => ({
-  symbol: 'SP:SPX', width: 1920, height: 1080, range: { from: '2005-01-01', to: `2019-06-${String(1 + i).padStart(2, '0')}` },
+  symbol: 'SP:SPX',
+  width: 1920,
+  height: 1080,
+  range: { from: '2005-01-01', to: `2019-06-${String(1 + i).padStart(2, '0')}` },
   studies: [{ name: 'Volume' }, { name: 'MACD' }, { name: 'Relative Strength Index' }]
 })
 

@@ -11,29 +11,13 @@ import { createInterface } from 'node:readline'
 import { EventSource } from 'eventsource'
 import { callTool, startApp } from './support/app.js'
 import { waitFor } from './sse/wait.js'
-
-// Seed 000's Python example, its reading loop verbatim, printing each parsed message as one JSON line.
-const SCRIPT = `
-import json
-import sys
-import requests
-
-url = sys.argv[1]
-
-with requests.get(url, stream=True) as response:
-    for line in response.iter_lines():
-        if line:
-            line = line.decode('utf-8')
-            if line.startswith('data: '):
-                data = json.loads(line[6:])
-                print(json.dumps(data), flush=True)
-`
+import { SEED_000_PYTHON_CLIENT } from './support/seed000-python-client.js'
 
 t.test('Python iter_lines(): connection, heartbeat, progress as JSON-RPC notifications, close on shutdown', async (t) => {
   const { app, url } = await startApp(t, { HEARTBEAT_MS: 300 })
   // Not t.testdir(): that would empty the app's DATA_DIR, which startApp took from it.
   const script = join(mkdtempSync(join(tmpdir(), 'seed-sse-')), 'sse_client.py')
-  writeFileSync(script, SCRIPT)
+  writeFileSync(script, SEED_000_PYTHON_CLIENT)
   const python = spawn('/usr/bin/python3', [script, `${url}/sse?clientId=py-1`], { stdio: ['ignore', 'pipe', 'inherit'] })
   const exited = new Promise<number | null>((resolve) => python.once('exit', resolve))
   t.teardown(async () => { python.kill(); await exited })

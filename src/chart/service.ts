@@ -13,7 +13,7 @@ import type { ChartServiceApi, GenerateOptions, GenerateOutcome } from './servic
 import type { EventBus } from '../events/bus.js'
 import type { ChartProgressEvent, ChartStatus } from '../events/types.js'
 import type { HistoryStore } from '../history/sqlite-history.js'
-import type { ChartRecord } from '../history/types.js'
+import { newChartRecord, type ChartRecord } from '../history/types.js'
 
 export interface ChartServiceDeps {
   engine: ChartEngine
@@ -88,23 +88,7 @@ export function createChartService (deps: ChartServiceDeps): ChartServiceApi {
 
   async function generate (request: ChartRequest, options: GenerateOptions): Promise<GenerateOutcome> {
     const createdAt = Date.now()
-    let record: ChartRecord = {
-      requestId: newRequestId(),
-      clientId: options.clientId,
-      engine: engine.name,
-      request,
-      status: 'pending',
-      createdAt,
-      startedAt: null,
-      completedAt: null,
-      processingTime: null,
-      error: null,
-      imageFile: null,
-      mimeType: null,
-      remoteUrl: null,
-      expiresAt: null,
-      notes: []
-    }
+    let record = newChartRecord({ requestId: newRequestId(), clientId: options.clientId, engine: engine.name, request, createdAt })
     history.insert(record)
     options.onAccepted?.(record.requestId)
     publish(record, 'started', `Chart generation started for ${request.symbol}`)

@@ -24,3 +24,20 @@ export interface ChartRecord {
   expiresAt: string | null
   notes: string[]
 }
+
+/** A request just accepted: pending, nothing rendered yet. */
+export function newChartRecord (init: Pick<ChartRecord, 'requestId' | 'clientId' | 'engine' | 'request' | 'createdAt'>): ChartRecord {
+  return {
+    ...init,
+    status: 'pending',
+    startedAt: null,
+    completedAt: null,
+    processingTime: null,
+    error: null,
+    imageFile: null,
+    mimeType: null,
+    remoteUrl: null,
+    expiresAt: null,
+    notes: []
+  }
+}

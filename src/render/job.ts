@@ -6,6 +6,7 @@
 import type { Interval, Style } from '../chart/request.js'
 import type { JobDrawing } from './drawings.js'
 import type { ThemeName } from './theme.js'
+import type { StudyLine } from '../indicators/studies.js'
 
 export interface JobBars {
   /** Bar open times, ms UTC, ascending. */
@@ -18,15 +19,8 @@ export interface JobBars {
   volume: Array<number | null> | null
 }
 
-export interface JobStudyLine {
-  label: string
-  /** Aligned with the visible bars. */
-  values: Array<number | null>
-  kind: 'line' | 'histogram'
-  color: string
-  barColors?: string[]
-  lineWidth?: number
-}
+/** A study line as the worker gets it: the same shape, its `values` and `barColors` sliced to the visible bars. */
+export type JobStudyLine = StudyLine
 
 export interface JobStudy {
   name: string

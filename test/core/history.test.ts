@@ -2,29 +2,13 @@ import t from 'tap'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { openHistoryStore } from '../../src/history/sqlite-history.js'
-import type { ChartRecord } from '../../src/history/types.js'
+import { newChartRecord, type ChartRecord } from '../../src/history/types.js'
 import { normalizeChartRequest, generateChartInput } from '../../src/chart/request.js'
 import { silentLogger } from '../support/logger.js'
 
 function record (requestId: string, createdAt: number, overrides: Partial<ChartRecord> = {}): ChartRecord {
-  return {
-    requestId,
-    clientId: null,
-    engine: 'local',
-    request: normalizeChartRequest(generateChartInput.parse({ symbol: 'SP:SPX' }), { storage: false }),
-    status: 'pending',
-    createdAt,
-    startedAt: null,
-    completedAt: null,
-    processingTime: null,
-    error: null,
-    imageFile: null,
-    mimeType: null,
-    remoteUrl: null,
-    expiresAt: null,
-    notes: [],
-    ...overrides
-  }
+  const request = normalizeChartRequest(generateChartInput.parse({ symbol: 'SP:SPX' }), { storage: false })
+  return { ...newChartRecord({ requestId, clientId: null, engine: 'local', request, createdAt }), ...overrides }
 }
 
 t.test('records survive closing and reopening the store', async (t) => {

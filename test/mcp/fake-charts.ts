@@ -7,7 +7,7 @@ import type { ChartRequest } from '../../src/chart/request.js'
 import type { SymbolInfo } from '../../src/chart/engine.js'
 import type { EventBus } from '../../src/events/bus.js'
 import type { ChartStatus } from '../../src/events/types.js'
-import type { ChartRecord } from '../../src/history/types.js'
+import { newChartRecord, type ChartRecord } from '../../src/history/types.js'
 import { RED_PIXEL_PNG_BASE64 } from '../../src/mcp/fixtures/media.js'
 
 const SYMBOLS: SymbolInfo[] = ['SP:SPX', 'NASDAQ:AAPL', 'NASDAQ:AMZN', 'NASDAQ:GOOG', 'NASDAQ:MSFT', 'NYSE:IBM'].map((symbol) => {
@@ -34,23 +34,7 @@ export function createFakeCharts (bus: EventBus): FakeCharts {
     stageMs: 20,
     async generate (request: ChartRequest, options: GenerateOptions): Promise<GenerateOutcome> {
       const requestId = `req_${Date.now()}_${(++n).toString(16).padStart(8, '0')}`
-      const record: ChartRecord = {
-        requestId,
-        clientId: options.clientId,
-        engine: 'local',
-        request,
-        status: 'pending',
-        createdAt: Date.now(),
-        startedAt: null,
-        completedAt: null,
-        processingTime: null,
-        error: null,
-        imageFile: null,
-        mimeType: null,
-        remoteUrl: null,
-        expiresAt: null,
-        notes: []
-      }
+      const record = newChartRecord({ requestId, clientId: options.clientId, engine: 'local', request, createdAt: Date.now() })
       records.set(requestId, record)
       options.onAccepted?.(requestId)
       await publish(record, options.clientId, 'queued')

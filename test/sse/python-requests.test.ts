@@ -5,32 +5,14 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { buildSseApp, progressEvent } from '../support/sse-app.js'
 import { waitFor } from './wait.js'
-
-// Seed 000's Python example, verbatim in its reading loop (requests + iter_lines, `data: ` lines), printing each
-// parsed payload as one JSON line for the test to read.
-const SCRIPT = `
-import json
-import sys
-import requests
-
-url = sys.argv[1]
-
-with requests.get(url, stream=True) as response:
-    print(json.dumps({"status": response.status_code, "content_type": response.headers.get("Content-Type")}), flush=True)
-    for line in response.iter_lines():
-        if line:
-            line = line.decode('utf-8')
-            if line.startswith('data: '):
-                data = json.loads(line[6:])
-                print(json.dumps(data), flush=True)
-`
+import { SEED_000_PYTHON_CLIENT } from '../support/seed000-python-client.js'
 
 t.test('Python requests with iter_lines() reads connected and chart_progress', async (t) => {
   const { app, eventsUrl } = await buildSseApp(t)
   const dir = t.testdir()
   const script = join(dir, 'sse_client.py')
-  writeFileSync(script, SCRIPT)
-  const python = spawn('/usr/bin/python3', [script, eventsUrl('python-client')], { stdio: ['ignore', 'pipe', 'pipe'] })
+  writeFileSync(script, SEED_000_PYTHON_CLIENT)
+  const python = spawn('/usr/bin/python3', [script, eventsUrl('python-client'), 'with-status'], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   python.stderr.on('data', (chunk) => { stderr += String(chunk) })
   const exited = new Promise((resolve) => python.once('exit', resolve))
