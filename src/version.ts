@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module'
-
-// This file runs as src/version.ts (tsx) or dist/src/version.js (compiled): package.json is one or two levels up.
-const PACKAGE_JSON = import.meta.url.includes('/dist/') ? '../../package.json' : '../package.json'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { PACKAGE_ROOT } from './package-root.js'
 
 /** The package version, reported by /mcp/health, health_check, the MCP serverInfo and `chart-img-mcp --version`. */
-export const VERSION: string = (createRequire(import.meta.url)(PACKAGE_JSON) as { version: string }).version
+export const VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version

@@ -1,10 +1,10 @@
 import fastifyStatic from '@fastify/static'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
+import { PACKAGE_ROOT } from '../../src/package-root.js'
 
-// static/ sits at the package root; this file runs from plugins/external (tsx) or dist/plugins/external (compiled).
-const STATIC_DIR = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../static/' : '../../static/', import.meta.url))
+const STATIC_DIR = join(PACKAGE_ROOT, 'static')
 
 export default fp(async function staticPagesPlugin (fastify: FastifyInstance) {
   await fastify.register(fastifyStatic, { root: STATIC_DIR, prefix: '/', index: ['index.html'], wildcard: false })
