@@ -16,6 +16,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { JSONRPC_ERRORS, type JsonRpcId } from '../src/jsonrpc.js'
 import { BoundedEventStore, EventBudget } from '../src/mcp/event-store.js'
+import { trackServerRequests } from '../src/mcp/track-server-requests.js'
 import { parseJsonBody, sendJsonRpcError, handOver, retryAfterSeconds } from './mcp-http.js'
 
 /** Bytes of resumable events all sessions together may hold (each session also has its own bound). */
@@ -109,6 +110,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       server.close().catch(() => {})
     }
     await server.connect(transport)
+    trackServerRequests(transport, () => sessionId === undefined ? () => {} : sessions.track(sessionId))
     try {
       await handOver(request, reply, async () => { await transport.handleRequest(request.raw, reply.raw, message) })
     } finally {

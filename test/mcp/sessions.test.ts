@@ -50,6 +50,25 @@ t.test('idle sessions are reaped after SESSION_IDLE_MS, never while a request is
   t.notOk(app.mcp.sessions.has(busy), 'once idle, the other session is reaped too')
 })
 
+t.test('a call whose POST stream was dropped keeps its session busy until the call ends', async (t) => {
+  const { url, app, charts } = await startMcpApp(t, { SESSION_IDLE_MS: 1000 })
+  charts!.stageMs = 1000 // the call runs ~2 s, longer than the idle timeout
+  const id = await rawInitialize(url)
+  const controller = new AbortController()
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { ...MCP_HEADERS, ...V, 'mcp-session-id': id },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'generate_chart', arguments: { symbol: 'SP:SPX' } } }),
+    signal: controller.signal
+  })
+  t.equal(response.status, 200)
+  controller.abort() // the client drops the stream; it could resume later with Last-Event-ID
+  await sleep(1500)
+  t.ok(app.mcp.sessions.has(id), 'not reaped while its tool call still runs')
+  await sleep(2500)
+  t.notOk(app.mcp.sessions.has(id), 'reaped once the call ended and the session stayed idle')
+})
+
 t.test('an open GET stream keeps its session', async (t) => {
   const { url, app } = await startMcpApp(t, { SESSION_IDLE_MS: 1000 })
   const id = await rawInitialize(url)
