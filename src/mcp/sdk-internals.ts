@@ -1,7 +1,9 @@
 /**
- * The two places where we reach into SDK 1.32's McpServer internals, in one file so an SDK upgrade has one place
- * to check (test/core/protocol-errors.test.ts and test/core/tools-list-cache.test.ts fail if these names change):
- * - `server._requestHandlers`: the Protocol's method → handler map, to wrap tools/call and tools/list;
+ * Where we reach into SDK 1.32's McpServer internals (protocol-errors.ts, tools-list-cache.ts, seed-dispatcher.ts),
+ * through this one file so an SDK upgrade has one place to check (test/core/protocol-errors.test.ts,
+ * test/core/tools-list-cache.test.ts and test/seed-routes.test.ts fail if these names change):
+ * - `server._requestHandlers`: the Protocol's method → handler map, to wrap tools/call and tools/list and to ask
+ *   tools/list of the server directly;
  * - `_registeredTools`: McpServer's registry, to tell an unknown tool from a failing one.
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
