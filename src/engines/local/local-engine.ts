@@ -14,7 +14,7 @@ import type { ChartRequest } from '../../chart/request.js'
 import { createMarketCatalog } from '../../market/catalog.js'
 import { findFonts } from '../../render/fonts.js'
 import type { RenderJob } from '../../render/job.js'
-import { prepareJob } from './prepare-job.js'
+import { prepareJobInput } from './prepare-job.js'
 import { RenderCache, renderCacheKey, type CachedImage } from './render-cache.js'
 import { TurnQueue } from './turn-queue.js'
 import type { RenderTask, RenderTaskResult } from './render-worker.js'
@@ -65,7 +65,7 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
   let averageMs = 150
   let warmError: string | undefined
 
-  const warmup = Promise.allSettled(Array.from({ length: workers }, () => pool.run({ job: warmupJob() })))
+  const warmup = Promise.allSettled(Array.from({ length: workers }, () => pool.run({ work: { job: warmupJob() } })))
     .then((results) => {
       const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
       const ok = results.some((r) => r.status === 'fulfilled' && r.value.ok)
@@ -126,10 +126,10 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
 
       // Preparation (data window, studies) is synchronous: one request per loop turn, so a burst never blocks
       // timers (SSE heartbeats) or other connections' I/O for long (see turn-queue.ts).
-      const { job, notes } = await preparation.run(() => {
+      const { input, notes } = await preparation.run(() => {
         if (closed) throw new ChartError('CANCELLED', 'The chart engine is shutting down')
         if (signal.aborted) throw new ChartError('CANCELLED', 'The chart request was cancelled')
-        return prepareJob(request, catalog)
+        return prepareJobInput(request, catalog)
       })
       if (signal.aborted) throw new ChartError('CANCELLED', 'The chart request was cancelled')
       // Counted here, not left to piscina's maxQueue alone: piscina parks tasks that carry an AbortSignal in a
@@ -142,7 +142,7 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
       const reportRendering = (): void => {
         if (rendering) return
         rendering = true
-        stage(onStage, { status: 'rendering', message: `Drawing ${job.symbol} ${job.interval} ${job.style} ${job.width}×${job.height} ${job.format}` })
+        stage(onStage, { status: 'rendering', message: `Drawing ${input.symbol} ${request.interval} ${request.style} ${request.width}×${request.height} ${request.format}` })
       }
       channel.port1.on('message', reportRendering)
       if (active >= workers) {
@@ -152,7 +152,7 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
       const started = performance.now()
       let result: RenderTaskResult
       try {
-        result = await pool.run({ job, port: channel.port2 }, { transferList: [channel.port2], signal })
+        result = await pool.run({ work: { input }, port: channel.port2 }, { transferList: [channel.port2], signal })
       } catch (error) {
         throw toChartError(error, signal)
       } finally {

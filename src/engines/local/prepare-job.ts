@@ -1,7 +1,10 @@
 /**
- * Main-thread half of a local render: resolves the request against the market catalog into a RenderJob of plain
- * data. Everything that can fail because of the request (unknown symbol, interval, style for the data, study,
- * drawing) fails here, before a worker is used.
+ * A local render in two halves. The main thread resolves the request (`prepareJobInput`): everything that can fail
+ * because of the request's symbol, interval, style or drawings fails there, before a worker is used, and the
+ * series goes to the worker as cached Float64Array columns (a memcpy, no garbage). The worker finishes the job
+ * (`completeJob`): Heikin-Ashi, studies over the whole series, slicing to the window. That work allocates a few
+ * MB per chart; on the main thread its garbage collection delayed SSE heartbeats during render bursts
+ * (bench/heartbeat-during-renders.ts). A study that fails in the worker (bad input) comes back as a ChartError.
  */
 import { ChartError } from '../../chart/errors.js'
 import type { ChartRequest } from '../../chart/request.js'
@@ -9,9 +12,9 @@ import { computeStudy } from '../../indicators/studies.js'
 import type { MarketCatalog } from '../../market/catalog.js'
 import { toHeikinAshi } from '../../market/heikin-ashi.js'
 import { describeInterval, joinOr } from '../../market/intervals.js'
-import type { Bar, Series } from '../../market/types.js'
+import type { Bar, BarWindow, Series } from '../../market/types.js'
 import { selectWindow } from '../../market/window.js'
-import { parseDrawings } from '../../render/drawings.js'
+import { parseDrawings, type JobDrawing } from '../../render/drawings.js'
 import type { JobBars, JobStudy, RenderJob } from '../../render/job.js'
 import { CLOSE_STYLES, OHLC_STYLES } from '../../render/price-series.js'
 
@@ -21,21 +24,98 @@ export interface PreparedJob {
   notes: string[]
 }
 
-export function prepareJob (request: ChartRequest, catalog: MarketCatalog): PreparedJob {
+/** A series as columns; `volume` is NaN where a bar has none. Cloned to a worker as plain memory. */
+export interface SeriesColumns {
+  time: Float64Array
+  open: Float64Array
+  high: Float64Array
+  low: Float64Array
+  close: Float64Array
+  volume: Float64Array | null
+}
+
+/** What the worker needs to finish a job: the request, the resolved series and window, the parsed drawings. */
+export interface JobInput {
+  request: ChartRequest
+  symbol: string
+  description: string | undefined
+  fields: Series['fields']
+  series: SeriesColumns
+  window: BarWindow
+  drawings: JobDrawing[]
+}
+
+// The catalog hands out the same Series object while its data is unchanged, so its columns are built once.
+const columnsOf = new WeakMap<Series, SeriesColumns>()
+
+function toColumns (series: Series): SeriesColumns {
+  let columns = columnsOf.get(series)
+  if (columns === undefined) {
+    const { bars } = series
+    const column = (pick: (bar: Bar) => number): Float64Array => Float64Array.from(bars, pick)
+    columns = {
+      time: column((b) => b.time),
+      open: column((b) => b.open),
+      high: column((b) => b.high),
+      low: column((b) => b.low),
+      close: column((b) => b.close),
+      volume: series.fields === 'ohlcv' ? column((b) => b.volume ?? Number.NaN) : null
+    }
+    columnsOf.set(series, columns)
+  }
+  return columns
+}
+
+function toBars (columns: SeriesColumns): Bar[] {
+  const bars: Bar[] = new Array(columns.time.length)
+  for (let i = 0; i < bars.length; i++) {
+    const volume = columns.volume?.[i]
+    bars[i] = {
+      time: columns.time[i],
+      open: columns.open[i],
+      high: columns.high[i],
+      low: columns.low[i],
+      close: columns.close[i],
+      volume: volume === undefined || Number.isNaN(volume) ? null : volume
+    }
+  }
+  return bars
+}
+
+/** Main thread: checks the request against the data and gathers what the worker needs. Cheap, and throws early. */
+export function prepareJobInput (request: ChartRequest, catalog: MarketCatalog): { input: JobInput, notes: string[] } {
   const notes: string[] = []
   const series = catalog.getSeries(request.symbol, request.interval)
   if (series.fields === 'close' && OHLC_STYLES.includes(request.style)) {
     throw new ChartError('UNSUPPORTED_STYLE',
       `${series.symbol} has ${describeInterval(series.interval)} closes only; use style ${joinOr(CLOSE_STYLES)}`)
   }
-  // Drawings are checked before any computing, so a bad one fails fast.
   const drawings = parseDrawings(request.drawings, request.theme)
   notes.push(...drawings.notes)
-
   const window = selectWindow(series, request.range, { width: request.width })
+  return {
+    input: {
+      request,
+      symbol: series.symbol,
+      description: shortDescription(catalog, series.symbol),
+      fields: series.fields,
+      series: toColumns(series),
+      window,
+      drawings: drawings.drawings
+    },
+    notes
+  }
+}
+
+/** Worker: studies, Heikin-Ashi and the window's bars, as plain data for the renderer. */
+export function completeJob (input: JobInput): PreparedJob {
+  const { request, window } = input
+  const notes: string[] = []
+  const bars = toBars(input.series)
   // Heikin-Ashi over the whole series, so the first visible candle's open has its history. Studies use the same bars
   // the chart shows, as TradingView computes indicators on a Heikin-Ashi chart from the Heikin-Ashi values.
-  const drawnSeries: Series = request.style === 'heikinAshi' ? { ...series, bars: toHeikinAshi(series.bars) } : series
+  const drawnBars = request.style === 'heikinAshi' ? toHeikinAshi(bars) : bars
+  const drawnSeries: Series = { symbol: input.symbol, interval: request.interval, bars: drawnBars, fields: input.fields, source: '' }
 
   const studies: JobStudy[] = request.studies.map((spec) => {
     const output = computeStudy(spec, drawnSeries, request.theme)
@@ -64,8 +144,8 @@ export function prepareJob (request: ChartRequest, catalog: MarketCatalog): Prep
   if (request.storage) notes.push('storage: hosted image URLs are a Chart-IMG feature; the embedded engine returns the image itself')
 
   const job: RenderJob = {
-    symbol: series.symbol,
-    description: shortDescription(catalog, series.symbol),
+    symbol: input.symbol,
+    description: input.description,
     interval: request.interval,
     style: request.style,
     theme: request.theme,
@@ -73,12 +153,19 @@ export function prepareJob (request: ChartRequest, catalog: MarketCatalog): Prep
     height: request.height,
     format: request.format,
     timezone: request.timezone,
-    fields: series.fields,
-    bars: toJobBars(drawnSeries.bars.slice(window.start, window.end), series.fields),
+    fields: input.fields,
+    bars: toJobBars(drawnBars.slice(window.start, window.end), input.fields),
     studies,
-    drawings: drawings.drawings
+    drawings: input.drawings
   }
   return { job, notes }
+}
+
+/** Both halves in one thread (tests, the gallery script). */
+export function prepareJob (request: ChartRequest, catalog: MarketCatalog): PreparedJob {
+  const { input, notes } = prepareJobInput(request, catalog)
+  const done = completeJob(input)
+  return { job: done.job, notes: [...notes, ...done.notes] }
 }
 
 function toJobBars (bars: readonly Bar[], fields: Series['fields']): JobBars {
