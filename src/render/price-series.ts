@@ -144,7 +144,8 @@ function highLowBars (bars: JobBars, colors: ChartTheme): SeriesOption {
   }
 }
 
-function closeLine (bars: JobBars, color: string, area: boolean, colors: ChartTheme): SeriesOption {
+/** The close as a plain 2 px line on the price pane: line, area and baseline styles start from it. */
+function closeLineBase (bars: JobBars): SeriesOption & { type: 'line' } {
   return {
     type: 'line',
     name: 'price',
@@ -153,7 +154,13 @@ function closeLine (bars: JobBars, color: string, area: boolean, colors: ChartTh
     z: Z_PRICE,
     data: bars.close,
     showSymbol: false,
-    symbol: 'none',
+    symbol: 'none'
+  }
+}
+
+function closeLine (bars: JobBars, color: string, area: boolean, colors: ChartTheme): SeriesOption {
+  return {
+    ...closeLineBase(bars),
     lineStyle: { color, width: 2 },
     itemStyle: { color },
     ...(area
@@ -200,14 +207,7 @@ function baseline (bars: JobBars, colors: ChartTheme, split: BaselineSplit): Pri
     colorStops: [{ offset: 0, color: above }, { offset: at, color: above }, { offset: at, color: below }, { offset: 1, color: below }]
   })
   const line = {
-    type: 'line',
-    name: 'price',
-    xAxisIndex: 0,
-    yAxisIndex: 0,
-    z: Z_PRICE,
-    data: bars.close,
-    showSymbol: false,
-    symbol: 'none',
+    ...closeLineBase(bars),
     lineStyle: { width: 2, color: twoTone(colors.up, colors.down) },
     itemStyle: { color: colors.up },
     areaStyle: { origin: base, color: twoTone(colors.baselineUpFill, colors.baselineDownFill) },
