@@ -1,21 +1,24 @@
 /**
- * MCP Streamable HTTP at `/mcp` (spec 2025-11-25, basic/transports): POST, GET and DELETE, one McpServer and one SDK
- * `StreamableHTTPServerTransport` per session, driven through `reply.hijack()`.
+ * MCP Streamable HTTP at `/mcp` (spec 2025-11-25, basic/transports): POST, GET and DELETE, one McpServer and one
+ * `NodeStreamableHTTPServerTransport` per session, driven through `reply.hijack()`.
  *
- * The SDK does most of the protocol right (Accept → 406, protocol version → 400, SSE streams with keep-alives,
- * `X-Accel-Buffering: no`, resumability through an event store). This route adds what it does not:
+ * The transport (src/mcp/node-streamable-transport.ts, a port of the SDK's onto node:http objects: the SDK's own
+ * converts every request to a Web Request/Response, which cost more than the protocol work) does the protocol: Accept
+ * → 406, protocol version → 400, SSE streams with keep-alives, `X-Accel-Buffering: no`, resumability through an event
+ * store. This route adds:
  * - Routing by `Mcp-Session-Id` across many sessions: unknown or ended id → 404/-32001 (client re-initialises),
  *   missing id on anything but `initialize` → 400.
- * - Batches (JSON arrays) → 400/-32600: removed from the protocol in 2025-06-18; the SDK still accepts them.
+ * - Batches (JSON arrays) → 400/-32600: removed from the protocol in 2025-06-18; the transport (like the SDK's)
+ *   still accepts them.
  * - Bad JSON → 400/-32700 and a non-JSON body → 415, as JSON-RPC bodies (Fastify's own errors are not JSON-RPC).
  * - A session cap (503 + Retry-After) and idle reaping (src/mcp/sessions.ts).
  * - Headers set by earlier hooks (CORS) survive the hijack.
  */
 import { randomUUID } from 'node:crypto'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { JSONRPC_ERRORS, type JsonRpcId } from '../src/jsonrpc.js'
 import { BoundedEventStore, EventBudget } from '../src/mcp/event-store.js'
+import { NodeStreamableHTTPServerTransport } from '../src/mcp/node-streamable-transport.js'
 import { trackServerRequests } from '../src/mcp/track-server-requests.js'
 import { parseJsonBody, sendJsonRpcError, handOver, retryAfterSeconds } from './mcp-http.js'
 
@@ -26,7 +29,7 @@ export const EVENT_STORE_TOTAL_BYTES = 64 * 1024 * 1024
 export const SSE_RETRY_MS = 1000
 
 interface StreamableSession {
-  transport: StreamableHTTPServerTransport
+  transport: NodeStreamableHTTPServerTransport
 }
 
 function requestIdOf (message: unknown): JsonRpcId {
@@ -38,8 +41,8 @@ function requestIdOf (message: unknown): JsonRpcId {
 }
 
 /**
- * The JSON-RPC 2.0 envelope, checked cheaply so a malformed message gets -32600 (the SDK would answer -32700). The
- * SDK then validates the full message with its schemas; doing that twice cost ~7% of a tools/call in the benchmark.
+ * The JSON-RPC 2.0 envelope, checked cheaply so a malformed message gets -32600 (the transport would answer -32700).
+ * The transport then validates the full message with its schemas; doing that twice cost ~7% of a tools/call in the benchmark.
  */
 function looksLikeJsonRpc (message: unknown): boolean {
   if (typeof message !== 'object' || message === null) return false
@@ -50,7 +53,7 @@ function looksLikeJsonRpc (message: unknown): boolean {
   return m.id !== undefined && (m.result !== undefined || m.error !== undefined)
 }
 
-// spec: the client MUST list both application/json and text/event-stream. Same test as the SDK's, so a request we
+// spec: the client MUST list both application/json and text/event-stream. Same test as the transport's, so a request we
 // pass on is never refused there for a reason we did not check.
 function acceptsBoth (accept: string | undefined): boolean {
   return accept !== undefined && accept.includes('application/json') && accept.includes('text/event-stream')
@@ -87,7 +90,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
     const server = createServer()
     const eventStore = new BoundedEventStore({}, eventBudget)
     let sessionId: string | undefined
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
       // spec: the session id MUST be globally unique and cryptographically secure.
       sessionIdGenerator: () => randomUUID(),
       enableJsonResponse: jsonResponse,

@@ -10,7 +10,9 @@
  *   evicts its own oldest events, so a busy session cannot push out a quiet one's);
  * - time: a stream whose response has been stored is kept `completedTtlMs` (time to resume if the connection broke
  *   as the response was written), then dropped. Only open streams (still waiting for a response) and the GET stream
- *   live longer.
+ *   live longer;
+ * - count: at most `maxCompletedStreams` completed streams are kept, oldest dropped first (at thousands of requests
+ *   a second, 60 s of completed streams would otherwise be hundreds of thousands of entries).
  *
  * Written by hand because the SDK ships only an unbounded example store (examples/shared/inMemoryEventStore.js),
  * which grows forever and sorts every event on each replay.
@@ -25,9 +27,11 @@ export interface EventStoreLimits {
   maxBytes: number
   /** How long a stream is kept once its response was stored. */
   completedTtlMs: number
+  /** Completed streams kept at most (the oldest go first, before their TTL). */
+  maxCompletedStreams: number
 }
 
-export const DEFAULT_EVENT_STORE_LIMITS: EventStoreLimits = { maxEventsPerStream: 500, maxBytes: 4 * 1024 * 1024, completedTtlMs: 60_000 }
+export const DEFAULT_EVENT_STORE_LIMITS: EventStoreLimits = { maxEventsPerStream: 500, maxBytes: 4 * 1024 * 1024, completedTtlMs: 60_000, maxCompletedStreams: 1000 }
 
 /** A byte budget shared by many stores (one process). */
 export class EventBudget {
@@ -73,7 +77,9 @@ export class BoundedEventStore implements EventStore {
   #order: Array<{ stream: Stream, event: StoredEvent }> = []
   #orderHead = 0
   /** Completed streams in completion order, for the TTL sweep. */
+  /** Completed streams, oldest first, from `#completedHead` on (a head index: no array copy per sweep). */
   #completed: Stream[] = []
+  #completedHead = 0
   #seq = 0
   #bytes = 0
   #count = 0
@@ -153,6 +159,7 @@ export class BoundedEventStore implements EventStore {
     this.#order = []
     this.#orderHead = 0
     this.#completed = []
+    this.#completedHead = 0
     this.#bytes = 0
     this.#count = 0
   }
@@ -181,14 +188,19 @@ export class BoundedEventStore implements EventStore {
 
   #sweepCompleted (): void {
     const cutoff = this.#now() - this.#limits.completedTtlMs
-    let expired = 0
-    while (expired < this.#completed.length && (this.#completed[expired].completedAt as number) <= cutoff) {
-      const stream = this.#completed[expired++]
+    while (this.#completedHead < this.#completed.length) {
+      const stream = this.#completed[this.#completedHead]
+      const tooMany = this.#completed.length - this.#completedHead > this.#limits.maxCompletedStreams
+      if (!tooMany && (stream.completedAt as number) > cutoff) break
+      this.#completedHead++
       for (const event of stream.events) this.#drop(stream, event, false)
       stream.events = []
       this.#streams.delete(stream.id)
     }
-    if (expired > 0) this.#completed = this.#completed.slice(expired)
+    if (this.#completedHead > 1024 && this.#completedHead * 2 > this.#completed.length) {
+      this.#completed = this.#completed.slice(this.#completedHead)
+      this.#completedHead = 0
+    }
   }
 
   #evict (stream: Stream, event: StoredEvent): void {

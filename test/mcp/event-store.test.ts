@@ -70,3 +70,13 @@ t.test('completed streams are dropped after completedTtlMs; a shared budget boun
   b.clear()
   t.equal(budget.used, 0, 'clear gives the bytes back')
 })
+
+t.test('at most maxCompletedStreams completed streams are kept, oldest dropped first, before their TTL', async (t) => {
+  const store = new BoundedEventStore({ maxCompletedStreams: 100 }, undefined, () => 0)
+  const firsts: string[] = []
+  for (let i = 0; i < 3000; i++) firsts.push(await store.storeEvent(`s${i}`, { jsonrpc: '2.0', id: i, result: {} }))
+  await store.storeEvent('open', note(1))
+  t.ok(store.streamCount <= 102, `streams kept: ${store.streamCount}`)
+  t.equal(await store.getStreamIdForEventId(firsts[0]), undefined, 'the oldest completed stream is gone')
+  t.equal(await store.getStreamIdForEventId(firsts[2999]), 's2999', 'the newest is still there to resume')
+})
