@@ -9,6 +9,7 @@ const BENCHES: Array<[string, string[]]> = [
   ['bench/tools-list.ts', []],
   ['bench/fanout.ts', []],
   ['bench/render.ts', []],
+  ['bench/render-cores.ts', []],
   ['bench/heartbeat-during-renders.ts', []],
   ['bench/chart-img-client.ts', []],
   ['bench/mcp-throughput.ts', []]
