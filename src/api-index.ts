@@ -27,7 +27,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'POST', path: '/mcp/tools/list', group: 'seed-004', description: 'JSON-RPC tools/list' },
   { method: 'POST', path: '/mcp/tools/call', group: 'seed-004', description: 'JSON-RPC tools/call; send X-Client-Id to receive the call\'s chart_progress events on /mcp/events/<clientId>' },
   { method: 'GET', path: '/mcp/events/:clientId', group: 'events', description: 'Per-client SSE channel: named events connected, heartbeat, chart_progress (resumable with Last-Event-ID)' },
-  { method: 'GET', path: '/sse', group: 'seed-000', description: 'Seed 000\'s monitoring stream: unnamed data: messages of types connection, heartbeat, JSON-RPC data, error, close, raw' },
+  { method: 'GET', path: '/sse', group: 'seed-000', description: 'Seed 000\'s monitoring stream: unnamed data: messages of types connection, heartbeat, JSON-RPC notifications/chart_progress, error, close' },
   { method: 'GET', path: '/mcp/tools', group: 'seed-000', description: 'The tools as JSON: name, title, description, inputSchema, annotations' },
   { method: 'POST', path: '/mcp/tools/:toolName', group: 'seed-000', description: 'Calls a tool with the JSON body as its arguments; returns the MCP CallToolResult {content, isError?}; X-Client-Id routes progress' },
   { method: 'GET', path: '/api', group: 'seed-000', description: 'This index: every route this server serves, with what it does' },

@@ -21,6 +21,8 @@ export const OHLC_STYLES: readonly Style[] = ['candle', 'bar', 'heikinAshi', 'ho
 export const CLOSE_STYLES: readonly Style[] = ['line', 'area', 'baseline', 'column']
 
 const Z_PRICE = 3
+/** Where every price series goes: the first grid's axes, above studies and drawings' fills. */
+const ON_PRICE_PANE = { name: 'price', xAxisIndex: 0, yAxisIndex: 0, z: Z_PRICE } as const
 
 /** Lowest and highest value a style draws: lows/highs for bar styles, closes for line styles. */
 export function priceExtent (style: Style, bars: JobBars): [number, number] {
@@ -70,10 +72,7 @@ export function buildPriceSeries (style: Style, bars: JobBars, colors: ChartThem
 function candlestick (bars: JobBars, colors: ChartTheme, hollow: boolean): SeriesOption {
   return {
     type: 'candlestick',
-    name: 'price',
-    xAxisIndex: 0,
-    yAxisIndex: 0,
-    z: Z_PRICE,
+    ...ON_PRICE_PANE,
     barMaxWidth: 18,
     // ECharts candlestick data order is [open, close, lowest, highest].
     data: bars.close.map((c, i) => [bars.open[i], c, bars.low[i], bars.high[i]]),
@@ -109,10 +108,7 @@ function ohlcBars (bars: JobBars, colors: ChartTheme): SeriesOption {
   }
   return {
     type: 'custom',
-    name: 'price',
-    xAxisIndex: 0,
-    yAxisIndex: 0,
-    z: Z_PRICE,
+    ...ON_PRICE_PANE,
     renderItem,
     encode: { x: 0, y: [1, 2, 3, 4] },
     data: bars.close.map((c, i) => [i, bars.open[i], bars.high[i], bars.low[i], c])
@@ -134,10 +130,7 @@ function highLowBars (bars: JobBars, colors: ChartTheme): SeriesOption {
   }
   return {
     type: 'custom',
-    name: 'price',
-    xAxisIndex: 0,
-    yAxisIndex: 0,
-    z: Z_PRICE,
+    ...ON_PRICE_PANE,
     renderItem,
     encode: { x: 0, y: [1, 2] },
     data: bars.close.map((_c, i) => [i, bars.high[i], bars.low[i]])
@@ -148,10 +141,7 @@ function highLowBars (bars: JobBars, colors: ChartTheme): SeriesOption {
 function closeLineBase (bars: JobBars): SeriesOption & { type: 'line' } {
   return {
     type: 'line',
-    name: 'price',
-    xAxisIndex: 0,
-    yAxisIndex: 0,
-    z: Z_PRICE,
+    ...ON_PRICE_PANE,
     data: bars.close,
     showSymbol: false,
     symbol: 'none'
@@ -177,10 +167,7 @@ function closeLine (bars: JobBars, color: string, area: boolean, colors: ChartTh
 function columns (bars: JobBars, colors: ChartTheme): SeriesOption {
   return {
     type: 'bar',
-    name: 'price',
-    xAxisIndex: 0,
-    yAxisIndex: 0,
-    z: Z_PRICE,
+    ...ON_PRICE_PANE,
     barCategoryGap: '25%',
     // TradingView colours a column by its close against the previous close.
     data: bars.close.map((c, i) => ({ value: c, itemStyle: { color: i > 0 && c < bars.close[i - 1] ? colors.down : colors.up } }))
