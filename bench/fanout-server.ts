@@ -1,6 +1,6 @@
 /**
- * Our side of bench/fanout.ts: the SSE channels exactly as the app serves them (config → event-bus (memory) →
- * sse-channels → routes/events.ts, @fastify/sse at the root), in a child process controlled over IPC. A `publish`
+ * Our side of bench/fanout.ts: the SSE channels exactly as the app serves them (config → native-memory → event-bus
+ * (memory) → sse-channels → routes/events.ts, @fastify/sse at the root), in a child process controlled over IPC. A `publish`
  * goes through the real path: bus.publish → registry → one encoded frame → every stream.
  */
 import { performance } from 'node:perf_hooks'
@@ -8,6 +8,7 @@ import Fastify from 'fastify'
 import { fastifySSE } from '@fastify/sse'
 import configPlugin from '../plugins/config.js'
 import eventBusPlugin from '../plugins/event-bus.js'
+import nativeMemoryPlugin from '../plugins/native-memory.js'
 import sseChannelsPlugin from '../plugins/sse-channels.js'
 import eventsRoutes from '../routes/events.js'
 import { testConfig } from '../src/config.js'
@@ -25,6 +26,7 @@ await app.register(configPlugin, {
     KEEPALIVE_MS: 300_000
   })
 })
+await app.register(nativeMemoryPlugin)
 await app.register(eventBusPlugin)
 await app.register(sseChannelsPlugin)
 await app.register(eventsRoutes)

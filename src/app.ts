@@ -10,6 +10,7 @@ import corsPlugin from '../plugins/external/cors.js'
 import ssePlugin from '../plugins/external/sse.js'
 import staticPagesPlugin from '../plugins/external/static-pages.js'
 import eventBusPlugin from '../plugins/event-bus.js'
+import nativeMemoryPlugin from '../plugins/native-memory.js'
 import sseChannelsPlugin from '../plugins/sse-channels.js'
 import corePlugin from '../plugins/core.js'
 import securityPlugin from '../plugins/security.js'
@@ -34,6 +35,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(ssePlugin)
   await fastify.register(staticPagesPlugin)
 
+  await fastify.register(nativeMemoryPlugin)
   await fastify.register(eventBusPlugin)
   await fastify.register(sseChannelsPlugin)
   await fastify.register(corePlugin)

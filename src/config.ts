@@ -49,6 +49,14 @@ export const configSchema = z.object({
   /** Bytes queued for one slow SSE client before its channel is closed (it resumes with Last-Event-ID). */
   SSE_MAX_QUEUED_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
 
+  /**
+   * After this many connections close in one wave, free native memory goes back to the OS once the wave is over
+   * (glibc keeps it otherwise; src/memory/). 0 turns it off.
+   */
+  MEMORY_TRIM_AFTER_CONNECTIONS: int(0, 10_000_000).default(1000),
+  /** How long without a closed connection ends a wave (ms). */
+  MEMORY_TRIM_QUIET_MS: int(100, 600_000).default(5000),
+
   SESSION_IDLE_MS: int(1000, 86_400_000).default(1_800_000),
   MAX_SESSIONS: int(1, 1_000_000).default(1000),
   MCP_CONFORMANCE_FIXTURES: flag.default(false),

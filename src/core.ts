@@ -13,6 +13,7 @@ import { createLocalEngine } from './engines/local/local-engine.js'
 import type { EventBus } from './events/bus.js'
 import { checkHealth, type HealthReport } from './health.js'
 import { openHistoryStore, type HistoryStore } from './history/sqlite-history.js'
+import { TurnQueue } from './scheduling/turn-queue.js'
 import { VERSION } from './version.js'
 
 export interface Core {
@@ -33,7 +34,7 @@ export interface CoreOptions {
   clientCount?: () => number
 }
 
-export function createEngine (config: Config, history: HistoryStore, log: Logger): ChartEngine {
+export function createEngine (config: Config, history: HistoryStore, log: Logger, turns?: TurnQueue): ChartEngine {
   if (config.CHART_IMG_API_KEY !== undefined) {
     return createChartImgEngine({
       apiKey: config.CHART_IMG_API_KEY,
@@ -51,6 +52,7 @@ export function createEngine (config: Config, history: HistoryStore, log: Logger
     queueLimit: config.RENDER_QUEUE_LIMIT,
     cacheEntries: config.RENDER_CACHE_ENTRIES,
     marketDataDir: config.MARKET_DATA_DIR,
+    turns,
     log: log.child({ engine: 'local' })
   })
 }
@@ -64,9 +66,11 @@ export function createCore (options: CoreOptions): Core {
   const { config, bus, log } = options
   const startedAt = Date.now()
   const history = openHistoryStore({ dataDir: config.DATA_DIR, maxRows: config.HISTORY_MAX_ROWS, maxAgeDays: config.HISTORY_MAX_AGE_DAYS, log })
-  const engine = createEngine(config, history, log)
+  // One queue for all synchronous chart work, so a burst's intake and preparation take turns with each other too.
+  const turns = new TurnQueue()
+  const engine = createEngine(config, history, log, turns)
   let baseUrl = config.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? formatBaseUrl(config.HOST, config.PORT)
-  const charts = createChartService({ engine, history, bus, publicBaseUrl: () => baseUrl, log })
+  const charts = createChartService({ engine, history, bus, publicBaseUrl: () => baseUrl, turns, log })
   let closed = false
   return {
     history,

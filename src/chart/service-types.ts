@@ -1,6 +1,7 @@
 import type { ChartRequest } from './request.js'
 import type { ChartRecord } from '../history/types.js'
 import type { SymbolListing, SymbolQuery } from './engine.js'
+import type { TurnQueue } from '../scheduling/turn-queue.js'
 
 export interface GenerateOptions {
   /** Routes progress to this client's channel; null broadcasts (seed 004 behaviour for anonymous callers). */
@@ -16,6 +17,12 @@ export type GenerateOutcome =
 
 export interface ChartServiceApi {
   readonly engineName: 'local' | 'chart-img'
+  /**
+   * One event-loop turn per unit of synchronous chart work (accepting a request, preparing its data), so a burst of
+   * requests never holds timers and other sockets back for long. Callers that do synchronous work before
+   * `generate` (parsing and validating a tool call) take their turn here first.
+   */
+  readonly turns: TurnQueue
   generate: (request: ChartRequest, options: GenerateOptions) => Promise<GenerateOutcome>
   status: (requestId: string) => ChartRecord | undefined
   recent: (limit: number) => ChartRecord[]

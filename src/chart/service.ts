@@ -13,6 +13,7 @@ import type { ChartServiceApi, GenerateOptions, GenerateOutcome } from './servic
 import type { EventBus } from '../events/bus.js'
 import type { ChartProgressEvent, ChartStatus } from '../events/types.js'
 import type { HistoryStore } from '../history/sqlite-history.js'
+import { TurnQueue } from '../scheduling/turn-queue.js'
 import { newChartRecord, type ChartRecord } from '../history/types.js'
 
 export interface ChartServiceDeps {
@@ -21,6 +22,8 @@ export interface ChartServiceDeps {
   bus: EventBus
   /** Absolute base for image URLs, without a trailing slash, e.g. http://127.0.0.1:3001 (known only once listening). */
   publicBaseUrl: () => string
+  /** Shared with the engine's preparation (see ChartServiceApi.turns); a queue of its own by default. */
+  turns?: TurnQueue
   log: Logger
 }
 
@@ -33,6 +36,7 @@ const INTERNAL_FAILURE = 'Chart generation failed because of an internal error; 
 
 export function createChartService (deps: ChartServiceDeps): ChartServiceApi {
   const { engine, history, bus, log } = deps
+  const turns = deps.turns ?? new TurnQueue()
 
   function publish (record: ChartRecord, status: ChartStatus, message: string, extra: Partial<ChartProgressEvent['data']> = {}, processingTime?: number): void {
     const event: ChartProgressEvent = {
@@ -114,6 +118,7 @@ export function createChartService (deps: ChartServiceDeps): ChartServiceApi {
 
   return {
     engineName: engine.name,
+    turns,
     generate,
     status: (requestId) => history.get(requestId),
     recent: (limit) => history.recent(limit),

@@ -1,6 +1,6 @@
 /**
- * Where we reach into SDK 1.32's McpServer internals (protocol-errors.ts, tools-list-cache.ts, seed-dispatcher.ts),
- * through this one file so an SDK upgrade has one place to check (test/core/protocol-errors.test.ts,
+ * Where we reach into SDK 1.32's McpServer internals (protocol-errors.ts, tool-call-turns.ts, tools-list-cache.ts,
+ * seed-dispatcher.ts), through this one file so an SDK upgrade has one place to check (test/core/protocol-errors.test.ts,
  * test/core/tools-list-cache.test.ts and test/seed-routes.test.ts fail if these names change):
  * - `server._requestHandlers`: the Protocol's method → handler map, to wrap tools/call and tools/list and to ask
  *   tools/list of the server directly;

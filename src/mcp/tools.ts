@@ -12,6 +12,7 @@ import { enforceToolProtocolErrors } from './protocol-errors.js'
 import { createProgressRelay, type ToolExtra } from './progress-relay.js'
 import { requestLogger, trackLogLevels } from './request-logging.js'
 import { resolveClientId } from './client-id.js'
+import { spreadToolCallsOverTurns } from './tool-call-turns.js'
 
 export const TOOL_NAMES = ['generate_chart', 'get_chart_status', 'get_available_symbols', 'get_recent_requests', 'health_check'] as const
 
@@ -156,4 +157,5 @@ export function registerChartTools (server: McpServer, deps: McpDeps): void {
   })
 
   enforceToolProtocolErrors(server)
+  spreadToolCallsOverTurns(server, charts.turns, ['generate_chart'])
 }

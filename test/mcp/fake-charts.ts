@@ -9,6 +9,7 @@ import type { EventBus } from '../../src/events/bus.js'
 import type { ChartStatus } from '../../src/events/types.js'
 import { newChartRecord, type ChartRecord } from '../../src/history/types.js'
 import { RED_PIXEL_PNG_BASE64 } from '../../src/mcp/fixtures/media.js'
+import { TurnQueue } from '../../src/scheduling/turn-queue.js'
 
 const SYMBOLS: SymbolInfo[] = ['SP:SPX', 'NASDAQ:AAPL', 'NASDAQ:AMZN', 'NASDAQ:GOOG', 'NASDAQ:MSFT', 'NYSE:IBM'].map((symbol) => {
   const [exchange, ticker] = symbol.split(':')
@@ -31,6 +32,7 @@ export function createFakeCharts (bus: EventBus): FakeCharts {
   }
   const service: FakeCharts = {
     engineName: 'local',
+    turns: new TurnQueue(),
     stageMs: 20,
     async generate (request: ChartRequest, options: GenerateOptions): Promise<GenerateOutcome> {
       const requestId = `req_${Date.now()}_${(++n).toString(16).padStart(8, '0')}`

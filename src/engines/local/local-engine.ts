@@ -14,9 +14,9 @@ import type { ChartRequest } from '../../chart/request.js'
 import { createMarketCatalog } from '../../market/catalog.js'
 import { findFonts } from '../../render/fonts.js'
 import type { RenderJob } from '../../render/job.js'
+import { TurnQueue } from '../../scheduling/turn-queue.js'
 import { prepareJobInput } from './prepare-job.js'
 import { RenderCache, renderCacheKey, type CachedImage } from './render-cache.js'
-import { TurnQueue } from './turn-queue.js'
 import type { RenderTask, RenderTaskResult } from './render-worker.js'
 
 export interface LocalEngineOptions {
@@ -28,6 +28,8 @@ export interface LocalEngineOptions {
   cacheEntries: number
   /** Directory of user CSV files (MARKET_DATA_DIR). */
   marketDataDir?: string
+  /** Where synchronous preparation waits its turn; shared with the chart service's intake (src/core.ts). */
+  turns?: TurnQueue
   log: Logger
 }
 
@@ -44,7 +46,7 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
   const workers = Math.max(1, Math.floor(options.workers))
   const catalog = createMarketCatalog({ marketDataDir: options.marketDataDir, log })
   const cache = new RenderCache(options.cacheEntries)
-  const preparation = new TurnQueue()
+  const preparation = options.turns ?? new TurnQueue()
   const fonts = findFonts()
   // Next to this module with its own extension: .ts under tsx/tap, .js from the compiled dist/.
   const workerFile = new URL(`./render-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url)
@@ -125,7 +127,7 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
       }
 
       // Preparation (data window, studies) is synchronous: one request per loop turn, so a burst never blocks
-      // timers (SSE heartbeats) or other connections' I/O for long (see turn-queue.ts).
+      // timers (SSE heartbeats) or other connections' I/O for long (see src/scheduling/turn-queue.ts).
       const { input, notes } = await preparation.run(() => {
         if (closed) throw new ChartError('CANCELLED', 'The chart engine is shutting down')
         if (signal.aborted) throw new ChartError('CANCELLED', 'The chart request was cancelled')

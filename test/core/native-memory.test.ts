@@ -1,0 +1,124 @@
+import t from 'tap'
+import { request } from 'node:http'
+import { Writable } from 'node:stream'
+import pino from 'pino'
+import { buildApp } from '../../src/app.js'
+import { testConfig } from '../../src/config.js'
+import { loadMallocTrim } from '../../src/memory/malloc-trim.js'
+import { trimAfterDisconnects } from '../../src/memory/trim-after-disconnects.js'
+
+const silent = pino({ level: 'silent' })
+const sleep = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+
+/** A tracker with a counting trim and a major-GC signal the test fires by hand. */
+function tracked (threshold: number, quietMs: number): { tracker: ReturnType<typeof trimAfterDisconnects>, trims: () => number, majorGc: () => void, observing: () => boolean } {
+  let trims = 0
+  let listener: (() => void) | undefined
+  const tracker = trimAfterDisconnects({
+    threshold,
+    quietMs,
+    log: silent,
+    trim: async () => { trims++; return true },
+    onMajorGc: (l) => { listener = l; return () => { listener = undefined } }
+  })
+  return { tracker, trims: () => trims, majorGc: () => { listener?.() }, observing: () => listener !== undefined }
+}
+
+t.test('malloc_trim is callable on this glibc Linux machine, off the event loop', async (t) => {
+  const trim = loadMallocTrim()
+  t.type(trim, 'function')
+  t.type(await trim?.(), 'boolean')
+})
+
+t.test('fewer closes than the threshold never trim', async (t) => {
+  const { tracker, trims, majorGc } = tracked(10, 20)
+  t.teardown(tracker.stop)
+  for (let i = 0; i < 9; i++) tracker.closed()
+  await sleep(200)
+  majorGc()
+  t.equal(trims(), 0)
+})
+
+t.test('a wave trims once: after it is quiet, at the next full GC', async (t) => {
+  // Timers fire in order of due time, so these checks do not depend on how busy the machine is.
+  const { tracker, trims, majorGc, observing } = tracked(10, 200)
+  t.teardown(tracker.stop)
+  for (let i = 0; i < 25; i++) tracker.closed()
+  majorGc()
+  await sleep(100)
+  tracker.closed() // the wave goes on: the quiet period starts again
+  await sleep(150)
+  t.equal(observing(), false, 'not waiting for a GC while the wave goes on')
+  await sleep(100)
+  t.equal(observing(), true, 'waiting for a GC once the wave is quiet')
+  t.equal(trims(), 0, 'and not trimming before it')
+  majorGc()
+  await sleep(5)
+  t.equal(trims(), 1)
+  majorGc()
+  await sleep(5)
+  t.equal(trims(), 1, 'one trim per wave')
+  t.equal(tracker.trims, 1)
+})
+
+t.test('without a full GC, the wave is trimmed at the latest quietMs × 6 after its last close', async (t) => {
+  const { tracker, trims } = tracked(5, 30)
+  t.teardown(tracker.stop)
+  for (let i = 0; i < 5; i++) tracker.closed()
+  await sleep(120)
+  t.equal(trims(), 0)
+  await sleep(400)
+  t.equal(trims(), 1)
+})
+
+t.test('stop() cancels a pending trim', async (t) => {
+  const { tracker, trims } = tracked(5, 20)
+  for (let i = 0; i < 5; i++) tracker.closed()
+  tracker.stop()
+  await sleep(200)
+  t.equal(trims(), 0)
+})
+
+t.test('the app trims after a wave of SSE clients leaves, and logs what it released', async (t) => {
+  const lines: Array<Record<string, unknown>> = []
+  const stream = new Writable({ write (chunk: Buffer, _encoding, done) { lines.push(JSON.parse(chunk.toString())); done() } })
+  const app = await buildApp(testConfig({ PORT: 0, DATA_DIR: t.testdir(), RENDER_WORKERS: 1, MEMORY_TRIM_AFTER_CONNECTIONS: 20, MEMORY_TRIM_QUIET_MS: 100 }),
+    { logger: { level: 'info', stream } })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(async () => { await app.close() })
+  const port = (app.server.address() as { port: number }).port
+
+  const streams = await Promise.all(Array.from({ length: 20 }, async (_, i) => await new Promise<{ destroy: () => void }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: `/mcp/events/wave-${i}`, headers: { accept: 'text/event-stream' } }, (res) => {
+      res.once('data', () => { resolve(req) })
+    })
+    req.on('error', reject)
+    req.end()
+  })))
+  t.equal(app.channels.clientCount, 20)
+  for (const s of streams) s.destroy()
+
+  const deadline = Date.now() + 5000
+  let trimmed: Record<string, unknown> | undefined
+  while (trimmed === undefined && Date.now() < deadline) {
+    await sleep(50)
+    trimmed = lines.find((line) => line.msg === 'returned freed native memory to the OS after a wave of disconnects')
+  }
+  t.ok(trimmed, 'logged the trim')
+  t.equal(trimmed?.closedConnections, 20)
+  t.type(trimmed?.released, 'boolean')
+  t.type(trimmed?.rssAfterMb, 'number')
+  t.equal(app.channels.clientCount, 0)
+})
+
+t.test('MEMORY_TRIM_AFTER_CONNECTIONS=0 turns it off', async (t) => {
+  const lines: string[] = []
+  const stream = new Writable({ write (chunk: Buffer, _encoding, done) { lines.push(chunk.toString()); done() } })
+  const app = await buildApp(testConfig({ PORT: 0, DATA_DIR: t.testdir(), RENDER_WORKERS: 1, MEMORY_TRIM_AFTER_CONNECTIONS: 0, MEMORY_TRIM_QUIET_MS: 100 }),
+    { logger: { level: 'info', stream } })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  t.teardown(async () => { await app.close() })
+  for (let i = 0; i < 5; i++) await fetch(`http://127.0.0.1:${(app.server.address() as { port: number }).port}/health`, { headers: { connection: 'close' } })
+  await sleep(800)
+  t.notOk(lines.some((line) => line.includes('returned freed native memory')))
+})
