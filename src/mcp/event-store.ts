@@ -104,6 +104,11 @@ export class BoundedEventStore implements EventStore {
     return this.#streams.size
   }
 
+  /** Bookkeeping entries held for session-wide eviction order, live or not yet compacted (stays ≤ 2 × size + 1024). */
+  get orderEntries (): number {
+    return this.#order.length
+  }
+
   async storeEvent (streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
     this.#sweepCompleted()
     const event: StoredEvent = { seq: ++this.#seq, json: JSON.stringify(message) }
@@ -124,7 +129,10 @@ export class BoundedEventStore implements EventStore {
       const oldest = this.#order[this.#orderHead++]
       if (oldest.event.json !== '') this.#evict(oldest.stream, oldest.event)
     }
-    if (this.#orderHead > 1024 && this.#orderHead * 2 > this.#order.length) {
+    // Entries of dropped events (evicted, or swept with their completed stream) stay in #order until this compaction;
+    // it runs once they outnumber the live ones, so #order stays within about twice the live events (amortised O(1)).
+    // Counting only the evicted head here let a busy session's swept entries pile up without bound.
+    if (this.#order.length - this.#count > this.#count + 1024) {
       this.#order = this.#order.slice(this.#orderHead).filter((e) => e.event.json !== '')
       this.#orderHead = 0
     }

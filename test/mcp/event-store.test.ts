@@ -80,3 +80,15 @@ t.test('at most maxCompletedStreams completed streams are kept, oldest dropped f
   t.equal(await store.getStreamIdForEventId(firsts[0]), undefined, 'the oldest completed stream is gone')
   t.equal(await store.getStreamIdForEventId(firsts[2999]), 's2999', 'the newest is still there to resume')
 })
+
+t.test('a long, busy session keeps its bookkeeping bounded: swept streams leave no entries behind', async (t) => {
+  // One request after another in one session, as a client calling a tool in a loop: each is a priming event and a
+  // response on a stream of its own, swept once more than maxCompletedStreams have completed.
+  const store = new BoundedEventStore({ maxCompletedStreams: 100 }, undefined, () => 0)
+  for (let i = 0; i < 50_000; i++) {
+    await store.storeEvent(`s${i}`, {} as JSONRPCMessage)
+    await store.storeEvent(`s${i}`, { jsonrpc: '2.0', id: i, result: {} })
+  }
+  t.ok(store.size <= 202, `events held: ${store.size}`)
+  t.ok(store.orderEntries <= 2 * store.size + 1024 + 1, `order entries: ${store.orderEntries} for ${store.size} events (was one per event ever stored)`)
+})
