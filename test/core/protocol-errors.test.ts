@@ -1,10 +1,10 @@
 import t from 'tap'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
 import { enforceToolProtocolErrors } from '../../src/mcp/protocol-errors.js'
+import { connectInMemory } from '../support/in-memory-mcp.js'
 
 // A real SDK server and client; the tool is a fixture of this test, the wrapper is the code under test.
 async function connect (t: { teardown: (fn: () => Promise<void>) => void }): Promise<Client> {
@@ -15,12 +15,7 @@ async function connect (t: { teardown: (fn: () => Promise<void>) => void }): Pro
   })
   enforceToolProtocolErrors(server)
   enforceToolProtocolErrors(server) // idempotent
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
-  await server.connect(serverSide)
-  const client = new Client({ name: 'test-client', version: '1.0.0' })
-  await client.connect(clientSide)
-  t.teardown(async () => { await client.close(); await server.close() })
-  return client
+  return await connectInMemory(t, server)
 }
 
 t.test('unknown tool is a -32602 protocol error naming the tools there are', async (t) => {

@@ -1,12 +1,12 @@
 import t from 'tap'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
 import { enforceToolProtocolErrors } from '../../src/mcp/protocol-errors.js'
 import { spreadToolCallsOverTurns } from '../../src/mcp/tool-call-turns.js'
 import { TurnQueue } from '../../src/scheduling/turn-queue.js'
+import { connectInMemory } from '../support/in-memory-mcp.js'
 
 /** Counts event-loop iterations: one setImmediate per check phase. */
 function loopCounter (t: { teardown: (fn: () => void) => void }): () => number {
@@ -35,12 +35,7 @@ async function connect (t: { teardown: (fn: () => Promise<void>) => void }, turn
   }
   enforceToolProtocolErrors(server)
   spreadToolCallsOverTurns(server, new TurnQueue(), ['heavy'])
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
-  await server.connect(serverSide)
-  const client = new Client({ name: 'test-client', version: '1.0.0' })
-  await client.connect(clientSide)
-  t.teardown(async () => { await client.close(); await server.close() })
-  return client
+  return await connectInMemory(t, server)
 }
 
 t.test('a burst of heavy tool calls starts one per event-loop turn, and a due timer runs between them', async (t) => {

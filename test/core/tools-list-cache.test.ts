@@ -1,20 +1,15 @@
 import t from 'tap'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import { z } from 'zod'
 import { cacheToolsList } from '../../src/mcp/tools-list-cache.js'
 import { requestHandlers } from '../../src/mcp/sdk-internals.js'
+import { connectInMemory } from '../support/in-memory-mcp.js'
 
 t.test('tools/list is computed once, and again after the tool set changes', async (t) => {
   const server = new McpServer({ name: 'test', version: '1.0.0' })
   server.registerTool('first', { inputSchema: z.object({ a: z.string() }) }, async () => ({ content: [] }))
   cacheToolsList(server)
-  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
-  await server.connect(serverSide)
-  const client = new Client({ name: 'c', version: '1' })
-  await client.connect(clientSide)
-  t.teardown(async () => { await client.close(); await server.close() })
+  const client = await connectInMemory(t, server)
 
   const handler = requestHandlers(server).get('tools/list')
   const one = await handler?.({ method: 'tools/list' }, {})
