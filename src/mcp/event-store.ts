@@ -68,7 +68,16 @@ function isResponse (message: JSONRPCMessage): boolean {
   return 'id' in message && !('method' in message)
 }
 
-export class BoundedEventStore implements EventStore {
+/** An EventStore that also takes a message's JSON, so the transport serialises each message once. */
+export interface SerializedEventStore extends EventStore {
+  storeSerialized: (streamId: StreamId, message: JSONRPCMessage, json: string) => EventId
+}
+
+export function takesSerialized (store: EventStore): store is SerializedEventStore {
+  return typeof (store as Partial<SerializedEventStore>).storeSerialized === 'function'
+}
+
+export class BoundedEventStore implements SerializedEventStore {
   readonly #limits: EventStoreLimits
   readonly #budget: EventBudget | undefined
   readonly #now: () => number
@@ -110,8 +119,13 @@ export class BoundedEventStore implements EventStore {
   }
 
   async storeEvent (streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
+    return this.storeSerialized(streamId, message, JSON.stringify(message))
+  }
+
+  /** storeEvent for a message already serialised as `json` (the transport writes the same text): no second stringify, no await. */
+  storeSerialized (streamId: StreamId, message: JSONRPCMessage, json: string): EventId {
     this.#sweepCompleted()
-    const event: StoredEvent = { seq: ++this.#seq, json: JSON.stringify(message) }
+    const event: StoredEvent = { seq: ++this.#seq, json }
     let stream = this.#streams.get(streamId)
     if (stream === undefined) {
       stream = { id: streamId, events: [], completedAt: null }

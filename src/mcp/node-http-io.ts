@@ -3,7 +3,6 @@
  * bodies, SSE framing and headers, bounded body reading, and writes that give up on a client that stops reading.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http'
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
 
 const SSE_HEADERS: Array<[string, string]> = [
   ['content-type', 'text/event-stream'],
@@ -39,11 +38,11 @@ export function writeJsonError (res: ServerResponse, status: number, code: numbe
   res.end(body)
 }
 
-/** One SSE `message` event (with its resumability id when there is one), formatted as the SDK does. */
-export function sseMessageEvent (message: JSONRPCMessage, eventId: string | undefined): string {
+/** One SSE `message` event from a message's JSON (with its resumability id when there is one), formatted as the SDK does. */
+export function sseMessageEvent (json: string, eventId: string | undefined): string {
   return eventId !== undefined && eventId !== ''
-    ? `event: message\nid: ${eventId}\ndata: ${JSON.stringify(message)}\n\n`
-    : `event: message\ndata: ${JSON.stringify(message)}\n\n`
+    ? `event: message\nid: ${eventId}\ndata: ${json}\n\n`
+    : `event: message\ndata: ${json}\n\n`
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   DEFAULT_NEGOTIATED_PROTOCOL_VERSION, isInitializeRequest, JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS,
   type InitializeRequest, type JSONRPCMessage, type JSONRPCRequest, type MessageExtraInfo, type RequestId, type RequestInfo
 } from '@modelcontextprotocol/sdk/types.js'
+import { takesSerialized } from './event-store.js'
 import { readBody, setSseHeaders, sseMessageEvent, writeJsonError } from './node-http-io.js'
 import { SseResponse } from './sse-response.js'
 
@@ -203,15 +204,17 @@ export class NodeStreamableHTTPServerTransport implements Transport {
     if (streamId === undefined) throw new Error(`No connection established for request ID: ${String(requestId)}`)
     let stream = this.#streams.get(streamId)
     if (!this.#jsonResponse) {
+      const json = JSON.stringify(message)
       // Stored even when the stream is gone (closeSSEStream, disconnect), so a resume replays it.
       let eventId: string | undefined
       if (this.#eventStore !== undefined) {
-        eventId = await this.#eventStore.storeEvent(streamId, message)
+        const stored = this.#storeEvent(streamId, message, json)
+        eventId = typeof stored === 'string' ? stored : await stored
         // A resume may have replaced the stream while the store awaited.
         stream = this.#streams.get(streamId)
       }
       if (stream?.sse !== undefined && (eventId === undefined || stream.replayedEventIds?.has(eventId) !== true)) {
-        const written = this.#writeEvent(stream.sse, message, eventId)
+        const written = this.#writeEvent(stream.sse, json, eventId)
         if (written && eventId !== undefined) this.#resumableStreams.add(streamId)
       }
     }
@@ -258,11 +261,15 @@ export class NodeStreamableHTTPServerTransport implements Transport {
   async #sendStandalone (message: JSONRPCMessage, response: boolean): Promise<void> {
     if (response) throw new Error('Cannot send a response on a standalone SSE stream unless resuming a previous client request')
     // Stored even while no GET stream is open, so it is replayed on reconnect.
+    const json = JSON.stringify(message)
     let eventId: string | undefined
-    if (this.#eventStore !== undefined) eventId = await this.#eventStore.storeEvent(STANDALONE_STREAM_ID, message)
+    if (this.#eventStore !== undefined) {
+      const stored = this.#storeEvent(STANDALONE_STREAM_ID, message, json)
+      eventId = typeof stored === 'string' ? stored : await stored
+    }
     const stream = this.#streams.get(STANDALONE_STREAM_ID)
     if (stream?.sse === undefined) return
-    if (eventId === undefined || stream.replayedEventIds?.has(eventId) !== true) this.#writeEvent(stream.sse, message, eventId)
+    if (eventId === undefined || stream.replayedEventIds?.has(eventId) !== true) this.#writeEvent(stream.sse, json, eventId)
   }
 
   #error (res: ServerResponse, status: number, code: number, message: string, report = true): void {
@@ -270,8 +277,17 @@ export class NodeStreamableHTTPServerTransport implements Transport {
     writeJsonError(res, status, code, message)
   }
 
-  #writeEvent (sse: SseResponse, message: JSONRPCMessage, eventId: string | undefined): boolean {
-    const written = sse.write(sseMessageEvent(message, eventId))
+  /**
+   * Our store takes the JSON this transport writes anyway, and answers at once (src/mcp/event-store.ts): no second
+   * stringify and no await per event. Any other EventStore gets the message, as the SDK's transport gives it.
+   */
+  #storeEvent (streamId: string, message: JSONRPCMessage, json: string): string | Promise<string> {
+    const store = this.#eventStore as EventStore
+    return takesSerialized(store) ? store.storeSerialized(streamId, message, json) : store.storeEvent(streamId, message)
+  }
+
+  #writeEvent (sse: SseResponse, json: string, eventId: string | undefined): boolean {
+    const written = sse.write(sseMessageEvent(json, eventId))
     if (!written) this.onerror?.(new Error('SSE stream is closed: event not written'))
     return written
   }
@@ -388,7 +404,7 @@ export class NodeStreamableHTTPServerTransport implements Transport {
       const replayedEventIds = new Set<string>()
       const streamId = await store.replayEventsAfter(lastEventId, {
         send: async (eventId, message) => {
-          if (this.#writeEvent(sse, message, eventId)) replayedEventIds.add(eventId)
+          if (this.#writeEvent(sse, JSON.stringify(message), eventId)) replayedEventIds.add(eventId)
           else sse.end()
         }
       })
@@ -532,7 +548,8 @@ export class NodeStreamableHTTPServerTransport implements Transport {
    */
   async #writePrimingEvent (sse: SseResponse, streamId: string, protocolVersion: string): Promise<void> {
     if (this.#eventStore === undefined || protocolVersion < '2025-11-25') return
-    const eventId = await this.#eventStore.storeEvent(streamId, {} as JSONRPCMessage)
+    const stored = this.#storeEvent(streamId, {} as JSONRPCMessage, '{}')
+    const eventId = typeof stored === 'string' ? stored : await stored
     const retry = this.#retryInterval !== undefined ? `retry: ${this.#retryInterval}\n` : ''
     sse.write(`id: ${eventId}\n${retry}data: \n\n`)
     this.#resumableStreams.add(streamId)
