@@ -10,7 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import Database from 'better-sqlite3'
 import { pino } from 'pino'
 import type { RenderStage } from '../src/chart/engine.js'
-import type { ChartRequest } from '../src/chart/request.js'
+import { generateChartInput, normalizeChartRequest, type ChartRequest } from '../src/chart/request.js'
 import { createChartImgEngine } from '../src/engines/chart-img/chart-img-engine.js'
 import { createDailyUsage } from '../src/engines/chart-img/daily-usage.js'
 import { PLAN_LIMITS } from '../src/engines/chart-img/plan-limits.js'
@@ -21,19 +21,11 @@ const iterations = Number(process.argv[2] ?? 300)
 const PACE_MS = 40 // 25 engine calls/s, below ENTERPRISE's throttled 31.5/s
 const BURST_CALLS = 120
 
-const request: ChartRequest = {
+// Built as a generate_chart call builds it (schema defaults: 800×600, light, PNG, Etc/UTC).
+const request: ChartRequest = normalizeChartRequest(generateChartInput.parse({
   symbol: 'NASDAQ:AAPL',
-  interval: '1D',
-  style: 'candle',
-  theme: 'light',
-  width: 800,
-  height: 600,
-  timezone: 'Etc/UTC',
-  format: 'png',
-  studies: [{ name: 'Volume' }, { name: 'Relative Strength Index', input: { length: 14 } }],
-  drawings: [],
-  storage: false
-}
+  studies: [{ name: 'Volume' }, { name: 'Relative Strength Index', input: { length: 14 } }]
+}), { storage: false })
 
 const fake = await startFakeChartImg({ plan: 'ENTERPRISE' })
 const db = new Database(':memory:')

@@ -11,7 +11,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { mountedRoutes, type ApiRoute } from '../src/api-index.js'
 import { createMcpServer, SERVER_NAME, SERVER_VERSION } from '../src/mcp/server.js'
-import { JSONRPC_ERRORS } from '../src/jsonrpc.js'
+import { httpStatusOf } from '../src/jsonrpc.js'
 import { CLIENT_ID_PATTERN } from '../src/mcp/client-id.js'
 
 import { createSeedDispatcher } from '../src/mcp/seed-dispatcher.js'
@@ -88,13 +88,6 @@ const clientIdHeader = {
   type: 'object',
   properties: { 'x-client-id': { type: 'string', pattern: CLIENT_ID_PATTERN.source } }
 } as const
-
-/** Statuses for JSON-RPC errors coming back from the McpServer on this surface. */
-function statusOfError (code: number, message: string): number {
-  if (code === JSONRPC_ERRORS.INVALID_PARAMS) return 400
-  if (code === JSONRPC_ERRORS.SERVER_ERROR && /shutting down/i.test(message)) return 503
-  return 500
-}
 
 function isPlainObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -251,8 +244,9 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
       })
     }
     if ('error' in response) {
-      const status = statusOfError(response.error.code, response.error.message)
-      if (status >= 500) request.log.error({ toolName, code: response.error.code, message: response.error.message }, 'REST tool call failed')
+      const status = httpStatusOf(response)
+      if (status === 499) request.log.info({ toolName }, 'REST tool call cancelled: the client went away')
+      else if (status >= 500 && status !== 503) request.log.error({ toolName, code: response.error.code, message: response.error.message }, 'REST tool call failed')
       const message = status === 400 ? response.error.message : status === 503 ? 'The server is shutting down; try again shortly' : 'Internal Server Error'
       return await reply.code(status).send({ error: message, statusCode: status })
     }

@@ -10,7 +10,11 @@ export const JSONRPC_ERRORS = {
   INVALID_PARAMS: -32602,
   INTERNAL_ERROR: -32603,
   /** Server errors (-32000…-32099): ours for Host/Origin/auth/limits. */
-  SERVER_ERROR: -32000
+  SERVER_ERROR: -32000,
+  /** The server is closing and answered a request it will not finish. */
+  SHUTTING_DOWN: -32001,
+  /** MCP defines no code for a cancelled request (the spec sends no response at all); -32800 is LSP's RequestCancelled. */
+  REQUEST_CANCELLED: -32800
 } as const
 
 export type JsonRpcId = string | number | null
@@ -55,6 +59,11 @@ export function httpStatusOf (response: JsonRpcResponse): number {
       return 400
     case JSONRPC_ERRORS.METHOD_NOT_FOUND:
       return 404
+    case JSONRPC_ERRORS.SHUTTING_DOWN:
+      return 503
+    // nginx's "client closed request": nobody reads it, but logs and metrics must not count it as a server error.
+    case JSONRPC_ERRORS.REQUEST_CANCELLED:
+      return 499
     default:
       return 500
   }

@@ -4,6 +4,7 @@
  * seed 004's `chartType` names are accepted as aliases of `style`.
  */
 import { z } from 'zod'
+import { parseIsoTime } from '../market/iso-time.js'
 
 // Chart-IMG v2 intervals; case-sensitive: `1m` is a minute, `1M` a month.
 export const INTERVALS = ['1m', '3m', '5m', '15m', '30m', '45m', '1h', '2h', '3h', '4h', '6h', '12h', '1D', '1W', '1M'] as const
@@ -55,7 +56,8 @@ export const MAX_DRAWINGS = 25
 // `[A-Z0-9._!-]` covers TradingView tickers such as `BINANCE:BTCUSDT.P` and `CME_MINI:ES1!`.
 const SYMBOL_PATTERN = /^[A-Za-z0-9_.!-]{1,40}:[A-Za-z0-9_.!-]{1,40}$/
 
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), { message: 'must be an ISO 8601 date, e.g. 2019-01-01 or 2019-01-01T00:00:00Z' })
+// Read as every engine reads it (src/market/iso-time.ts): a zone-less date-time is UTC, an impossible date is refused.
+const isoDate = z.string().refine((s) => parseIsoTime(s) !== undefined, { message: 'must be an ISO 8601 date, e.g. 2019-01-01 or 2019-01-01T00:00:00Z' })
 
 const timezone = z.string().max(64).refine((tz) => {
   try {

@@ -6,6 +6,7 @@
 import type { Interval } from '../chart/request.js'
 import type { Bar, Series } from './types.js'
 import { nearestInterval } from './intervals.js'
+import { isDateOnly, parseIsoTime } from './iso-time.js'
 
 export type ParsedCsv =
   | { ok: true, bars: Bar[], fields: Series['fields'], interval: Interval }
@@ -22,9 +23,6 @@ const COLUMN_ALIASES: Record<string, 'date' | 'open' | 'high' | 'low' | 'close' 
   close: 'close',
   volume: 'volume'
 }
-
-const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i
 
 /** Parses one file's text. `fileName` prefixes every problem: "NASDAQ_FOO.csv line 12: high (9) is below low (10)". */
 export function parseMarketCsv (text: string, fileName: string): ParsedCsv {
@@ -58,9 +56,9 @@ export function parseMarketCsv (text: string, fileName: string): ParsedCsv {
     const cells = splitRow(raw)
     if (cells.length < header.length) return fail(lineNo, `expected ${header.length} values, found ${cells.length}`)
     const dateText = cells[columns.date]
-    const time = parseDate(dateText)
+    const time = parseIsoTime(dateText)
     if (time === undefined) return fail(lineNo, `date "${dateText}" is not YYYY-MM-DD or an ISO 8601 date-time`)
-    if (!DATE_ONLY.test(dateText)) dateOnly = false
+    if (!isDateOnly(dateText)) dateOnly = false
 
     const number = (column: 'open' | 'high' | 'low' | 'close' | 'volume'): number | string => {
       const cell = cells[columns[column] as number]
@@ -114,23 +112,4 @@ function inferInterval (bars: Bar[], dateOnly: boolean): Interval {
 
 function splitRow (line: string): string[] {
   return line.split(',').map((cell) => cell.trim().replace(/^"(.*)"$/, '$1').trim())
-}
-
-/** `YYYY-MM-DD` → 00:00 UTC; ISO date-time with or without zone (none = UTC). Rejects impossible dates. */
-function parseDate (text: string): number | undefined {
-  const day = DATE_ONLY.exec(text)
-  if (day !== null) return checkedUtc(+day[1], +day[2], +day[3], 0, 0, 0)
-  const dt = DATE_TIME.exec(text)
-  if (dt === null) return undefined
-  const base = checkedUtc(+dt[1], +dt[2], +dt[3], +dt[4], +dt[5], dt[6] === undefined ? 0 : +dt[6])
-  if (base === undefined) return undefined
-  const ms = Date.parse(dt[7] === undefined ? `${text.replace(' ', 'T')}Z` : text.replace(' ', 'T'))
-  return Number.isNaN(ms) ? undefined : ms
-}
-
-function checkedUtc (y: number, mo: number, d: number, h: number, mi: number, s: number): number | undefined {
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s)
-  const date = new Date(ms)
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return undefined
-  return ms
 }

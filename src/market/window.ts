@@ -6,6 +6,7 @@ import type { ChartRange } from '../chart/request.js'
 import { ChartError } from '../chart/errors.js'
 import type { BarWindow, Series } from './types.js'
 import { barEnd, describeInterval, formatBarTime, isIntraday } from './intervals.js'
+import { isDateOnly, parseIsoTime } from './iso-time.js'
 
 const DAY_MS = 86_400_000
 /** Space the price axis and padding take from the image width (the renderer's plot is about this much narrower). */
@@ -98,18 +99,9 @@ function firstIndex (series: Series, predicate: (time: number) => boolean): numb
   return lo
 }
 
-function isDateOnly (text: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(text.trim())
-}
-
-/** ISO date or datetime → ms; a datetime without a zone is read as UTC (Date.parse would use the host's zone). */
 function parseRangeTime (text: string, field: 'from' | 'to'): number {
-  const trimmed = text.trim()
-  const zoned = /[zZ]$|[+-]\d{2}:?\d{2}$/.test(trimmed) || isDateOnly(trimmed) || !trimmed.includes('T')
-    ? trimmed
-    : `${trimmed}Z`
-  const ms = Date.parse(zoned)
-  if (Number.isNaN(ms)) {
+  const ms = parseIsoTime(text)
+  if (ms === undefined) {
     throw new ChartError('INVALID_REQUEST', `range.${field} (${text}) is not an ISO 8601 date such as 2019-01-01`)
   }
   return ms

@@ -6,10 +6,9 @@
  */
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js'
-import type { JsonRpcRequest, JsonRpcResponse } from '../jsonrpc.js'
+import { JSONRPC_ERRORS, type JsonRpcRequest, type JsonRpcResponse } from '../jsonrpc.js'
 
-/** MCP defines no error code for a cancelled request (the spec sends no response at all); -32800 is LSP's RequestCancelled. */
-export const REQUEST_CANCELLED = -32800
+const { REQUEST_CANCELLED, SHUTTING_DOWN } = JSONRPC_ERRORS
 
 interface Pending {
   originalId: string | number
@@ -71,7 +70,7 @@ export class DirectTransport implements Transport {
     if (this.#closed) return
     this.#closed = true
     for (const [id, pending] of this.#pending) {
-      pending.resolve({ jsonrpc: '2.0', id: pending.originalId, error: { code: -32000, message: 'Server is shutting down' } })
+      pending.resolve({ jsonrpc: '2.0', id: pending.originalId, error: { code: SHUTTING_DOWN, message: 'Server is shutting down' } })
       this.#pending.delete(id)
     }
     this.onclose?.()

@@ -23,8 +23,6 @@ export interface TrimAfterDisconnectsOptions {
 export interface TrimAfterDisconnects {
   /** Call once per closed connection. */
   closed: () => void
-  /** Trims finished so far. */
-  readonly trims: number
   stop: () => void
 }
 
@@ -41,7 +39,6 @@ export function trimAfterDisconnects (options: TrimAfterDisconnectsOptions): Tri
   const { threshold, quietMs, trim, log } = options
   const onMajorGc = options.onMajorGc ?? observeMajorGc
   let closedSinceTrim = 0
-  let trims = 0
   let stopped = false
   let quietTimer: NodeJS.Timeout | undefined
   let latestTimer: NodeJS.Timeout | undefined
@@ -61,7 +58,6 @@ export function trimAfterDisconnects (options: TrimAfterDisconnectsOptions): Tri
     closedSinceTrim = 0
     const before = process.memoryUsage.rss()
     trim().then((released) => {
-      trims++
       const after = process.memoryUsage.rss()
       log.info({ closedConnections: closed, released, rssBeforeMb: Math.round(before / 1048576), rssAfterMb: Math.round(after / 1048576) },
         'returned freed native memory to the OS after a wave of disconnects')
@@ -70,7 +66,12 @@ export function trimAfterDisconnects (options: TrimAfterDisconnectsOptions): Tri
 
   const waveOver = (): void => {
     quietTimer = undefined
-    if (stopped || stopObserving !== undefined) return
+    if (stopped) return
+    // A wave too small to matter is forgotten: connections that come and go a few at a time never add up to a trim.
+    if (closedSinceTrim < threshold) {
+      closedSinceTrim = 0
+      return
+    }
     stopObserving = onMajorGc(run)
     latestTimer = setTimeout(run, quietMs * 5).unref()
   }
@@ -79,13 +80,11 @@ export function trimAfterDisconnects (options: TrimAfterDisconnectsOptions): Tri
     closed () {
       if (stopped) return
       closedSinceTrim++
-      if (closedSinceTrim < threshold) return
       // Still in the wave: a trim now would run before most of it is freed.
       clearWaiting()
       if (quietTimer === undefined) quietTimer = setTimeout(waveOver, quietMs).unref()
       else quietTimer.refresh()
     },
-    get trims () { return trims },
     stop () {
       stopped = true
       clearTimeout(quietTimer)

@@ -7,7 +7,8 @@
  */
 import { ChartError } from '../chart/errors.js'
 import type { DrawingSpec } from '../chart/request.js'
-import { parseColor } from '../indicators/colors.js'
+import { parseColor, withAlpha } from '../indicators/colors.js'
+import { parseIsoTime } from '../market/iso-time.js'
 import { THEME_COLORS, type ThemeName } from './theme.js'
 
 export const SUPPORTED_DRAWINGS = ['Horizontal Line', 'Trend Line', 'Long Position', 'Short Position'] as const
@@ -87,8 +88,8 @@ function parseDrawing (spec: DrawingSpec, index: number, theme: ThemeName, notes
   }
   const datetime = (field: string): number => {
     const value = input.get(field)
-    const parsed = typeof value === 'string' ? parseDatetime(value) : NaN
-    if (Number.isNaN(parsed)) return fail(field, 'an ISO 8601 date or datetime such as 2019-01-01 or 2019-01-01T14:30:00Z', value)
+    const parsed = typeof value === 'string' ? parseIsoTime(value) : undefined
+    if (parsed === undefined) return fail(field, 'an ISO 8601 date or datetime such as 2019-01-01 or 2019-01-01T14:30:00Z', value)
     return parsed
   }
   const text = (): string | null => {
@@ -205,7 +206,7 @@ function fillColor (override: Map<string, Scalar>, key: string, fallback: string
   if (override.has(key)) {
     const parsed = parseColor(override.get(key))
     if (parsed === undefined) notes.push(`${label}: override "${key}" is not a colour; default kept`)
-    else color = parsed.startsWith('#') ? hexWithAlpha(parsed, 0.2) : parsed
+    else color = parsed.startsWith('#') ? withAlpha(parsed, 0.2) : parsed
   }
   const transp = override.get(`${key}Transp`)
   if (transp !== undefined) {
@@ -215,19 +216,7 @@ function fillColor (override: Map<string, Scalar>, key: string, fallback: string
   return color
 }
 
-function hexWithAlpha (hex: string, alpha: number): string {
-  const h = hex.slice(1)
-  return `rgba(${parseInt(h.slice(0, 2), 16)},${parseInt(h.slice(2, 4), 16)},${parseInt(h.slice(4, 6), 16)},${alpha})`
-}
-
 function setAlpha (color: string, alpha: number): string {
-  if (color.startsWith('#')) return hexWithAlpha(color, alpha)
+  if (color.startsWith('#')) return withAlpha(color, alpha)
   return color.replace(/rgba?\(([^,]+),([^,]+),([^,)]+)(,[^)]*)?\)/, `rgba($1,$2,$3,${Math.round(alpha * 1000) / 1000})`)
-}
-
-/** ISO date or datetime → ms; a datetime without a zone is read as UTC, as bar times are (src/market/window.ts does the same). */
-export function parseDatetime (text: string): number {
-  const trimmed = text.trim()
-  const hasZone = /[zZ]$|[+-]\d{2}:?\d{2}$/.test(trimmed)
-  return Date.parse(!hasZone && trimmed.includes('T') ? `${trimmed}Z` : trimmed)
 }

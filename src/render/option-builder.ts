@@ -8,6 +8,7 @@
  */
 import type { EChartsOption, SeriesOption, XAXisComponentOption, YAXisComponentOption, GridComponentOption } from 'echarts'
 import { ChartError } from '../chart/errors.js'
+import { withAlpha } from '../indicators/colors.js'
 import type { JobStudy, RenderJob } from './job.js'
 import { buildDrawings, drawingPrices, priceTag } from './drawing-series.js'
 import { formatChange, formatCompact, formatPrice, formatStudyValue, priceDecimals } from './format.js'
@@ -188,7 +189,7 @@ export function buildChartOption (job: RenderJob): BuiltOption {
 
   if (showLegend) {
     const width = layout.plotWidth - LEGEND_X * 2
-    const backdrop = translucent(colors.background, 0.75)
+    const backdrop = withAlpha(colors.background, 0.75)
     graphics.push(legendLine(headerPieces(job, decimals, colors), layout.left + LEGEND_X, layout.price.top + LEGEND_TOP, HEADER_FONT, width, backdrop))
     let y = layout.price.top + LEGEND_TOP + HEADER_LINE
     for (const study of [...overlays, ...ownScaleOverlays.filter((s) => !s.isVolume)]) {
@@ -285,11 +286,6 @@ function studyPieces (study: JobStudy, colors: ChartTheme): LegendPiece[] {
     pieces.push({ text: `  ${study.isVolume ? formatCompact(v) : formatStudyValue(v)}`, color: solid(color), drop: 1 })
   }
   return pieces
-}
-
-function translucent (hex: string, alpha: number): string {
-  const h = hex.replace('#', '')
-  return `rgba(${parseInt(h.slice(0, 2), 16)},${parseInt(h.slice(2, 4), 16)},${parseInt(h.slice(4, 6), 16)},${alpha})`
 }
 
 function lastIndex (values: ReadonlyArray<number | null>): number {

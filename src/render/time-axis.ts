@@ -8,7 +8,8 @@
  * Daily, weekly and monthly bars carry a trading *date* stored at 00:00 UTC (src/market/types.ts): they are read in
  * UTC so a date never moves across midnight; intraday bars are read in the requested IANA time zone.
  */
-import { INTERVAL_MS, type Interval } from '../chart/request.js'
+import type { Interval } from '../chart/request.js'
+import { isIntraday } from '../market/intervals.js'
 
 interface Parts { year: number, month: number, day: number, hour: number, minute: number, dayNumber: number }
 
@@ -16,10 +17,6 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 const DAY_MS = 86_400_000
 /** Minimum distance between two labels, px: room for "2019" or "14:30" (about 35 px) plus a gap. */
 export const MIN_LABEL_SPACING = 50
-
-export function isIntradayInterval (interval: Interval): boolean {
-  return INTERVAL_MS[interval] < DAY_MS
-}
 
 const formatters = new Map<string, Intl.DateTimeFormat>()
 
@@ -86,7 +83,7 @@ export interface TimeLabels {
 /** Picks and formats the time-axis labels for bars `times` drawn across `plotWidth` px. */
 export function buildTimeLabels (times: readonly number[], interval: Interval, timezone: string, plotWidth: number): TimeLabels {
   const n = times.length
-  const zone = isIntradayInterval(interval) ? timezone : null
+  const zone = isIntraday(interval) ? timezone : null
   const parts = times.map((t) => zonedParts(t, zone))
   const rank = new Array<number>(n).fill(LEVELS.length)
   for (let i = 1; i < n; i++) {
@@ -112,11 +109,4 @@ export function buildTimeLabels (times: readonly number[], interval: Interval, t
   }
   accepted.sort((a, b) => a - b)
   return { indices: accepted, text: new Map(accepted.map((i) => [i, LEVELS[rank[i]].label(parts[i])])) }
-}
-
-/** The last bar's date (and time for intraday data, in the zone) for the legend, e.g. "2020-04-17" or "2009-08-14 15:30". */
-export function formatBarDate (time: number, interval: Interval, timezone: string): string {
-  const p = zonedParts(time, isIntradayInterval(interval) ? timezone : null)
-  const date = `${p.year}-${String(p.month + 1).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`
-  return isIntradayInterval(interval) ? `${date} ${hhmm(p)}` : date
 }

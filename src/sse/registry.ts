@@ -175,6 +175,8 @@ export class ChannelRegistry {
   deliver (message: BusMessage): void {
     if (this.#closed) return
     if (message.clientId === null) {
+      // Both registries (/mcp/events and /sse) hear every broadcast; one with no one to tell need not encode it.
+      if (this.#live.size === 0 && this.#remembered.size === 0) return
       const { seq, frame } = this.#encode({ name: 'chart_progress', payload: message.event })
       // Remembered channels first: a live channel dropped as too slow in the loop below becomes remembered, and
       // must not get this event in its history twice.

@@ -31,4 +31,6 @@ t.test('HTTP status agrees with the error class', async (t) => {
   t.equal(httpStatusOf(createError(1, JSONRPC_ERRORS.INVALID_PARAMS, 'x')), 400)
   t.equal(httpStatusOf(createError(1, JSONRPC_ERRORS.METHOD_NOT_FOUND, 'x')), 404)
   t.equal(httpStatusOf(createError(1, JSONRPC_ERRORS.INTERNAL_ERROR, 'x')), 500)
+  t.equal(httpStatusOf(createError(1, JSONRPC_ERRORS.SHUTTING_DOWN, 'x')), 503)
+  t.equal(httpStatusOf(createError(1, JSONRPC_ERRORS.REQUEST_CANCELLED, 'x')), 499)
 })

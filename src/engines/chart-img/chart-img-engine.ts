@@ -44,7 +44,8 @@ const defaultSleep: Sleep = async (ms, signal) => { await delay(ms, undefined, {
 
 export function createChartImgEngine (options: ChartImgEngineOptions): ChartEngine {
   const now = options.now ?? Date.now
-  const log = options.log.child({ engine: 'chart-img' })
+  // src/core.ts already binds { engine: 'chart-img' }; binding it again writes the key twice on every line.
+  const log = options.log
   const client = new UpstreamClient({
     apiKey: options.apiKey,
     baseUrl: options.baseUrl,

@@ -4,6 +4,7 @@
  * allow-list, never by spreading the request: `storage` selects the endpoint and is not a body field.
  */
 import { ChartError } from '../../chart/errors.js'
+import { parseIsoTime } from '../../market/iso-time.js'
 import { INTERVALS, type ChartRange, type ChartRequest, type DrawingSpec, type StudySpec } from '../../chart/request.js'
 
 type Scalar = string | number | boolean
@@ -58,7 +59,9 @@ export function buildAdvancedChartBody (request: ChartRequest): AdvancedChartBod
 
 function buildRange (range: ChartRange): AdvancedChartBody['range'] {
   if (typeof range === 'string') return range
-  return { from: new Date(range.from).toISOString(), to: new Date(range.to).toISOString() }
+  // Validated by the request schema with the same reader, so both ends parse.
+  const iso = (text: string): string => new Date(parseIsoTime(text) as number).toISOString()
+  return { from: iso(range.from), to: iso(range.to) }
 }
 
 function buildStudy (study: StudySpec): V2Study {
