@@ -14,8 +14,10 @@ function collect (url: string, names: string[], until: (events: Array<{ name: st
   const events: Array<{ name: string, data: any }> = []
   let resolveReady: () => void = () => {}
   const ready = new Promise<void>((resolve) => { resolveReady = resolve })
+  let finish: () => void = () => {}
   const done = new Promise<Array<{ name: string, data: any }>>((resolve) => {
     const timer = setTimeout(() => { source.close(); resolve(events) }, timeoutMs)
+    finish = () => { clearTimeout(timer); source.close(); resolve(events) }
     for (const name of names) {
       source.addEventListener(name, (event) => {
         events.push({ name, data: JSON.parse(event.data) })
@@ -24,7 +26,7 @@ function collect (url: string, names: string[], until: (events: Array<{ name: st
       })
     }
   })
-  return { ready, done, close: () => { source.close() } }
+  return { ready, done, close: () => { finish() } }
 }
 
 t.test('tools/list lists the five tools with their schemas', async (t) => {
@@ -62,7 +64,8 @@ t.test('initialize negotiates the version and hands out an event channel', async
 t.test('generate_chart returns a real PNG, stores it, and reports progress to the caller\'s channel only', async (t) => {
   const { url } = await startApp(t)
   const mine = collect(`${url}/mcp/events/owner-1`, ['connected', 'chart_progress'], (events) => events.some((e) => e.data.data?.status === 'completed' || e.data.data?.status === 'failed'))
-  const other = collect(`${url}/mcp/events/bystander`, ['connected', 'chart_progress'], () => false, 4000)
+  // Listens until the owner has seen its chart complete (plus a moment), however long the render takes.
+  const other = collect(`${url}/mcp/events/bystander`, ['connected', 'chart_progress'], () => false, 60_000)
   await Promise.all([mine.ready, other.ready])
 
   const { status, body } = await callTool(url, 'generate_chart', {
@@ -98,6 +101,8 @@ t.test('generate_chart returns a real PNG, stores it, and reports progress to th
   t.type(completed.processingTime, 'number')
   t.equal(completed.data.symbol, 'SP:SPX')
 
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  other.close()
   const seenByOther = await other.done
   t.same(seenByOther.filter((e) => e.name === 'chart_progress'), [], 'another client sees none of it')
 })

@@ -8,6 +8,8 @@ import type { ChartRequest } from '../../src/chart/request.js'
 import { createLocalEngine, type LocalEngineOptions } from '../../src/engines/local/local-engine.js'
 import { prepareJob } from '../../src/engines/local/prepare-job.js'
 import { RenderCache, renderCacheKey, type CachedImage } from '../../src/engines/local/render-cache.js'
+import { createMarketCatalog } from '../../src/market/catalog.js'
+import { buildChartOption } from '../../src/render/option-builder.js'
 import { renderChart } from '../../src/render/render-chart.js'
 import { silentLogger } from '../support/logger.js'
 import { bundledCatalog, chartRequest, jpegSize, pngSize } from '../render/helpers.js'
@@ -238,9 +240,26 @@ t.test('intraday user data: times on the axis in the requested zone', async (t) 
     }
   }
   writeFileSync(join(dir, 'MYEX_INTRA.csv'), rows.join('\n'))
+  const request = (timezone: string): ChartRequest => chartRequest({ symbol: 'MYEX:INTRA', interval: '15m', range: 'ALL', timezone, studies: [{ name: 'Volume' }] })
   const engine = await engineFor(t, { marketDataDir: dir, workers: 1 })
-  const result = image(await engine.render(chartRequest({ symbol: 'MYEX:INTRA', interval: '15m', range: 'ALL', timezone: 'America/New_York', studies: [{ name: 'Volume' }] }), quiet))
+  const result = image(await engine.render(request('America/New_York'), quiet))
   t.same(pngSize(result.data), { width: 800, height: 600 })
+
+  // The labels the bottom axis shows, from the same job the engine draws (CSV → job → option).
+  const catalog = createMarketCatalog({ marketDataDir: dir, log: silentLogger })
+  t.teardown(() => { catalog.close() })
+  const hourLabels = (timezone: string): number[] => {
+    const { option } = buildChartOption(prepareJob(request(timezone), catalog).job)
+    const axes = option.xAxis as Array<{ data: string[], axisLabel: { show: boolean, interval: (i: number) => boolean, formatter: (v: string, i: number) => string } }>
+    const bottom = axes.find((axis) => axis.axisLabel.show) as typeof axes[number]
+    return bottom.data.map((value, i) => bottom.axisLabel.interval(i) ? bottom.axisLabel.formatter(value, i) : '')
+      .filter((text) => text.includes(':')).map((text) => Number(text.slice(0, 2)))
+  }
+  // 14:30–20:55 UTC is 09:30–15:55 in New York (EST in early March).
+  const newYork = hourLabels('America/New_York')
+  t.ok(newYork.length > 0 && newYork.every((h) => h >= 9 && h <= 16), `New York session hours: ${newYork.join(',')}`)
+  const utc = hourLabels('Etc/UTC')
+  t.ok(utc.length > 0 && utc.every((h) => h >= 14 && h <= 21), `UTC hours: ${utc.join(',')}`)
 })
 
 t.test('render cache: least recently used entry goes first; keys ignore object key order', async (t) => {

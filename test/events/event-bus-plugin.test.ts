@@ -5,6 +5,8 @@ import eventBusPlugin from '../../plugins/event-bus.js'
 import sseChannelsPlugin from '../../plugins/sse-channels.js'
 import { testConfig } from '../../src/config.js'
 import type { BusMessage } from '../../src/events/types.js'
+import { DEFAULT_REDIS_CHANNEL } from '../../src/events/redis-bus.js'
+import { Redis } from 'ioredis'
 import { freePort, startRedis } from '../support/redis-server.js'
 import { progressEvent } from '../support/sse-app.js'
 import { waitFor } from '../sse/wait.js'
@@ -34,8 +36,23 @@ t.test('with REDIS_URL: a Redis bus, closed with the app', async (t) => {
   await app.bus.publish(message)
   await waitFor('message over Redis', () => got.length === 1)
   t.same(got, [message])
+  const observer = new Redis(redis.url)
+  t.teardown(() => { observer.disconnect() })
+  const ourConnections = async (): Promise<string[]> => ((await observer.client('LIST')) as string).split('\n').filter((line) => / name=chart-img-mcp-/.test(line))
+  t.equal((await ourConnections()).length, 2, 'publisher and subscriber connected')
   await app.close()
-  await t.resolves(app.bus.publish(message), 'closed with the app: publish is a no-op')
+  // Redis frees a client just after answering its QUIT: poll briefly.
+  let left = await ourConnections()
+  for (let i = 0; i < 50 && left.length > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    left = await ourConnections()
+  }
+  t.same(left, [], 'both Redis connections closed with the app')
+  // A message another instance sends now reaches nobody here, and publishing is a quiet no-op.
+  await observer.publish(DEFAULT_REDIS_CHANNEL, JSON.stringify(message))
+  await app.bus.publish(message)
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.equal(got.length, 1, 'nothing received after close')
 })
 
 t.test('an unreachable REDIS_URL fails boot with a clear error', async (t) => {

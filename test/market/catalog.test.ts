@@ -66,10 +66,3 @@ t.test('dataVersion is stable for bundled data and differs between files', async
   t.match(catalog.dataVersion('SP:SPX'), /^vega-datasets@\d+\.\d+\.\d+\/sp500-2000\.csv$/)
   t.not(catalog.dataVersion('SP:SPX'), catalog.dataVersion('CBOE:VIX'))
 })
-
-t.test('close is idempotent', async (t) => {
-  const other = createMarketCatalog({ log: silentLogger })
-  other.close()
-  other.close()
-  t.pass()
-})

@@ -35,6 +35,8 @@ export interface McpApp {
 export interface StartOptions extends McpSessionsOptions {
   /** Use the real core (engines, history store) instead of the fake chart service. */
   realCore?: boolean
+  /** Fastify's forceCloseConnections; default true. The app runs with 'idle' (src/app.ts), where streams end only if the plugins end them. */
+  forceCloseConnections?: boolean | 'idle'
 }
 
 export interface TestLike {
@@ -44,8 +46,8 @@ export interface TestLike {
 
 export async function startMcpApp (t: TestLike, overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<McpApp> {
   const config = testConfig({ DATA_DIR: t.testdir(), RENDER_WORKERS: 1, PORT: 0, ...overrides })
-  const app = Fastify({ logger: false, forceCloseConnections: true })
-  const { realCore, ...sessionOptions } = options
+  const { realCore, forceCloseConnections = true, ...sessionOptions } = options
+  const app = Fastify({ logger: false, forceCloseConnections })
   let charts: FakeCharts | undefined
   await app.register(configPlugin, { config })
   await app.register(eventBusPlugin)

@@ -122,12 +122,18 @@ t.test('JSON response mode: one application/json body', async (t) => {
   t.match(JSON.parse(init.chunks.join('')), { id: 0, result: { protocolVersion: '2025-11-25' } })
 })
 
-t.test('SDK client: tools, a related notification, closeSSEStream and resume, GET conflict, DELETE', async (t) => {
+t.test('SDK client: tools, a related notification, closeSSEStream and resume, DELETE', async (t) => {
   const { url, transport } = await start(t)
   const client = new Client({ name: 'c', version: '1' })
   const logs: unknown[] = []
   client.setNotificationHandler((await import('@modelcontextprotocol/sdk/types.js')).LoggingMessageNotificationSchema, (n) => { logs.push(n.params.data) })
-  const clientTransport = new StreamableHTTPClientTransport(new URL(url))
+  const requests: Array<{ method: string, lastEventId: string | null }> = []
+  const clientTransport = new StreamableHTTPClientTransport(new URL(url), {
+    fetch: async (input, init) => {
+      requests.push({ method: init?.method ?? 'GET', lastEventId: new Headers(init?.headers).get('last-event-id') })
+      return await fetch(input, init)
+    }
+  })
   await client.connect(clientTransport)
   t.teardown(async () => { await client.close() })
   t.equal(transport.sessionId, 'session-1')
@@ -135,6 +141,7 @@ t.test('SDK client: tools, a related notification, closeSSEStream and resume, GE
   const result = await client.callTool({ name: 'slow', arguments: { ms: 200 } })
   t.same(result.content, [{ type: 'text', text: 'slept 200' }])
   t.same(logs, ['working'])
+  t.ok(requests.some((r) => r.method === 'GET' && r.lastEventId !== null), 'the stream was closed and the client resumed with GET + Last-Event-ID')
   const del = await fetch(url, { method: 'DELETE', headers: SESSION })
   t.equal(del.status, 200)
   const after = await post(url, { jsonrpc: '2.0', id: 9, method: 'ping' }, SESSION)

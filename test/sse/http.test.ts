@@ -74,15 +74,28 @@ t.test('a second connection with the same clientId replaces the first cleanly', 
   t.equal(second.isEnded(), false)
 })
 
-t.test('disconnect cleanup: clientCount returns to 0 and events for departed clients go nowhere', async (t) => {
+t.test('disconnect cleanup: clientCount returns to 0; events for departed clients reach no live stream, only their replay buffer', async (t) => {
   const { app, eventsUrl } = await buildSseApp(t)
   const clients = await Promise.all(['p', 'q', 'r'].map(async (id) => await openStream(t, eventsUrl(id))))
   await waitFor('3 clients', () => app.channels.clientCount === 3)
+  const lastSeenByP = clients[0].events().at(-1)?.id as string
   for (const client of clients) client.abort()
   await waitFor('clientCount back to 0', () => app.channels.clientCount === 0)
   t.equal(app.channels.rememberedCount, 3, 'replay buffers kept for a while')
-  await t.resolves(app.bus.publish({ clientId: 'p', event: progressEvent() }))
-  await t.resolves(app.bus.publish({ clientId: null, event: progressEvent() }))
+
+  const bystander = await openStream(t, eventsUrl('s'))
+  await waitFor('bystander connected', () => bystander.events().some((e) => e.event === 'connected'))
+  const forP = progressEvent()
+  const forAll = progressEvent()
+  await app.bus.publish({ clientId: 'p', event: forP })
+  await app.bus.publish({ clientId: null, event: forAll })
+  await waitFor('the broadcast on the live stream', () => bystander.text().includes(forAll.requestId))
+  t.notOk(bystander.text().includes(forP.requestId), "p's event went to no other stream")
+  t.equal(app.channels.clientCount, 1, 'no departed client came back to life')
+
+  const back = await openStream(t, eventsUrl('p'), { 'last-event-id': lastSeenByP })
+  await waitFor('both missed events replayed to p', () => back.text().includes(forP.requestId) && back.text().includes(forAll.requestId))
+  t.equal(back.events().filter((e) => e.event === 'chart_progress').length, 2, 'exactly the two it missed')
 })
 
 t.test('`: keepalive` comment seen by curl -N', async (t) => {
