@@ -1,11 +1,9 @@
 import { fastifySSE } from '@fastify/sse'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from '../src/mcp/client-id.js'
 import type { FrameSink } from '../src/sse/frame-sink.js'
 import type { ChannelRegistry } from '../src/sse/registry.js'
 
-/** Seed 004: the client picks its id (e.g. `mcp_1749698104642_abc123`). Kept to a URL- and log-safe charset. */
-export const CLIENT_ID_PATTERN = '^[A-Za-z0-9_-]{1,128}$'
-const CLIENT_ID_RULE = 'clientId must be 1 to 128 characters, each A-Z, a-z, 0-9, "_" or "-"'
 /** A slot frees whenever any client disconnects; a few seconds is enough to retry. */
 const RETRY_AFTER_SECONDS = 5
 
@@ -49,7 +47,7 @@ export default async function eventsRoutes (fastify: FastifyInstance): Promise<v
     schema: {
       params: {
         type: 'object',
-        properties: { clientId: { type: 'string', pattern: CLIENT_ID_PATTERN } },
+        properties: { clientId: { type: 'string', pattern: CLIENT_ID_PATTERN.source } },
         required: ['clientId']
       },
       // 400 (bad clientId) is shaped by the app's error handler, so it has no schema here.

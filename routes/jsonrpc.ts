@@ -2,6 +2,7 @@
  * Seed 004's JSON-RPC routes. Encapsulated: its error handler (JSON parse errors → -32700) applies only here.
  */
 import type { FastifyError, FastifyInstance } from 'fastify'
+import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js'
 import { abortOnDisconnect } from '../src/http/abort-on-disconnect.js'
 import { createError, httpStatusOf, JSONRPC_ERRORS } from '../src/jsonrpc.js'
 import { serializeResponse } from '../src/jsonrpc-serialize.js'
@@ -32,7 +33,7 @@ export default async function seedJsonRpcRoutes (fastify: FastifyInstance): Prom
     // Fastify's 400), and X-Client-Id is checked where it is used (src/mcp/client-id.ts).
     fastify.post(url, { config: { mcpRoute: true } }, async (request, reply) => {
       // Fastify also parses text/plain; JSON-RPC bodies must be declared as JSON.
-      if (request.headers['content-type']?.toLowerCase().startsWith('application/json') !== true) return await reply.code(415).send(NOT_JSON)
+      if (!isJsonContentType(request.headers['content-type'])) return await reply.code(415).send(NOT_JSON)
       // Only a tool call does work worth cancelling when its client leaves; the others answer at once.
       const signal = method === 'tools/call' ? abortOnDisconnect(reply.raw) : undefined
       const response = await dispatcher.dispatch(method, request.body, request.headers, signal)

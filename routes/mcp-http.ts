@@ -2,6 +2,7 @@
  * Helpers shared by the MCP route plugins (routes/mcp.ts, routes/mcp-legacy.ts). Not a route plugin itself.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js'
 import { createError, JSONRPC_ERRORS, type JsonRpcId } from '../src/jsonrpc.js'
 
 export async function sendJsonRpcError (reply: FastifyReply, status: number, id: JsonRpcId, code: number, message: string): Promise<FastifyReply> {
@@ -12,15 +13,10 @@ export type ParsedBody =
   | { ok: true, value: unknown }
   | { ok: false, status: 400 | 415, code: number, message: string }
 
-/** `application/json` (any parameters) by parsed media type, never a substring match. */
-export function isJsonMediaType (contentType: string | undefined): boolean {
-  if (contentType === undefined) return false
-  return contentType.split(';')[0].trim().toLowerCase() === 'application/json'
-}
-
 /** The body read as text by the route's content-type parser, checked and parsed. */
 export function parseJsonBody (request: FastifyRequest): ParsedBody {
-  if (!isJsonMediaType(request.headers['content-type'])) {
+  // The SDK's check: the parsed media type, never a substring match.
+  if (!isJsonContentType(request.headers['content-type'])) {
     return { ok: false, status: 415, code: JSONRPC_ERRORS.SERVER_ERROR, message: 'Unsupported Media Type: Content-Type must be application/json' }
   }
   const text = typeof request.body === 'string' ? request.body : ''

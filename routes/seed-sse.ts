@@ -8,7 +8,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { CLIENT_ID_PATTERN, openChannelStream, tooManyClientsSchema } from './events.js'
+import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from '../src/mcp/client-id.js'
+import { openChannelStream, tooManyClientsSchema } from './events.js'
 
 export default async function seedSseRoutes (fastify: FastifyInstance): Promise<void> {
   fastify.get<{ Querystring: { clientId?: string } }>('/sse', {
@@ -17,12 +18,12 @@ export default async function seedSseRoutes (fastify: FastifyInstance): Promise<
     schema: {
       querystring: {
         type: 'object',
-        properties: { clientId: { type: 'string', pattern: CLIENT_ID_PATTERN } },
+        properties: { clientId: { type: 'string', pattern: CLIENT_ID_PATTERN.source } },
         additionalProperties: false
       },
       response: { 503: tooManyClientsSchema }
     },
-    schemaErrorFormatter: () => new Error('clientId must be 1 to 128 characters, each A-Z, a-z, 0-9, "_" or "-"')
+    schemaErrorFormatter: () => new Error(CLIENT_ID_RULE)
   }, async (request, reply) => {
     const clientId = request.query.clientId ?? `sse_${randomBytes(8).toString('hex')}`
     await openChannelStream(request, reply, fastify.seedStreams, clientId, fastify.config.MAX_SSE_CLIENTS)

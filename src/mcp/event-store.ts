@@ -64,8 +64,9 @@ function parseEventId (eventId: EventId): { streamId: StreamId, seq: number } | 
   return { streamId: eventId.slice(0, cut), seq }
 }
 
-function isResponse (message: JSONRPCMessage): boolean {
-  return 'id' in message && !('method' in message)
+/** A JSON-RPC response (result or error), as opposed to a request or notification. */
+export function isResponse (message: JSONRPCMessage): boolean {
+  return !('method' in message) && ('result' in message || 'error' in message)
 }
 
 /** An EventStore that also takes a message's JSON, so the transport serialises each message once. */
@@ -85,8 +86,7 @@ export class BoundedEventStore implements SerializedEventStore {
   /** Every live event's stream, in store order, for session-wide eviction (entries of dropped events are skipped). */
   #order: Array<{ stream: Stream, event: StoredEvent }> = []
   #orderHead = 0
-  /** Completed streams in completion order, for the TTL sweep. */
-  /** Completed streams, oldest first, from `#completedHead` on (a head index: no array copy per sweep). */
+  /** Completed streams for the TTL sweep, oldest first, from `#completedHead` on (a head index: no array copy per sweep). */
   #completed: Stream[] = []
   #completedHead = 0
   #seq = 0

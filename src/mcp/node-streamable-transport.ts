@@ -27,7 +27,7 @@ import {
   DEFAULT_NEGOTIATED_PROTOCOL_VERSION, isInitializeRequest, JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS,
   type InitializeRequest, type JSONRPCMessage, type JSONRPCRequest, type MessageExtraInfo, type RequestId, type RequestInfo
 } from '@modelcontextprotocol/sdk/types.js'
-import { takesSerialized } from './event-store.js'
+import { isResponse, takesSerialized } from './event-store.js'
 import { readBody, setSseHeaders, sseMessageEvent, writeJsonError } from './node-http-io.js'
 import { SseResponse } from './sse-response.js'
 
@@ -77,10 +77,6 @@ interface StreamEntry {
  */
 function isRequest (message: JSONRPCMessage): message is JSONRPCRequest {
   return 'method' in message && 'id' in message
-}
-
-function isResponse (message: JSONRPCMessage): boolean {
-  return !('method' in message) && ('result' in message || 'error' in message)
 }
 
 /** RequestInfo with the URL built only when a handler reads it. */

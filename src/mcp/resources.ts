@@ -6,6 +6,7 @@
 import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { McpError, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js'
 import type { McpDeps } from './deps.js'
+import { describeRecord } from './tools.js'
 import type { ResourceSubscriptions } from './subscriptions.js'
 import type { ChartRecord } from '../history/types.js'
 
@@ -22,22 +23,9 @@ function describe (record: ChartRecord): string {
   return `${record.request.symbol} ${record.request.interval} ${record.request.style} chart — ${record.status}`
 }
 
-/** The record as clients see it: what was asked, what happened, where the image is. */
+/** The record as clients see it: the tool's summary of it (charts.imageUrl already prefers a Chart-IMG URL), plus the full request. */
 function metadata (record: ChartRecord, imageUrl: string | null): Record<string, unknown> {
-  return {
-    requestId: record.requestId,
-    status: record.status,
-    engine: record.engine,
-    request: record.request,
-    createdAt: new Date(record.createdAt).toISOString(),
-    completedAt: record.completedAt === null ? null : new Date(record.completedAt).toISOString(),
-    processingTime: record.processingTime,
-    error: record.error,
-    mimeType: record.mimeType,
-    imageUrl: record.remoteUrl ?? imageUrl,
-    expiresAt: record.expiresAt,
-    notes: record.notes
-  }
+  return { ...describeRecord(record, imageUrl), request: record.request, mimeType: record.mimeType }
 }
 
 function buildTemplate (deps: McpDeps): ResourceTemplate {

@@ -8,6 +8,7 @@
 import { ChartError } from '../chart/errors.js'
 import type { DrawingSpec } from '../chart/request.js'
 import { parseColor, withAlpha } from '../indicators/colors.js'
+import { normalizeKey } from '../indicators/inputs.js'
 import { parseIsoTime } from '../market/iso-time.js'
 import { THEME_COLORS, type ThemeName } from './theme.js'
 
@@ -47,7 +48,6 @@ export type JobDrawing =
   }
 
 type Scalar = string | number | boolean
-const normalize = (key: string): string => key.toLowerCase().replace(/[^a-z0-9]/g, '')
 
 type Kind = 'horizontal' | 'trend' | 'long' | 'short'
 const KINDS: Record<string, Kind> = { horizontalline: 'horizontal', trendline: 'trend', longposition: 'long', shortposition: 'short' }
@@ -70,7 +70,7 @@ export function parseDrawings (specs: readonly DrawingSpec[], theme: ThemeName):
 }
 
 function parseDrawing (spec: DrawingSpec, index: number, theme: ThemeName, notes: string[]): JobDrawing {
-  const kind = KINDS[normalize(spec.name)]
+  const kind = KINDS[normalizeKey(spec.name)]
   if (kind === undefined) {
     throw new ChartError('INVALID_REQUEST', `drawings[${index}]: "${spec.name}" is not a drawing the embedded engine knows; supported drawings: ${SUPPORTED_DRAWINGS.join(', ')}`)
   }
@@ -148,7 +148,7 @@ function parseDrawing (spec: DrawingSpec, index: number, theme: ThemeName, notes
 function byKey (given: Record<string, Scalar>, known: readonly string[], label: string, what: 'input' | 'override', notes: string[]): Map<string, Scalar> {
   const out = new Map<string, Scalar>()
   for (const [key, value] of Object.entries(given)) {
-    const canonical = known.find((k) => normalize(k) === normalize(key))
+    const canonical = known.find((k) => normalizeKey(k) === normalizeKey(key))
     if (canonical === undefined) {
       notes.push(`${label}: ${what} "${key}" is not supported by the embedded engine and was ignored (supported: ${known.join(', ')})`)
       continue

@@ -14,7 +14,7 @@ import { buildDrawings, drawingPrices, priceTag } from './drawing-series.js'
 import { formatChange, formatCompact, formatPrice, formatStudyValue, priceDecimals } from './format.js'
 import { layoutPanes, paddedExtent, type ChartLayout, type OwnPaneKind, type PaneRect } from './layout.js'
 import { legendLine, type LegendPiece } from './legend.js'
-import { buildPriceSeries, priceExtent } from './price-series.js'
+import { buildPriceSeries, CLOSE_STYLES, priceExtent } from './price-series.js'
 import { buildStudySeries, lastValue, studyExtent } from './study-series.js'
 import { measureText } from './text-measure.js'
 import { FONT_FAMILY, THEME_COLORS, type ChartTheme } from './theme.js'
@@ -263,7 +263,7 @@ function headerPieces (job: RenderJob, decimals: number, colors: ChartTheme): Le
   const value = (label: string, v: number, drop?: number): void => {
     pieces.push({ text: `  ${label} `, color: colors.mutedText, drop }, { text: formatPrice(v, decimals), color: valueColor, drop })
   }
-  if (job.fields === 'close' || job.style === 'line' || job.style === 'area' || job.style === 'baseline' || job.style === 'column') {
+  if (job.fields === 'close' || CLOSE_STYLES.includes(job.style)) {
     value('C', bars.close[i])
   } else {
     value('O', bars.open[i], 2)

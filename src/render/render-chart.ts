@@ -4,6 +4,7 @@
  */
 import * as echarts from 'echarts'
 import { ChartError } from '../chart/errors.js'
+import { mimeTypeOf } from '../chart/request.js'
 import type { RenderedImage, RenderJob } from './job.js'
 import { findFonts } from './fonts.js'
 import { buildChartOption } from './option-builder.js'
@@ -34,5 +35,5 @@ export function renderChart (job: RenderJob): RenderedImage {
   if (image.width !== job.width || image.height !== job.height) {
     throw new ChartError('RENDER_FAILED', `The renderer produced ${image.width}×${image.height} instead of ${job.width}×${job.height}`)
   }
-  return { data: image.data, mimeType: job.format === 'jpeg' ? 'image/jpeg' : 'image/png', width: image.width, height: image.height, notes }
+  return { data: image.data, mimeType: mimeTypeOf(job.format), width: image.width, height: image.height, notes }
 }

@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { ChartEngine, EngineStatus, RenderContext, RenderResult, SymbolListing, SymbolQuery } from '../../chart/engine.js'
 import { ChartError } from '../../chart/errors.js'
-import type { ChartRequest } from '../../chart/request.js'
+import { mimeTypeOf, type ChartRequest } from '../../chart/request.js'
 import type { DailyUsage } from './daily-usage.js'
 import { imageInfo } from './image-info.js'
 import { PLAN_LIMITS, assertWithinPlan, type PlanName } from './plan-limits.js'
@@ -111,7 +111,7 @@ function imageResult (response: UpstreamResponse, request: ChartRequest): Render
     throw new ChartError('UPSTREAM', `Chart-IMG said ${contentType} but sent ${body.length} bytes that are not a ${contentType === 'image/png' ? 'PNG' : 'JPEG'} image.`)
   }
   const notes: string[] = []
-  const asked = request.format === 'jpeg' ? 'image/jpeg' : 'image/png'
+  const asked = mimeTypeOf(request.format)
   if (contentType !== asked) notes.push(`Asked for ${request.format}; Chart-IMG sent ${contentType}.`)
   const width = info.width ?? request.width
   const height = info.height ?? request.height
