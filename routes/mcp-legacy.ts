@@ -6,11 +6,11 @@
  * → 400, unknown → 404: a POST reaches only the session it names), keep-alive comments, `X-Accel-Buffering: no`,
  * and the session cap shared with Streamable HTTP.
  */
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js'
 import { JSONRPC_ERRORS } from '../src/jsonrpc.js'
-import { handOver, parseJsonBody, retryAfterSeconds, sendJsonRpcError } from './mcp-http.js'
+import { handOver, parseJsonBody, retryAfterSeconds, sendJsonRpcError, useJsonRpcBodies } from './mcp-http.js'
 
 export const LEGACY_SSE_PATH = '/mcp/legacy/sse'
 export const LEGACY_MESSAGES_PATH = '/mcp/legacy/messages'
@@ -21,15 +21,7 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
   const { config } = fastify
   const live = new Map<string, SSEServerTransport>()
 
-  fastify.removeAllContentTypeParsers()
-  fastify.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
-  fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return await sendJsonRpcError(reply, 413, null, JSONRPC_ERRORS.INVALID_REQUEST, 'Request body is too large')
-    }
-    request.log.error({ err: error }, 'legacy MCP request failed')
-    return await sendJsonRpcError(reply, 500, null, JSONRPC_ERRORS.INTERNAL_ERROR, 'Internal error')
-  })
+  useJsonRpcBodies(fastify, 'legacy MCP request failed')
 
   fastify.get(LEGACY_SSE_PATH, { config: { mcpRoute: true }, exposeHeadRoute: false }, async (request, reply) => {
     const release = sessions.reserve()

@@ -15,12 +15,12 @@
  * - Headers set by earlier hooks (CORS) survive the hijack.
  */
 import { randomUUID } from 'node:crypto'
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { JSONRPC_ERRORS, type JsonRpcId } from '../src/jsonrpc.js'
 import { BoundedEventStore, EventBudget } from '../src/mcp/event-store.js'
 import { NodeStreamableHTTPServerTransport } from '../src/mcp/node-streamable-transport.js'
 import { trackServerRequests } from '../src/mcp/track-server-requests.js'
-import { parseJsonBody, sendJsonRpcError, handOver, retryAfterSeconds } from './mcp-http.js'
+import { parseJsonBody, sendJsonRpcError, handOver, retryAfterSeconds, useJsonRpcBodies } from './mcp-http.js'
 
 /** Bytes of resumable events all sessions together may hold (each session also has its own bound). */
 export const EVENT_STORE_TOTAL_BYTES = 64 * 1024 * 1024
@@ -67,18 +67,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
   const eventBudget = new EventBudget(EVENT_STORE_TOTAL_BYTES)
 
   // Encapsulated: read every body as text here, so bad JSON and wrong media types get JSON-RPC answers.
-  fastify.removeAllContentTypeParsers()
-  fastify.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
-  fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return await sendJsonRpcError(reply, 413, null, JSONRPC_ERRORS.INVALID_REQUEST, 'Request body is too large')
-    }
-    if (error.statusCode !== undefined && error.statusCode < 500) {
-      return await sendJsonRpcError(reply, error.statusCode, null, JSONRPC_ERRORS.INVALID_REQUEST, error.message)
-    }
-    request.log.error({ err: error }, 'MCP request failed')
-    return await sendJsonRpcError(reply, 500, null, JSONRPC_ERRORS.INTERNAL_ERROR, 'Internal error')
-  })
+  useJsonRpcBodies(fastify, 'MCP request failed')
 
   async function openSession (request: FastifyRequest, reply: FastifyReply, message: unknown): Promise<void> {
     const release = sessions.reserve()
