@@ -32,6 +32,35 @@ export interface ProgressRelay {
   stop: () => void
 }
 
+type ProgressListener = (event: ChartProgressEvent) => void
+
+/**
+ * One bus subscription for every call in flight, routing by requestId. A subscription per call made every event
+ * visit every call (and the bus copy its listener set per event): O(calls) per event, O(calls²) for a burst.
+ */
+const routers = new WeakMap<EventBus, Map<string, Set<ProgressListener>>>()
+
+function followRequest (bus: EventBus, requestId: string, listener: ProgressListener): () => void {
+  let byRequest = routers.get(bus)
+  if (byRequest === undefined) {
+    const routes = new Map<string, Set<ProgressListener>>()
+    byRequest = routes
+    routers.set(bus, routes)
+    bus.subscribe((message) => {
+      const listeners = routes.get(message.event.requestId)
+      if (listeners !== undefined) for (const deliver of listeners) deliver(message.event)
+    })
+  }
+  const routes = byRequest
+  let listeners = routes.get(requestId)
+  if (listeners === undefined) routes.set(requestId, listeners = new Set())
+  listeners.add(listener)
+  return () => {
+    listeners.delete(listener)
+    if (listeners.size === 0 && routes.get(requestId) === listeners) routes.delete(requestId)
+  }
+}
+
 export function createProgressRelay (bus: EventBus, extra: ToolExtra, log: RequestLogger): ProgressRelay {
   const progressToken = extra._meta?.progressToken
   let last = 0
@@ -58,9 +87,7 @@ export function createProgressRelay (bus: EventBus, extra: ToolExtra, log: Reque
 
   return {
     follow (requestId) {
-      unsubscribe = bus.subscribe((message) => {
-        if (message.event.requestId === requestId) relay(message.event)
-      })
+      unsubscribe = followRequest(bus, requestId, relay)
     },
     settled: async () => { await chain },
     stop: () => { unsubscribe() }
