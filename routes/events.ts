@@ -55,7 +55,7 @@ export default async function eventsRoutes (fastify: FastifyInstance): Promise<v
     },
     schemaErrorFormatter: () => new Error(CLIENT_ID_RULE)
   }, async (request, reply) => {
-    await openChannelStream(request, reply, fastify.channels, request.params.clientId, fastify.config.MAX_SSE_CLIENTS)
+    await openChannelStream(request, reply, fastify.channels, request.params.clientId)
   })
 }
 
@@ -63,13 +63,13 @@ export default async function eventsRoutes (fastify: FastifyInstance): Promise<v
  * Attaches one SSE response to a channel registry: 503 + Retry-After at the limit, else the stream headers and the
  * channel's first events. Shared by `/mcp/events/:clientId` and seed 000's `/sse` (routes/seed-sse.ts).
  */
-export async function openChannelStream (request: FastifyRequest, reply: FastifyReply, channels: ChannelRegistry, clientId: string, maxClients: number): Promise<void> {
+export async function openChannelStream (request: FastifyRequest, reply: FastifyReply, channels: ChannelRegistry, clientId: string, options: { remember?: boolean } = {}): Promise<void> {
   if (!channels.canAccept(clientId)) {
     request.log.warn({ clientId, clients: channels.clientCount }, 'SSE client limit reached; 503')
     return await reply.code(503).header('Retry-After', String(RETRY_AFTER_SECONDS)).send({
       statusCode: 503,
       code: 'SSE_TOO_MANY_CLIENTS',
-      error: `This server has its maximum of ${maxClients} event streams open; retry in ${RETRY_AFTER_SECONDS} seconds.`
+      error: `This server has its maximum of ${channels.maxClients} event streams open; retry in ${RETRY_AFTER_SECONDS} seconds.`
     })
   }
   // A client that left before we got here: no stream, nothing to register (and nothing for Fastify to send).
@@ -80,7 +80,7 @@ export async function openChannelStream (request: FastifyRequest, reply: Fastify
   reply.sse.keepAlive()
   // Headers first: a push-style handler that returns before its first write would give an empty 200.
   reply.sse.sendHeaders()
-  const channel = channels.open(clientId, new ResponseSink(reply), reply.sse.lastEventId)
+  const channel = channels.open(clientId, new ResponseSink(reply), reply.sse.lastEventId, options)
   reply.sse.onClose(() => { channels.release(channel) })
   request.log.debug({ clientId, clients: channels.clientCount }, 'SSE stream opened')
 }

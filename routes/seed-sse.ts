@@ -25,7 +25,10 @@ export default async function seedSseRoutes (fastify: FastifyInstance): Promise<
     },
     schemaErrorFormatter: () => new Error(CLIENT_ID_RULE)
   }, async (request, reply) => {
-    const clientId = request.query.clientId ?? `sse_${randomBytes(8).toString('hex')}`
-    await openChannelStream(request, reply, fastify.seedStreams, clientId, fastify.config.MAX_SSE_CLIENTS)
+    // An id made here is never presented again (EventSource reconnects to the same /sse URL and gets a new one), so
+    // its replay buffer is dropped at disconnect rather than kept, and fed every broadcast, for nothing.
+    const chosen = request.query.clientId
+    const clientId = chosen ?? `sse_${randomBytes(8).toString('hex')}`
+    await openChannelStream(request, reply, fastify.seedStreams, clientId, { remember: chosen !== undefined })
   })
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { EventSource } from 'eventsource'
 import { callTool, startApp } from './support/app.js'
+import { openStream } from './sse/stream-client.js'
 import { waitFor } from './sse/wait.js'
 import { SEED_000_PYTHON_CLIENT } from './support/seed000-python-client.js'
 
@@ -61,4 +62,15 @@ t.test('EventSource onmessage gets unnamed messages; an invalid clientId is a 40
   t.match(((await bad.json()) as { error: string }).error, /clientId must be/)
   source.close()
   await waitFor('stream released', () => app.seedStreams.clientCount === 0)
+})
+
+t.test('a stream with a server-made id leaves no replay buffer behind; one with ?clientId= keeps it for a reconnect', async (t) => {
+  const { app, url } = await startApp(t)
+  const anonymous = await openStream(t, `${url}/sse`)
+  const named = await openStream(t, `${url}/sse?clientId=desk-9`)
+  await waitFor('both connected', () => app.seedStreams.clientCount === 2 && anonymous.text().includes('connection') && named.text().includes('connection'))
+  anonymous.abort()
+  named.abort()
+  await waitFor('both gone', () => app.seedStreams.clientCount === 0)
+  t.equal(app.seedStreams.rememberedCount, 1, 'only desk-9 can come back, so only its buffer is kept')
 })

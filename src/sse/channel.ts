@@ -14,6 +14,8 @@ export class Channel {
   readonly clientId: string
   /** The client's replay buffer; it outlives this stream (kept for a while after a disconnect). */
   readonly history: ReplayBuffer
+  /** Whether the buffer is kept after a disconnect: only a client that can come back under the same id gains from it. */
+  readonly remember: boolean
   readonly #sink: FrameSink
   readonly #maxQueuedBytes: number
   #queue: Buffer[] | null = null
@@ -25,9 +27,11 @@ export class Channel {
     history: ReplayBuffer
     sink: FrameSink
     maxQueuedBytes: number
+    remember?: boolean
   }) {
     this.clientId = options.clientId
     this.history = options.history
+    this.remember = options.remember ?? true
     this.#sink = options.sink
     this.#maxQueuedBytes = options.maxQueuedBytes
   }

@@ -99,6 +99,10 @@ export class ChannelRegistry {
   }
 
   /** Disconnected channels whose replay buffer is still kept. */
+  get maxClients (): number {
+    return this.#maxClients
+  }
+
   get rememberedCount (): number {
     return this.#remembered.size
   }
@@ -122,9 +126,10 @@ export class ChannelRegistry {
    * Attaches a new stream for `clientId` and writes its first events: `connected` (with `retry:`), then, when the
    * client sent `Last-Event-ID`, every remembered event after it, then `events_missed` if that replay is incomplete.
    * The caller must have checked `canAccept` in the same tick and must have sent the response headers, and must
-   * call `release(channel)` when the HTTP stream closes.
+   * call `release(channel)` when the HTTP stream closes. `remember: false` (a server-made id no client can present
+   * again) drops the replay buffer at disconnect instead of keeping it for `rememberMs`.
    */
-  open (clientId: string, sink: FrameSink, lastEventId: string | null): Channel {
+  open (clientId: string, sink: FrameSink, lastEventId: string | null, options: { remember?: boolean } = {}): Channel {
     if (!this.canAccept(clientId)) {
       throw new Error(`SSE channel registry cannot accept ${clientId}: ${this.#closed ? 'closed' : 'at the client limit'}`)
     }
@@ -142,7 +147,7 @@ export class ChannelRegistry {
     const known = history !== undefined
     history ??= new ReplayBuffer(this.#replayEvents)
 
-    const channel = new Channel({ clientId, history, sink, maxQueuedBytes: this.#maxQueuedBytes })
+    const channel = new Channel({ clientId, history, sink, maxQueuedBytes: this.#maxQueuedBytes, remember: options.remember })
     this.#live.set(clientId, channel)
 
     const resumeFrom = lastEventId === null || lastEventId === '' ? null : lastEventId
@@ -165,7 +170,7 @@ export class ChannelRegistry {
     channel.markClosed()
     if (this.#live.get(channel.clientId) !== channel) return
     this.#live.delete(channel.clientId)
-    if (this.#closed) return
+    if (this.#closed || !channel.remember) return
     this.#remembered.set(channel.clientId, { history: channel.history, expiresAt: Date.now() + this.#rememberMs })
     while (this.#remembered.size > this.#rememberMax) this.#forgetOldest()
     this.#log.debug({ clientId: channel.clientId, clients: this.#live.size }, 'SSE stream closed')
