@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { EventBus } from '../src/events/bus.js'
-import { createMemoryBus } from '../src/events/memory-bus.js'
-import { createRedisBus, redactRedisUrl } from '../src/events/redis-bus.js'
+import { createEventBus } from '../src/events/create-bus.js'
+import { redactRedisUrl } from '../src/events/redis-bus.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,9 +15,7 @@ declare module 'fastify' {
 export default fp(async function eventBusPlugin (fastify: FastifyInstance) {
   const { REDIS_URL } = fastify.config
   const log = fastify.log.child({ component: 'event-bus' })
-  const bus = REDIS_URL === undefined
-    ? createMemoryBus({ log })
-    : await createRedisBus({ url: REDIS_URL, log })
+  const bus = await createEventBus(fastify.config, log)
   fastify.decorate('bus', bus)
   fastify.addHook('onClose', async () => { await bus.close() })
   log.debug({ kind: REDIS_URL === undefined ? 'memory' : 'redis', redis: REDIS_URL === undefined ? undefined : redactRedisUrl(REDIS_URL) }, 'event bus ready')

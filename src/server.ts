@@ -6,7 +6,8 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import type { Config } from './config.js'
 
-const SHUTDOWN_DEADLINE_MS = 10_000
+/** How long a graceful close may take before the process exits anyway (PM2 and systemd stop timeouts must exceed it). */
+export const SHUTDOWN_DEADLINE_MS = 10_000
 
 export async function startServer (config: Config): Promise<FastifyInstance> {
   const app = await buildApp(config)

@@ -9,8 +9,7 @@ import { pino } from 'pino'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import type { Config } from './config.js'
 import { createCore } from './core.js'
-import type { EventBus } from './events/bus.js'
-import { createMemoryBus } from './events/memory-bus.js'
+import { createEventBus } from './events/create-bus.js'
 import { createMcpServer } from './mcp/server.js'
 
 export interface StdioStreams {
@@ -21,14 +20,8 @@ export interface StdioStreams {
 /** Serves MCP on stdio until stdin ends or the process is asked to stop. Resolves once everything is closed. */
 export async function runStdio (config: Config, streams: StdioStreams = { stdin: process.stdin, stdout: process.stdout }): Promise<void> {
   const log = pino({ name: 'chart-img-mcp', level: config.LOG_LEVEL }, pino.destination(2))
-  let bus: EventBus
-  if (config.REDIS_URL !== undefined) {
-    // With Redis, charts made over stdio also show up on an HTTP instance's /mcp/events channels.
-    const { createRedisBus } = await import('./events/redis-bus.js')
-    bus = await createRedisBus({ url: config.REDIS_URL, log })
-  } else {
-    bus = createMemoryBus({ log })
-  }
+  // With Redis, charts made over stdio also show up on an HTTP instance's /mcp/events channels.
+  const bus = await createEventBus(config, log)
   const core = createCore({ config, bus, log })
   const server = createMcpServer({ config, charts: core.charts, bus, health: core.health, log }, { fixtures: config.MCP_CONFORMANCE_FIXTURES })
   const transport = new StdioServerTransport(streams.stdin, streams.stdout)
