@@ -17,7 +17,7 @@ import { CLIENT_ID_PATTERN } from '../src/mcp/client-id.js'
 import { createSeedDispatcher } from '../src/mcp/seed-dispatcher.js'
 import { abortOnDisconnect } from '../src/http/abort-on-disconnect.js'
 
-export interface ToolSummary {
+interface ToolSummary {
   name: string
   title?: string
   description?: string
@@ -98,7 +98,7 @@ function isPlainObject (value: unknown): value is Record<string, unknown> {
  * CHART_IMG_TIMEOUT_MS per attempt, CHART_IMG_MAX_ATTEMPTS attempts; the embedded renderer: its queue); this is a
  * safety net above them so no connection can hang forever, as seed 000's did.
  */
-export function toolCallDeadlineMs (config: { CHART_IMG_TIMEOUT_MS: number, CHART_IMG_MAX_ATTEMPTS: number }): number {
+function toolCallDeadlineMs (config: { CHART_IMG_TIMEOUT_MS: number, CHART_IMG_MAX_ATTEMPTS: number }): number {
   return config.CHART_IMG_TIMEOUT_MS * config.CHART_IMG_MAX_ATTEMPTS + 60_000
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { BusMessage } from './types.js'
+import { CHART_STATUSES, ENGINE_NAMES, type BusMessage } from './types.js'
 
 /**
  * Validates a BusMessage that crossed a process boundary (Redis). Objects are loose so an instance running a newer
@@ -13,8 +13,9 @@ const chartProgressEventSchema = z.looseObject({
   processingTime: z.number().optional(),
   data: z.looseObject({
     symbol: z.string(),
-    status: z.enum(['queued', 'started', 'requesting', 'retrying', 'rendering', 'completed', 'failed']),
-    engine: z.enum(['local', 'chart-img']).optional(),
+    // The lists the event type is made from: a status added there is accepted here too (else Redis would drop it).
+    status: z.enum(CHART_STATUSES),
+    engine: z.enum(ENGINE_NAMES).optional(),
     error: z.string().optional(),
     attempt: z.number().optional(),
     delayMs: z.number().optional(),
@@ -22,7 +23,7 @@ const chartProgressEventSchema = z.looseObject({
   })
 })
 
-export const busMessageSchema = z.object({
+const busMessageSchema = z.object({
   clientId: z.string().nullable(),
   event: chartProgressEventSchema
 })

@@ -2,7 +2,10 @@
  * Events that travel on the bus. Seed 004's `chart_progress` format is the contract:
  * `{type, requestId, message, timestamp, processingTime?, data: {symbol, status, ...}}`.
  */
-export type ChartStatus = 'queued' | 'started' | 'requesting' | 'retrying' | 'rendering' | 'completed' | 'failed'
+export const CHART_STATUSES = ['queued', 'started', 'requesting', 'retrying', 'rendering', 'completed', 'failed'] as const
+export type ChartStatus = typeof CHART_STATUSES[number]
+
+export const ENGINE_NAMES = ['local', 'chart-img'] as const
 
 export interface ChartProgressEvent {
   type: 'chart_progress'
@@ -16,7 +19,7 @@ export interface ChartProgressEvent {
     symbol: string
     status: ChartStatus
     /** Engine that does the work. */
-    engine?: 'local' | 'chart-img'
+    engine?: typeof ENGINE_NAMES[number]
     error?: string
     attempt?: number
     delayMs?: number

@@ -47,10 +47,6 @@ export class ResourceSubscriptions {
     this.#listeners.push(listener)
   }
 
-  isSubscribed (uri: string): boolean {
-    return this.#uris.has(uri)
-  }
-
   get count (): number {
     return this.#uris.size
   }

@@ -40,11 +40,6 @@ export class Channel {
     return this.#closed
   }
 
-  /** Bytes waiting in this channel's queue for the client to read. */
-  get queuedBytes (): number {
-    return this.#queuedBytes
-  }
-
   /**
    * Sends a frame now, or queues it while the client is behind. Returns false only when this frame pushed the
    * client past `maxQueuedBytes`: the stream was then dropped, and the owner must forget the channel.

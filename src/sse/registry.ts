@@ -39,8 +39,8 @@ export interface ChannelRegistryOptions {
   format?: WireFormat
 }
 
-export const DEFAULT_RETRY_MS = 2000
-export const DEFAULT_REMEMBER_MS = 5 * 60_000
+const DEFAULT_RETRY_MS = 2000
+const DEFAULT_REMEMBER_MS = 5 * 60_000
 
 interface RememberedChannel {
   history: ReplayBuffer
@@ -110,11 +110,6 @@ export class ChannelRegistry {
   /** Streams dropped because the client fell more than `maxQueuedBytes` behind. */
   get slowClientsClosed (): number {
     return this.#slowClientsClosed
-  }
-
-  /** The random part of this process's event ids. */
-  get epoch (): string {
-    return this.#ids.epoch
   }
 
   /** Whether `open(clientId)` would be accepted now: not closed, and under the limit (a replacement always fits). */

@@ -11,7 +11,7 @@ import { mimeTypeOf, type ChartRequest } from '../../chart/request.js'
 import type { DailyUsage } from './daily-usage.js'
 import { imageInfo } from './image-info.js'
 import { PLAN_LIMITS, assertWithinPlan, type PlanName } from './plan-limits.js'
-import { assertSendable, buildAdvancedChartBody } from './request-body.js'
+import { buildAdvancedChartBody } from './request-body.js'
 import { createSymbolDirectory } from './symbol-listing.js'
 import { UpstreamClient, type Sleep, type UpstreamResponse } from './upstream-client.js'
 import { readUpstreamMessage } from './upstream-errors.js'
@@ -62,7 +62,6 @@ export function createChartImgEngine (options: ChartImgEngineOptions): ChartEngi
   async function render (request: ChartRequest, context: RenderContext): Promise<RenderResult> {
     if (client.closed) throw new ChartError('CANCELLED', 'The Chart-IMG engine is closed.')
     if (options.apiKey === '') throw new ChartError('AUTH', 'CHART_IMG_API_KEY is not set.')
-    assertSendable(request)
     assertWithinPlan(options.plan, request)
     const response = await client.call({
       method: 'POST',

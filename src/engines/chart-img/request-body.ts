@@ -3,9 +3,8 @@
  * (shared/reference/chart-img-api.md, "v2 advanced-chart body"), so the body is built field by field from an
  * allow-list, never by spreading the request: `storage` selects the endpoint and is not a body field.
  */
-import { ChartError } from '../../chart/errors.js'
 import { parseIsoTime } from '../../market/iso-time.js'
-import { INTERVALS, type ChartRange, type ChartRequest, type DrawingSpec, type StudySpec } from '../../chart/request.js'
+import type { ChartRange, ChartRequest, DrawingSpec, StudySpec } from '../../chart/request.js'
 
 type Scalar = string | number | boolean
 
@@ -29,16 +28,6 @@ export interface AdvancedChartBody {
 /** Every top-level field this client may send; a test asserts bodies never hold anything else. */
 export const BODY_FIELDS = ['symbol', 'interval', 'width', 'height', 'style', 'theme', 'range', 'timezone', 'format', 'studies', 'drawings'] as const
 
-// Chart-IMG rejects these with 422; catching them here keeps a call (and a daily-quota unit) for something that can work.
-export function assertSendable (request: ChartRequest): void {
-  if (!/^[^:\s]+:[^:\s]+$/.test(request.symbol)) {
-    throw new ChartError('UNKNOWN_SYMBOL', `Symbol "${request.symbol}" must be EXCHANGE:TICKER, e.g. NASDAQ:AAPL or BINANCE:BTCUSDT.`)
-  }
-  if (!(INTERVALS as readonly string[]).includes(request.interval)) {
-    throw new ChartError('UNSUPPORTED_INTERVAL', `Chart-IMG has no interval "${request.interval}". Use one of ${INTERVALS.join(', ')}.`)
-  }
-}
-
 export function buildAdvancedChartBody (request: ChartRequest): AdvancedChartBody {
   const body: AdvancedChartBody = {
     symbol: request.symbol,
@@ -50,7 +39,7 @@ export function buildAdvancedChartBody (request: ChartRequest): AdvancedChartBod
     format: request.format
   }
   if (request.range !== undefined) body.range = buildRange(request.range)
-  if (request.timezone !== undefined) body.timezone = request.timezone
+  body.timezone = request.timezone
   // v2 draws no volume unless "Volume" is among the studies (doc.chart-img.com v2 changes), so it travels as one.
   if (request.studies.length > 0) body.studies = request.studies.map(buildStudy)
   if (request.drawings.length > 0) body.drawings = request.drawings.map(buildDrawing)
