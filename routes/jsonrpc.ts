@@ -6,15 +6,14 @@ import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js
 import { abortOnDisconnect } from '../src/http/abort-on-disconnect.js'
 import { createError, httpStatusOf, JSONRPC_ERRORS } from '../src/jsonrpc.js'
 import { serializeResponse } from '../src/jsonrpc-serialize.js'
-import { createMcpServer } from '../src/mcp/server.js'
-import { createSeedDispatcher, SEED_METHODS } from '../src/mcp/seed-dispatcher.js'
+import { SEED_METHODS } from '../src/mcp/seed-dispatcher.js'
 
 const NOT_JSON = createError(null, JSONRPC_ERRORS.INVALID_REQUEST, 'Content-Type must be application/json')
 
 export default async function seedJsonRpcRoutes (fastify: FastifyInstance): Promise<void> {
-  // One McpServer serves every seed call: these routes carry no session, only an optional X-Client-Id.
-  const dispatcher = await createSeedDispatcher(createMcpServer(fastify.mcpDeps, { fixtures: false }))
-  fastify.addHook('onClose', async () => { await dispatcher.close() })
+  // One McpServer serves every seed call (plugins/seed-dispatcher.ts): these routes carry no session, only an
+  // optional X-Client-Id.
+  const dispatcher = fastify.seedDispatcher
 
   fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
     if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return await reply.code(415).send(NOT_JSON)

@@ -10,11 +10,10 @@
  */
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { mountedRoutes, type ApiRoute } from '../src/api-index.js'
-import { createMcpServer, SERVER_NAME, SERVER_VERSION } from '../src/mcp/server.js'
+import { SERVER_NAME, SERVER_VERSION } from '../src/mcp/server.js'
 import { httpStatusOf } from '../src/jsonrpc.js'
 import { CLIENT_ID_PATTERN } from '../src/mcp/client-id.js'
 
-import { createSeedDispatcher } from '../src/mcp/seed-dispatcher.js'
 import { abortOnDisconnect } from '../src/http/abort-on-disconnect.js'
 
 interface ToolSummary {
@@ -119,33 +118,15 @@ async function withDeadline<T> (work: Promise<T>, ms: number): Promise<T | typeo
 }
 
 export default async function restRoutes (fastify: FastifyInstance): Promise<void> {
-  const dispatcher = await createSeedDispatcher(createMcpServer(fastify.mcpDeps, { fixtures: false }))
-  fastify.addHook('onClose', async () => { await dispatcher.close() })
+  const dispatcher = fastify.seedDispatcher
   const deadlineMs = toolCallDeadlineMs(fastify.config)
   let nextId = 1
 
-  // This McpServer's tool set is fixed when it is built (no fixtures, nothing registered later), so one tools/list
-  // answers every request; it is asked lazily so a failure is reported per request rather than at boot.
-  let toolList: Promise<ToolSummary[]> | undefined
+  // Answered from the McpServer's cached list (src/mcp/tools-list-cache.ts), which the SDK never pages.
   async function listTools (): Promise<ToolSummary[]> {
-    toolList ??= (async () => {
-      const tools: ToolSummary[] = []
-      let cursor: string | undefined
-      do {
-        const response = await dispatcher.dispatch('tools/list', { jsonrpc: '2.0', id: nextId++, method: 'tools/list', params: cursor === undefined ? {} : { cursor } }, {})
-        if ('error' in response) throw new Error(`tools/list failed: ${response.error.message}`)
-        const page = response.result as { tools: ToolSummary[], nextCursor?: string }
-        tools.push(...page.tools)
-        cursor = page.nextCursor
-      } while (cursor !== undefined)
-      return tools
-    })()
-    try {
-      return await toolList
-    } catch (error) {
-      toolList = undefined
-      throw error
-    }
+    const response = await dispatcher.dispatch('tools/list', { jsonrpc: '2.0', id: nextId++, method: 'tools/list' }, {})
+    if ('error' in response) throw new Error(`tools/list failed: ${response.error.message}`)
+    return (response.result as { tools: ToolSummary[] }).tools
   }
 
   // An empty body counts as "no arguments" (`curl -X POST -H 'content-type: application/json' …/health_check`);
