@@ -10,6 +10,8 @@ import type { Bar, Series } from './types.js'
 
 export interface BundledSymbol {
   symbol: string
+  /** The instrument's name, shown in the chart header. */
+  name: string
   description: string
   /** Dataset file name inside vega-datasets/data. */
   file: string
@@ -97,6 +99,7 @@ function loadStocks (): Map<string, Bar[]> {
 
 const stock = (symbol: string, ticker: string, name: string, years: string): BundledSymbol => ({
   symbol,
+  name,
   description: `${name}, monthly closes, ${years} (vega-datasets)`,
   file: 'stocks.csv',
   interval: '1M',
@@ -105,8 +108,8 @@ const stock = (symbol: string, ticker: string, name: string, years: string): Bun
 })
 
 export const BUNDLED_SYMBOLS: readonly BundledSymbol[] = [
-  { symbol: 'SP:SPX', description: 'S&P 500 index, daily, 2000–2020 (vega-datasets)', file: 'sp500-2000.csv', interval: '1D', fields: 'ohlcv', load: loadSp500 },
-  { symbol: 'CBOE:VIX', description: 'CBOE Volatility Index, daily OHLC, June–July 2009 (vega-datasets)', file: 'ohlc.json', interval: '1D', fields: 'ohlc', load: loadVix },
+  { symbol: 'SP:SPX', name: 'S&P 500 index', description: 'S&P 500 index, daily, 2000–2020 (vega-datasets)', file: 'sp500-2000.csv', interval: '1D', fields: 'ohlcv', load: loadSp500 },
+  { symbol: 'CBOE:VIX', name: 'CBOE Volatility Index', description: 'CBOE Volatility Index, daily OHLC, June–July 2009 (vega-datasets)', file: 'ohlc.json', interval: '1D', fields: 'ohlc', load: loadVix },
   stock('NASDAQ:AAPL', 'AAPL', 'Apple Inc.', '2000–2010'),
   stock('NASDAQ:AMZN', 'AMZN', 'Amazon.com Inc.', '2000–2010'),
   stock('NASDAQ:GOOG', 'GOOG', 'Alphabet (Google) Inc.', '2004–2010'),

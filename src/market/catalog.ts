@@ -38,6 +38,7 @@ export interface MarketCatalog {
 
 interface Entry {
   symbol: string
+  name: string | undefined
   description: string
   source: string
   interval: Interval
@@ -59,6 +60,7 @@ export function createMarketCatalog (options: MarketCatalogOptions): MarketCatal
     bundledVersion ??= vegaDatasetsVersion()
     return BUNDLED_SYMBOLS.map((b) => ({
       symbol: b.symbol,
+      name: b.name,
       description: b.description,
       source: b.file,
       interval: b.interval,
@@ -81,6 +83,7 @@ export function createMarketCatalog (options: MarketCatalogOptions): MarketCatal
       const span = u.bars.length > 0 ? `${formatBarTime(u.bars[0].time, u.interval)} to ${formatBarTime(u.bars[u.bars.length - 1].time, u.interval)}` : 'empty'
       out.set(u.symbol, {
         symbol: u.symbol,
+        name: undefined,
         description: `${u.symbol}, ${describeInterval(u.interval)} ${FIELD_WORDS[u.fields]}, ${span} (${u.fileName}, MARKET_DATA_DIR)`,
         source: u.fileName,
         interval: u.interval,
@@ -147,7 +150,7 @@ export function createMarketCatalog (options: MarketCatalogOptions): MarketCatal
       if (series === undefined) {
         const native = entry.bars()
         const bars = interval === entry.interval ? native : resample(native, entry.interval, interval)
-        series = { symbol: entry.symbol, interval, bars, fields: entry.fields, source: entry.source }
+        series = { symbol: entry.symbol, interval, bars, fields: entry.fields, source: entry.source, ...(entry.name === undefined ? {} : { name: entry.name }) }
         cached.byInterval.set(interval, series)
       }
       return series

@@ -20,6 +20,8 @@ export interface Series {
   bars: Bar[]
   fields: 'ohlcv' | 'ohlc' | 'close'
   source: string
+  /** What the instrument is called, for the chart's header (bundled data; user files have none). */
+  name?: string
 }
 
 /** Index window [start, end) into `Series.bars` that is drawn; bars before `start` feed indicator warm-up. */

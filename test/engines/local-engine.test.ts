@@ -61,6 +61,15 @@ t.test('renders PNG and JPEG of the asked size in a worker, reporting its stages
   t.same(jpegSize(jpeg.data), { width: 500, height: 300 })
 })
 
+t.test('the chart header names the instrument: bundled symbols by name, user files by symbol alone', async (t) => {
+  t.equal(prepareJob(chartRequest({ symbol: 'SP:SPX' }), bundledCatalog()).job.description, 'S&P 500 index')
+  t.equal(prepareJob(chartRequest({ symbol: 'NASDAQ:AAPL', style: 'line', interval: '1M' }), bundledCatalog()).job.description, 'Apple Inc.')
+  const dir = t.testdir({ 'MYEX_DAILY.csv': 'date,open,high,low,close\n2024-01-02,1,2,0.5,1.5\n2024-01-03,1.5,2.5,1,2\n' })
+  const catalog = createMarketCatalog({ marketDataDir: dir, log: silentLogger })
+  t.teardown(() => { catalog.close() })
+  t.equal(prepareJob(chartRequest({ symbol: 'MYEX:DAILY' }), catalog).job.description, undefined)
+})
+
 t.test('what cannot be honoured comes back as notes', async (t) => {
   const engine = await sharedEngine()
   const result = image(await engine.render(chartRequest({

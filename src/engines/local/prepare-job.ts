@@ -97,7 +97,7 @@ export function prepareJobInput (request: ChartRequest, catalog: MarketCatalog):
     input: {
       request,
       symbol: series.symbol,
-      description: shortDescription(catalog, series.symbol),
+      description: series.name,
       fields: series.fields,
       series: toColumns(series),
       window,
@@ -177,11 +177,4 @@ function toJobBars (bars: readonly Bar[], fields: Series['fields']): JobBars {
     close: bars.map((b) => b.close),
     volume: fields === 'ohlcv' ? bars.map((b) => b.volume) : null
   }
-}
-
-/** "S&P 500 index" from the catalog's "S&P 500 index, daily, 2000–2020 (vega-datasets)". */
-function shortDescription (catalog: MarketCatalog, symbol: string): string | undefined {
-  const info = catalog.listSymbols({ query: symbol, limit: 20 }).symbols.find((s) => s.symbol === symbol)
-  const text = info?.description?.split(',')[0]?.trim()
-  return text === undefined || text === '' || text === symbol ? undefined : text
 }
