@@ -124,7 +124,8 @@ export function buildChartOption (job: RenderJob): BuiltOption {
 
   // Price pane: axis 0.
   yAxes.push(valueAxis(0, priceMin, priceMax, layout.price.height, colors, (v) => formatPrice(v, decimals), Math.max(2, Math.round(layout.price.height / 70))))
-  const main = { ...price.series[0] } as Record<string, unknown>
+  const main = { ...price } as Record<string, unknown>
+  const last = bars.close[n - 1]
   const lastUp = n < 2 ? bars.close[n - 1] >= bars.open[n - 1] : bars.close[n - 1] >= bars.close[n - 2]
   const tagColor = lastUp ? colors.up : colors.down
   const drawingParts = buildDrawings(job.drawings, bars.time, decimals, colors)
@@ -139,11 +140,11 @@ export function buildChartOption (job: RenderJob): BuiltOption {
     ...(existing ?? {}),
     data: [
       ...(existing?.data ?? []),
-      { name: 'last-price', yAxis: price.last, lineStyle: { color: tagColor, type: 'dotted', width: 1 }, label: priceTag(formatPrice(price.last, decimals), tagColor, colors.tagText) },
+      { name: 'last-price', yAxis: last, lineStyle: { color: tagColor, type: 'dotted', width: 1 }, label: priceTag(formatPrice(last, decimals), tagColor, colors.tagText) },
       ...drawingParts.markLines
     ]
   }
-  series.push(main as SeriesOption, ...price.series.slice(1))
+  series.push(main as SeriesOption)
 
   overlays.forEach((study, i) => series.push(...buildStudySeries(study, { xAxisIndex: 0, yAxisIndex: 0 }, `overlay-${i}`)))
 

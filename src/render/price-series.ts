@@ -8,14 +8,6 @@ import type { Style } from '../chart/request.js'
 import type { JobBars } from './job.js'
 import type { ChartTheme } from './theme.js'
 
-export interface PriceSeries {
-  series: SeriesOption[]
-  /** Lowest and highest value the style draws. */
-  extent: [number, number]
-  /** The value the legend and the price tag show as "last". */
-  last: number
-}
-
 /** Styles that need open/high/low; close-only data cannot draw them. */
 export const OHLC_STYLES: readonly Style[] = ['candle', 'bar', 'heikinAshi', 'hollowCandle', 'hiLo']
 export const CLOSE_STYLES: readonly Style[] = ['line', 'area', 'baseline', 'column']
@@ -44,26 +36,23 @@ export function priceExtent (style: Style, bars: JobBars): [number, number] {
  */
 export interface BaselineSplit { y: number, chartHeight: number }
 
-export function buildPriceSeries (style: Style, bars: JobBars, colors: ChartTheme, split?: BaselineSplit): PriceSeries {
-  const n = bars.close.length
-  const last = bars.close[n - 1]
-  const hiLoExtent = (): [number, number] => priceExtent('candle', bars)
-  const closeExtent = (): [number, number] => priceExtent('line', bars)
+/** The one series that draws the price in `style` (its axis range comes from priceExtent). */
+export function buildPriceSeries (style: Style, bars: JobBars, colors: ChartTheme, split?: BaselineSplit): SeriesOption {
   switch (style) {
     case 'candle':
     case 'heikinAshi':
     case 'hollowCandle':
-      return { series: [candlestick(bars, colors, style === 'hollowCandle')], extent: hiLoExtent(), last }
+      return candlestick(bars, colors, style === 'hollowCandle')
     case 'bar':
-      return { series: [ohlcBars(bars, colors)], extent: hiLoExtent(), last }
+      return ohlcBars(bars, colors)
     case 'hiLo':
-      return { series: [highLowBars(bars, colors)], extent: hiLoExtent(), last }
+      return highLowBars(bars, colors)
     case 'line':
-      return { series: [closeLine(bars, colors.line, false, colors)], extent: closeExtent(), last }
+      return closeLine(bars, colors.line, false, colors)
     case 'area':
-      return { series: [closeLine(bars, colors.line, true, colors)], extent: closeExtent(), last }
+      return closeLine(bars, colors.line, true, colors)
     case 'column':
-      return { series: [columns(bars, colors)], extent: closeExtent(), last }
+      return columns(bars, colors)
     case 'baseline':
       return baseline(bars, colors, split ?? { y: 0, chartHeight: 1 })
   }
@@ -181,7 +170,7 @@ function columns (bars: JobBars, colors: ChartTheme): SeriesOption {
  * base's y: ECharts' piecewise visualMap would do this, but ECharts 6.1 throws in LineView's getVisualGradient for it
  * in SSR mode (reproduced with a four-point line).
  */
-function baseline (bars: JobBars, colors: ChartTheme, split: BaselineSplit): PriceSeries {
+function baseline (bars: JobBars, colors: ChartTheme, split: BaselineSplit): SeriesOption {
   const base = bars.close[0]
   const at = Math.min(1, Math.max(0, split.y / split.chartHeight))
   const twoTone = (above: string, below: string): Record<string, unknown> => ({
@@ -206,9 +195,5 @@ function baseline (bars: JobBars, colors: ChartTheme, split: BaselineSplit): Pri
       data: [{ name: 'baseline', yAxis: base }]
     }
   } as SeriesOption
-  return {
-    series: [line],
-    extent: priceExtent('baseline', bars),
-    last: bars.close[bars.close.length - 1]
-  }
+  return line
 }
