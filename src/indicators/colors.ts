@@ -69,6 +69,24 @@ export const PALETTE = {
   histogramFallBelow: '#ff5252'
 } as const
 
+/**
+ * Colours given, in order, to a study line whose default colour is already taken on its pane (a 50-bar MA beside a
+ * 21-bar EMA, both TradingView blue; an MA on a blue line chart). TradingView's own palette colours, chosen to
+ * differ in hue from each other and from the up/down and line colours of the chart.
+ */
+export const DISTINCT_STUDY_COLORS: readonly string[] = [
+  PALETTE.orange,
+  PALETTE.purple,
+  '#e91e63',
+  '#00bcd4',
+  '#fbc02d',
+  '#795548',
+  '#4caf50',
+  '#9c27b0',
+  '#607d8b',
+  PALETTE.blue
+]
+
 export function levelColor (theme: 'light' | 'dark'): string {
   return theme === 'dark' ? '#787b86' : '#9598a1'
 }

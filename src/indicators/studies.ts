@@ -22,6 +22,8 @@ export interface StudyLine {
   barColors?: string[]
   /** Stroke width in px (TradingView's `linewidth`); default 1 when absent. */
   lineWidth?: number
+  /** True when the request's override chose `color`: the renderer keeps it even where it matches another line. */
+  colorOverridden?: boolean
 }
 
 export interface StudyOutput {
@@ -61,6 +63,7 @@ interface PlotDraft {
   paletteIndex?: number[]
   lineWidth?: number
   visible?: boolean
+  colorOverridden?: boolean
 }
 
 interface LevelDraft { value: number, label: string, names: string[], color: string }
@@ -291,6 +294,7 @@ export function computeStudy (study: StudySpec, series: Series, theme: 'light' |
       const out: StudyLine = { label: p.label, values: p.values, kind: p.kind, color: p.palette[0] }
       if (p.paletteIndex !== undefined) out.barColors = p.paletteIndex.map((i) => p.palette[i])
       if (p.lineWidth !== undefined) out.lineWidth = p.lineWidth
+      if (p.colorOverridden === true) out.colorOverridden = true
       return out
     }),
     notes
@@ -339,6 +343,7 @@ function applyOverrides (study: StudySpec, draft: Draft, notes: string[]): void 
         if (parsed === undefined) continue
         if (index === undefined) plot.palette = plot.palette.map(() => parsed)
         else plot.palette[index] = parsed
+        if (index === undefined || index === 0) plot.colorOverridden = true
         continue
       }
       if (property === 'linewidth' && parts.length === 2) {

@@ -51,6 +51,11 @@ export interface RenderJob {
   timezone: string
   fields: 'ohlcv' | 'ohlc' | 'close'
   bars: JobBars
+  /**
+   * Close of the bar just before the first drawn one, when the data has one: the header's change of a one-bar chart
+   * is measured from it (the previous close, as TradingView measures a day's change), not from the bar's open.
+   */
+  previousClose?: number
   studies: JobStudy[]
   drawings: JobDrawing[]
   /** false hides the header legend (symbol, interval, OHLC); tests use it to prove text is drawn. Default true. */

@@ -15,10 +15,11 @@ import { formatChange, formatCompact, formatPrice, formatStudyValue, priceDecima
 import { layoutPanes, paddedExtent, type ChartLayout, type OwnPaneKind, type PaneRect } from './layout.js'
 import { legendLine, type LegendPiece } from './legend.js'
 import { buildPriceSeries, CLOSE_STYLES, priceExtent } from './price-series.js'
+import { withDistinctColors } from './study-colors.js'
 import { buildStudySeries, lastValue, studyExtent } from './study-series.js'
 import { measureText } from './text-measure.js'
 import { FONT_FAMILY, THEME_COLORS, type ChartTheme } from './theme.js'
-import { buildTimeLabels } from './time-axis.js'
+import { buildTimeLabels, TIME_LABEL_FONT } from './time-axis.js'
 
 export interface BuiltOption {
   option: EChartsOption
@@ -51,8 +52,9 @@ export function buildChartOption (job: RenderJob): BuiltOption {
   const showLegend = job.legend !== false
 
   const drawn = job.studies.filter((s) => s.lines.length > 0)
-  const overlays = drawn.filter((s) => s.pane === 'price' && s.scale === 'price')
-  const ownScaleOverlays = drawn.filter((s) => s.pane === 'price' && s.scale === 'own')
+  const onPricePane = withDistinctColors(drawn.filter((s) => s.pane === 'price'), priceSeriesColors(job.style, colors))
+  const overlays = onPricePane.filter((s) => s.scale === 'price')
+  const ownScaleOverlays = onPricePane.filter((s) => s.scale === 'own')
   const ownStudies = drawn.filter((s) => s.pane === 'own')
 
   // Price extent: the style's values, price-scale overlays, and drawings near the data.
@@ -83,14 +85,17 @@ export function buildChartOption (job: RenderJob): BuiltOption {
   const overlayLegendLines = overlays.length + ownScaleOverlays.filter((s) => !s.isVolume).length
   // The room is kept even when the legend is hidden, so `legend: false` changes nothing but the text.
   const legendBottom = LEGEND_TOP + HEADER_LINE + overlayLegendLines * LEGEND_LINE
-  const [priceMin, priceMax] = paddedExtent(lo, hi, layout.price.height, legendBottom + 10, 10)
+  // Overlaid volume keeps the bottom of the pane to itself: prices stop above it instead of being drawn over by it.
+  const overlaidVolume = ownScaleOverlays.some((s) => s.isVolume)
+  const priceBottomPad = overlaidVolume ? Math.ceil(layout.price.height * OVERLAY_VOLUME_SHARE) + 6 : 10
+  const [priceMin, priceMax] = paddedExtent(lo, hi, layout.price.height, legendBottom + 10, priceBottomPad)
   const baseY = layout.price.top + (priceMax - bars.close[0]) / (priceMax - priceMin) * layout.price.height
   const price = buildPriceSeries(job.style, bars, colors, { y: baseY, chartHeight: job.height })
 
-  const labels = buildTimeLabels(bars.time, job.interval, job.timezone, layout.plotWidth)
-  const labelled = new Set(labels.indices)
   // A few empty slots after the last bar keep it clear of the price axis, as TradingView's right margin does.
   const categories = [...bars.time.map(String), ...Array.from({ length: rightMarginBars(n) }, (_, i) => `after-${i}`)]
+  const labels = buildTimeLabels(bars.time, job.interval, job.timezone, layout.plotWidth, categories.length)
+  const labelled = new Set(labels.indices)
 
   const grids: GridComponentOption[] = []
   const xAxes: XAXisComponentOption[] = []
@@ -114,7 +119,7 @@ export function buildChartOption (job: RenderJob): BuiltOption {
         interval: (i: number) => labelled.has(i),
         formatter: (_value: string, i: number) => labels.text.get(i) ?? '',
         color: colors.mutedText,
-        fontSize: AXIS_FONT,
+        fontSize: TIME_LABEL_FONT,
         fontFamily: FONT_FAMILY,
         margin: 7
       },
@@ -126,7 +131,7 @@ export function buildChartOption (job: RenderJob): BuiltOption {
   yAxes.push(valueAxis(0, priceMin, priceMax, layout.price.height, colors, (v) => formatPrice(v, decimals), Math.max(2, Math.round(layout.price.height / 70))))
   const main = { ...price } as Record<string, unknown>
   const last = bars.close[n - 1]
-  const lastUp = n < 2 ? bars.close[n - 1] >= bars.open[n - 1] : bars.close[n - 1] >= bars.close[n - 2]
+  const lastUp = last >= previousClose(job)
   const tagColor = lastUp ? colors.up : colors.down
   const drawingParts = buildDrawings(job.drawings, bars.time, decimals, colors)
   notes.push(...drawingParts.notes)
@@ -215,6 +220,21 @@ export function buildChartOption (job: RenderJob): BuiltOption {
   return { option, layout, notes }
 }
 
+/** Colours the price series itself draws lines in, which a study line on the price pane must not take. */
+function priceSeriesColors (style: RenderJob['style'], colors: ChartTheme): string[] {
+  switch (style) {
+    case 'line':
+    case 'area':
+    case 'hiLo':
+      return [colors.line]
+    case 'baseline':
+    case 'column':
+      return [colors.up, colors.down]
+    default:
+      return []
+  }
+}
+
 function valueAxis (gridIndex: number, min: number, max: number, pixels: number, colors: ChartTheme, format: (v: number) => string, splitNumber: number): YAXisComponentOption & { axisLabel: Record<string, unknown> } {
   // Labels closer than this to a pane edge would be cut by the image edge or collide with the next pane's labels.
   const edge = (max - min) * 7 / pixels
@@ -256,7 +276,7 @@ function headerPieces (job: RenderJob, decimals: number, colors: ChartTheme): Le
   const { bars } = job
   const n = bars.close.length
   const i = n - 1
-  const previous = n > 1 ? bars.close[i - 1] : bars.open[i]
+  const previous = previousClose(job)
   const change = bars.close[i] - previous
   const valueColor = change >= 0 ? colors.up : colors.down
   const pieces: LegendPiece[] = [{ text: `${job.symbol} · ${job.interval}`, color: colors.text, bold: true }]
@@ -274,6 +294,14 @@ function headerPieces (job: RenderJob, decimals: number, colors: ChartTheme): Le
   }
   pieces.push({ text: `  ${formatChange(change, previous, decimals)}`, color: valueColor, drop: 3 })
   return pieces
+}
+
+/** What the last bar's change is measured from: the close before it, or its own open when the data has no earlier bar. */
+function previousClose (job: RenderJob): number {
+  const { close, open } = job.bars
+  const n = close.length
+  if (n > 1) return close[n - 2]
+  return job.previousClose ?? open[n - 1]
 }
 
 function studyPieces (study: JobStudy, colors: ChartTheme): LegendPiece[] {

@@ -10,6 +10,7 @@
  */
 import type { Interval } from '../chart/request.js'
 import { isIntraday } from '../market/intervals.js'
+import { measureText } from './text-measure.js'
 
 interface Parts { year: number, month: number, day: number, hour: number, minute: number, dayNumber: number }
 
@@ -80,17 +81,53 @@ export interface TimeLabels {
   text: Map<number, string>
 }
 
-/** Picks and formats the time-axis labels for bars `times` drawn across `plotWidth` px. */
-export function buildTimeLabels (times: readonly number[], interval: Interval, timezone: string, plotWidth: number): TimeLabels {
+/** Font size of the time labels (the option builder draws them at this size). */
+export const TIME_LABEL_FONT = 11
+
+type Unit = 'year' | 'month' | 'day' | 'time'
+
+/** What a label of a given rank names by itself: "2019" a year, "Mar" a month, "12" a day, "14:30" a time. */
+function unitOf (rank: number): Unit {
+  if (rank === 0) return 'year'
+  if (rank <= 3) return 'month'
+  if (rank <= 5) return 'day'
+  return 'time'
+}
+
+/**
+ * The text of the first label when the labels alone would not say when the chart is: Sep–Dec 2008 read "Oct Nov Dec",
+ * a 5-day chart "14 15 16 17", a one-bar chart nothing. The first label then carries the year when no label shows
+ * one, the month when day or time labels show none, and the date when intraday labels show only times — TradingView
+ * gives the same context in its crosshair and date range bar, which a still image does not have.
+ */
+function contextText (p: Parts, unit: Unit, shown: ReadonlySet<Unit>): string {
+  const needYear = !shown.has('year')
+  const needMonth = !shown.has('month') || needYear
+  const needDay = unit === 'time' && (!shown.has('day') || needMonth)
+  const date = (withDay: boolean): string => [withDay ? String(p.day) : '', MONTHS[p.month], needYear ? String(p.year) : ''].filter((x) => x !== '').join(' ')
+  switch (unit) {
+    case 'year': return String(p.year)
+    case 'month': return needYear ? `${MONTHS[p.month]} ${p.year}` : MONTHS[p.month]
+    case 'day': return needMonth ? date(true) : String(p.day)
+    case 'time': return needDay ? `${date(true)} ${hhmm(p)}` : hhmm(p)
+  }
+}
+
+/**
+ * Picks and formats the time-axis labels for bars `times` drawn across `plotWidth` px, in `slots` equal slots (the
+ * bars plus any empty slots after them; default one per bar).
+ */
+export function buildTimeLabels (times: readonly number[], interval: Interval, timezone: string, plotWidth: number, slots = times.length): TimeLabels {
   const n = times.length
-  const zone = isIntraday(interval) ? timezone : null
+  const intraday = isIntraday(interval)
+  const zone = intraday ? timezone : null
   const parts = times.map((t) => zonedParts(t, zone))
   const rank = new Array<number>(n).fill(LEVELS.length)
   for (let i = 1; i < n; i++) {
     const level = LEVELS.findIndex((l) => l.starts(parts[i - 1], parts[i]))
     if (level >= 0) rank[i] = level
   }
-  const slot = plotWidth / Math.max(n, 1)
+  const slot = plotWidth / Math.max(slots, n, 1)
   const maxLabels = Math.max(1, Math.floor(plotWidth / MIN_LABEL_SPACING))
   // The finest level whose boundaries still fit; thinning below removes the rest of any crowding.
   let chosen = 0
@@ -100,7 +137,7 @@ export function buildTimeLabels (times: readonly number[], interval: Interval, t
     chosen = level
   }
   const candidates = rank.map((r, i) => ({ r, i })).filter((c) => c.r <= chosen).sort((a, b) => a.r - b.r || a.i - b.i)
-  const accepted: number[] = []
+  let accepted: number[] = []
   // Keep clear of the plot's left edge, where a centred label would be cut.
   const edge = Math.ceil(MIN_LABEL_SPACING / 2 / slot)
   for (const c of candidates) {
@@ -108,5 +145,33 @@ export function buildTimeLabels (times: readonly number[], interval: Interval, t
     if (accepted.every((j) => Math.abs(j - c.i) * slot >= MIN_LABEL_SPACING)) accepted.push(c.i)
   }
   accepted.sort((a, b) => a - b)
-  return { indices: accepted, text: new Map(accepted.map((i) => [i, LEVELS[rank[i]].label(parts[i])])) }
+  const text = new Map(accepted.map((i) => [i, LEVELS[rank[i]].label(parts[i])]))
+  if (n === 0) return { indices: accepted, text }
+
+  // Context: one label (the first that fits whole inside the plot once it carries it) names what the others leave out.
+  // A bar without a rank (the first bar, or a chart too short to have boundaries) is labelled at its own precision.
+  const ownUnit = (i: number): Unit => rank[i] < LEVELS.length ? unitOf(rank[i]) : intraday ? 'time' : interval === '1M' ? 'month' : 'day'
+  const shown = new Set(accepted.map((i) => unitOf(rank[i])))
+  const centre = (i: number): number => (i + 0.5) * slot
+  const holders = accepted.length > 0 ? accepted : Array.from({ length: n }, (_, i) => i)
+  let holder = holders[holders.length - 1]
+  for (const i of holders) {
+    const width = measureText(contextText(parts[i], ownUnit(i), shown), TIME_LABEL_FONT)
+    if (centre(i) - width / 2 >= 2) {
+      holder = i
+      break
+    }
+  }
+  const holderText = contextText(parts[holder], ownUnit(holder), shown)
+  text.set(holder, holderText)
+  // Labels left of the holder, or too close to its wider text, give way.
+  const holderHalf = measureText(holderText, TIME_LABEL_FONT) / 2
+  accepted = [...new Set([...accepted, holder])].sort((a, b) => a - b).filter((i) => {
+    if (i === holder) return true
+    if (i < holder) return false
+    const half = measureText(text.get(i) ?? '', TIME_LABEL_FONT) / 2
+    return Math.abs(centre(i) - centre(holder)) >= holderHalf + half + 12
+  })
+  for (const i of [...text.keys()]) if (!accepted.includes(i)) text.delete(i)
+  return { indices: accepted, text }
 }

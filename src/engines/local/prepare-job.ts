@@ -132,7 +132,8 @@ export function completeJob (input: JobInput): PreparedJob {
         kind: line.kind,
         color: line.color,
         ...(line.barColors === undefined ? {} : { barColors: line.barColors.slice(window.start, window.end) }),
-        ...(line.lineWidth === undefined ? {} : { lineWidth: line.lineWidth })
+        ...(line.lineWidth === undefined ? {} : { lineWidth: line.lineWidth }),
+        ...(line.colorOverridden === true ? { colorOverridden: true } : {})
       })),
       ...(output.fills === undefined ? {} : { fills: output.fills }),
       ...(output.levels === undefined ? {} : { levels: output.levels }),
@@ -155,6 +156,7 @@ export function completeJob (input: JobInput): PreparedJob {
     timezone: request.timezone,
     fields: input.fields,
     bars: toJobBars(drawnBars.slice(window.start, window.end), input.fields),
+    ...(window.start > 0 ? { previousClose: drawnBars[window.start - 1].close } : {}),
     studies,
     drawings: input.drawings
   }
