@@ -13,14 +13,27 @@ export interface DrawingParts {
   /** Items to append to the main price series' markLine.data. */
   markLines: Array<Record<string, unknown>>
   series: SeriesOption[]
+  /** Text of horizontal and trend lines, placed by the option builder where it stays readable (drawing-labels.ts). */
+  labels: DrawingLabel[]
   notes: string[]
+}
+
+/** A drawing's text and the line it belongs to, in data coordinates (fractional bar index, price). */
+export interface DrawingLabel {
+  name: string
+  text: string
+  look: DrawingLook
+  /** A horizontal line spans the plot at `from.price`; a trend line runs from `from` to `to`. */
+  kind: 'horizontal' | 'trend'
+  from: { x: number, price: number }
+  to: { x: number, price: number }
 }
 
 const Z_DRAWING = 10
 
 const dashOf = (dash: LineDash, width: number): number[] | undefined =>
   dash === 'solid' ? undefined : dash === 'dotted' ? [width, width * 2] : [width * 4, width * 3]
-const fontOf = (look: DrawingLook, size = look.fontSize): string => `${look.bold ? 'bold ' : ''}${size}px ${FONT_FAMILY}`
+export const fontOf = (look: DrawingLook, size = look.fontSize): string => `${look.bold ? 'bold ' : ''}${size}px ${FONT_FAMILY}`
 
 /** Every price a drawing is drawn at (the price axis should include them when they are near the data). */
 export function drawingPrices (drawing: JobDrawing): number[] {
@@ -49,7 +62,7 @@ export function timeToIndex (times: readonly number[], t: number): number {
 }
 
 export function buildDrawings (drawings: readonly JobDrawing[], times: readonly number[], decimals: number, colors: ChartTheme): DrawingParts {
-  const parts: DrawingParts = { markLines: [], series: [], notes: [] }
+  const parts: DrawingParts = { markLines: [], series: [], labels: [], notes: [] }
   const n = times.length
   const visible = (a: number, b: number): boolean => Math.max(a, b) >= -0.5 && Math.min(a, b) <= n - 0.5
   drawings.forEach((drawing, index) => {
@@ -61,9 +74,7 @@ export function buildDrawings (drawings: readonly JobDrawing[], times: readonly 
           name: `drawing-${index}`,
           yAxis: drawing.price,
           lineStyle: { color: look.color, width: look.width, type: dashOf(look.dash, look.width) ?? 'solid', opacity: 1 },
-          label: drawing.text !== null && look.showLabel
-            ? { show: true, position: 'insideStartTop', formatter: () => drawing.text, color: look.textColor, fontSize: look.fontSize, fontWeight: look.bold ? 'bold' : 'normal', fontFamily: FONT_FAMILY }
-            : { show: false }
+          label: { show: false }
         }, {
           name: `drawing-${index}-tag`,
           yAxis: drawing.price,
@@ -71,6 +82,9 @@ export function buildDrawings (drawings: readonly JobDrawing[], times: readonly 
           lineStyle: { width: 0, color: look.color },
           label: priceTag(formatPrice(drawing.price, decimals), look.color, colors.tagText)
         })
+        if (drawing.text !== null && look.showLabel) {
+          parts.labels.push({ name: `drawing-${index}-label`, text: drawing.text, look, kind: 'horizontal', from: { x: 0, price: drawing.price }, to: { x: n - 1, price: drawing.price } })
+        }
         return
       }
       case 'trend': {
@@ -81,6 +95,9 @@ export function buildDrawings (drawings: readonly JobDrawing[], times: readonly 
           return
         }
         parts.series.push(customSeries(`drawing-${index}`, x1, drawing.start.price, trendRenderer(drawing, x1, x2)))
+        if (drawing.text !== null && drawing.look.showLabel) {
+          parts.labels.push({ name: `drawing-${index}-label`, text: drawing.text, look: drawing.look, kind: 'trend', from: { x: x1, price: drawing.start.price }, to: { x: x2, price: drawing.end.price } })
+        }
         return
       }
       case 'position': {
@@ -124,22 +141,15 @@ function customSeries (name: string, x: number, price: number, renderItem: Custo
 
 function trendRenderer (drawing: Extract<JobDrawing, { kind: 'trend' }>, x1: number, x2: number): CustomSeriesRenderItem {
   const { look } = drawing
-  return (params, api) => {
+  // The line only: its text is a label the option builder places (DrawingParts.labels).
+  return (_params, api) => {
     const a = api.coord([x1, drawing.start.price])
     const b = api.coord([x2, drawing.end.price])
-    const grid = params.coordSys as unknown as { x: number, width: number }
-    const children: Array<Record<string, unknown>> = [{
+    return group([{
       type: 'line',
       shape: { x1: a[0], y1: a[1], x2: b[0], y2: b[1] },
       style: { stroke: look.color, lineWidth: look.width, lineDash: dashOf(look.dash, look.width) }
-    }]
-    if (drawing.text !== null && look.showLabel) {
-      // Label at the right-hand end, above the line; right-aligned when that end is near the plot's right edge.
-      const [endX, endY] = a[0] > b[0] ? a : b
-      const nearRight = endX > grid.x + grid.width - 120
-      children.push({ type: 'text', x: endX, y: endY - 6, style: { text: drawing.text, fill: look.textColor, font: fontOf(look), align: nearRight ? 'right' : 'left', verticalAlign: 'bottom' } })
-    }
-    return group(children)
+    }])
   }
 }
 

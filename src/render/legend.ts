@@ -24,14 +24,7 @@ export function richSafe (text: string): string {
  * a Stochastic over five years.
  */
 export function legendLine (pieces: LegendPiece[], x: number, y: number, fontSize: number, maxWidth: number, backdrop: string, z = 20): Record<string, unknown> {
-  let kept = [...pieces]
-  const width = (list: LegendPiece[]): number => list.reduce((sum, p) => sum + measureText(p.text, fontSize, p.bold === true), 0)
-  while (width(kept) > maxWidth) {
-    const droppable = kept.filter((p) => p.drop !== undefined)
-    if (droppable.length === 0) break
-    const worst = droppable.reduce((a, b) => ((b.drop ?? 0) > (a.drop ?? 0) ? b : a))
-    kept = kept.filter((p) => p !== worst)
-  }
+  const kept = fitPieces(pieces, fontSize, maxWidth)
   const rich: Record<string, Record<string, unknown>> = {}
   const text = kept.map((piece, i) => {
     rich[`p${i}`] = { fill: piece.color, fontSize, fontWeight: piece.bold === true ? 'bold' : 'normal', fontFamily: FONT_FAMILY }
@@ -45,4 +38,23 @@ export function legendLine (pieces: LegendPiece[], x: number, y: number, fontSiz
     silent: true,
     style: { text, rich, font: `${fontSize}px ${FONT_FAMILY}`, verticalAlign: 'top', align: 'left', backgroundColor: backdrop, padding: [1, 3, 1, 3], borderRadius: 2 }
   }
+}
+
+const piecesWidth = (list: readonly LegendPiece[], fontSize: number): number => list.reduce((sum, p) => sum + measureText(p.text, fontSize, p.bold === true), 0)
+
+/** The pieces legendLine keeps within `maxWidth`: droppable pieces go, highest rank first. */
+function fitPieces (pieces: readonly LegendPiece[], fontSize: number, maxWidth: number): LegendPiece[] {
+  let kept = [...pieces]
+  while (piecesWidth(kept, fontSize) > maxWidth) {
+    const droppable = kept.filter((p) => p.drop !== undefined)
+    if (droppable.length === 0) break
+    const worst = droppable.reduce((a, b) => ((b.drop ?? 0) > (a.drop ?? 0) ? b : a))
+    kept = kept.filter((p) => p !== worst)
+  }
+  return kept
+}
+
+/** Width in px of the line legendLine draws for `pieces` (its padding included): what other labels must avoid. */
+export function legendLineWidth (pieces: readonly LegendPiece[], fontSize: number, maxWidth: number): number {
+  return Math.min(maxWidth, piecesWidth(fitPieces(pieces, fontSize, maxWidth), fontSize)) + 6
 }

@@ -13,8 +13,10 @@ import type { JobStudy, RenderJob } from './job.js'
 import { buildDrawings, drawingPrices, priceTag } from './drawing-series.js'
 import { formatChange, formatCompact, formatPrice, formatStudyValue, priceDecimals } from './format.js'
 import { layoutPanes, paddedExtent, type ChartLayout, type OwnPaneKind, type PaneRect } from './layout.js'
-import { legendLine, type LegendPiece } from './legend.js'
+import { placeDrawingLabels, type Box, type PaneGeometry, type Span } from './drawing-labels.js'
+import { legendLine, legendLineWidth, type LegendPiece } from './legend.js'
 import { buildPriceSeries, CLOSE_STYLES, priceExtent } from './price-series.js'
+import { coveredByTag, placeTags } from './price-tags.js'
 import { withDistinctColors } from './study-colors.js'
 import { buildStudySeries, lastValue, studyExtent } from './study-series.js'
 import { measureText } from './text-measure.js'
@@ -127,14 +129,24 @@ export function buildChartOption (job: RenderJob): BuiltOption {
     })
   })
 
-  // Price pane: axis 0.
-  yAxes.push(valueAxis(0, priceMin, priceMax, layout.price.height, colors, (v) => formatPrice(v, decimals), Math.max(2, Math.round(layout.price.height / 70))))
   const main = { ...price } as Record<string, unknown>
   const last = bars.close[n - 1]
   const lastUp = last >= previousClose(job)
   const tagColor = lastUp ? colors.up : colors.down
   const drawingParts = buildDrawings(job.drawings, bars.time, decimals, colors)
   notes.push(...drawingParts.notes)
+  const lastPrice: Record<string, unknown> = { name: 'last-price', yAxis: last, lineStyle: { color: tagColor, type: 'dotted', width: 1 }, label: priceTag(formatPrice(last, decimals), tagColor, colors.tagText) }
+  // Price tags: moved apart where they would overlap, and the axis labels under them hidden.
+  const priceY = (p: number): number => layout.price.top + (priceMax - p) / (priceMax - priceMin) * layout.price.height
+  const tags = [lastPrice, ...drawingParts.markLines.filter((m) => String(m.name).endsWith('-tag'))]
+  const tagYs = placeTags(tags.map((tag, i) => ({ y: priceY(tag.yAxis as number), fixed: i === 0 })))
+  tags.forEach((tag, i) => {
+    const dy = tagYs[i] - priceY(tag.yAxis as number)
+    if (Math.abs(dy) >= 0.5) tag.label = { ...(tag.label as Record<string, unknown>), offset: [0, dy] }
+  })
+
+  // Price pane: axis 0.
+  yAxes.push(valueAxis(0, priceMin, priceMax, layout.price.height, colors, (v) => formatPrice(v, decimals), Math.max(2, Math.round(layout.price.height / 70)), (v) => coveredByTag(priceY(v), tagYs)))
   const existing = main.markLine as { data?: unknown[] } | undefined
   main.markLine = {
     silent: true,
@@ -145,7 +157,7 @@ export function buildChartOption (job: RenderJob): BuiltOption {
     ...(existing ?? {}),
     data: [
       ...(existing?.data ?? []),
-      { name: 'last-price', yAxis: last, lineStyle: { color: tagColor, type: 'dotted', width: 1 }, label: priceTag(formatPrice(last, decimals), tagColor, colors.tagText) },
+      lastPrice,
       ...drawingParts.markLines
     ]
   }
@@ -193,18 +205,37 @@ export function buildChartOption (job: RenderJob): BuiltOption {
 
   for (const s of drawingParts.series) series.push(s)
 
+  const backdrop = withAlpha(colors.background, 0.75)
+  /** Legend lines on the price pane, which drawing labels must leave clear. */
+  const legendBoxes: Box[] = []
   if (showLegend) {
     const width = layout.plotWidth - LEGEND_X * 2
-    const backdrop = withAlpha(colors.background, 0.75)
-    graphics.push(legendLine(headerPieces(job, decimals, colors), layout.left + LEGEND_X, layout.price.top + LEGEND_TOP, HEADER_FONT, width, backdrop))
+    const x = layout.left + LEGEND_X
+    const header = headerPieces(job, decimals, colors)
+    graphics.push(legendLine(header, x, layout.price.top + LEGEND_TOP, HEADER_FONT, width, backdrop))
+    legendBoxes.push({ x, y: layout.price.top + LEGEND_TOP, width: legendLineWidth(header, HEADER_FONT, width), height: HEADER_LINE })
     let y = layout.price.top + LEGEND_TOP + HEADER_LINE
     for (const study of [...overlays, ...ownScaleOverlays.filter((s) => !s.isVolume)]) {
-      graphics.push(legendLine(studyPieces(study, colors), layout.left + LEGEND_X, y, LEGEND_FONT, width, backdrop))
+      const pieces = studyPieces(study, colors)
+      graphics.push(legendLine(pieces, x, y, LEGEND_FONT, width, backdrop))
+      legendBoxes.push({ x, y, width: legendLineWidth(pieces, LEGEND_FONT, width), height: LEGEND_LINE })
       y += LEGEND_LINE
     }
     for (const pane of ownPanes) {
       graphics.push(legendLine(studyPieces(pane.study, colors), layout.left + LEGEND_X, pane.rect.top + 4, PANE_FONT, width, backdrop))
     }
+  }
+
+  if (drawingParts.labels.length > 0) {
+    const slot = layout.plotWidth / categories.length
+    const pane: PaneGeometry = {
+      plot: { x: layout.left, y: layout.price.top, width: layout.plotWidth, height: layout.price.height },
+      slot,
+      xOf: (index) => layout.left + (index + 0.5) * slot,
+      yOf: priceY
+    }
+    const spans = [...priceSpans(job, pane), ...overlays.flatMap((study) => study.lines.flatMap((line) => lineSpans(line.values, pane)))]
+    for (const label of placeDrawingLabels(drawingParts.labels, pane, legendBoxes, spans, withAlpha(colors.background, 0.8))) graphics.push(label.element)
   }
 
   const option: EChartsOption = {
@@ -218,6 +249,30 @@ export function buildChartOption (job: RenderJob): BuiltOption {
     graphic: { elements: graphics } as EChartsOption['graphic']
   }
   return { option, layout, notes }
+}
+
+/** The pixels each bar of the price series covers: high to low for bar styles, the segment from the previous close for line styles. */
+function priceSpans (job: RenderJob, pane: PaneGeometry): Span[] {
+  const { bars } = job
+  if (!CLOSE_STYLES.includes(job.style) || job.style === 'column') {
+    const bottomOf = job.style === 'column' ? () => pane.plot.y + pane.plot.height : (i: number) => pane.yOf(bars.low[i])
+    const topOf = job.style === 'column' ? (i: number) => pane.yOf(bars.close[i]) : (i: number) => pane.yOf(bars.high[i])
+    return bars.close.map((_c, i) => ({ x: pane.xOf(i), top: topOf(i), bottom: bottomOf(i) }))
+  }
+  return lineSpans(bars.close, pane)
+}
+
+/** A line's pixels per bar: from its previous point to this one, a pixel either side. */
+function lineSpans (values: ReadonlyArray<number | null>, pane: PaneGeometry): Span[] {
+  const spans: Span[] = []
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (v === null) continue
+    const previous = values[i - 1] ?? v
+    const [a, b] = [pane.yOf(v), pane.yOf(previous)]
+    spans.push({ x: pane.xOf(i), top: Math.min(a, b) - 1, bottom: Math.max(a, b) + 1 })
+  }
+  return spans
 }
 
 /** Colours the price series itself draws lines in, which a study line on the price pane must not take. */
@@ -235,7 +290,7 @@ function priceSeriesColors (style: RenderJob['style'], colors: ChartTheme): stri
   }
 }
 
-function valueAxis (gridIndex: number, min: number, max: number, pixels: number, colors: ChartTheme, format: (v: number) => string, splitNumber: number): YAXisComponentOption & { axisLabel: Record<string, unknown> } {
+function valueAxis (gridIndex: number, min: number, max: number, pixels: number, colors: ChartTheme, format: (v: number) => string, splitNumber: number, hidden: (v: number) => boolean = () => false): YAXisComponentOption & { axisLabel: Record<string, unknown> } {
   // Labels closer than this to a pane edge would be cut by the image edge or collide with the next pane's labels.
   const edge = (max - min) * 7 / pixels
   return {
@@ -252,7 +307,7 @@ function valueAxis (gridIndex: number, min: number, max: number, pixels: number,
       fontSize: AXIS_FONT,
       fontFamily: FONT_FAMILY,
       margin: 8,
-      formatter: (v: number) => (v > max - edge || v < min + edge ? '' : format(v)),
+      formatter: (v: number) => (v > max - edge || v < min + edge || hidden(v) ? '' : format(v)),
       showMinLabel: false,
       showMaxLabel: false
     },
