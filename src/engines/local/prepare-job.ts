@@ -7,16 +7,19 @@
  * (bench/heartbeat-during-renders.ts). A study that fails in the worker (bad input) comes back as a ChartError.
  */
 import { ChartError } from '../../chart/errors.js'
-import type { ChartRequest } from '../../chart/request.js'
+import { INTERVALS, INTERVAL_MS, type ChartRequest } from '../../chart/request.js'
 import { computeStudy } from '../../indicators/studies.js'
 import type { MarketCatalog } from '../../market/catalog.js'
 import { toHeikinAshi } from '../../market/heikin-ashi.js'
-import { describeInterval, joinOr } from '../../market/intervals.js'
+import { canResample, describeInterval, joinOr } from '../../market/intervals.js'
 import type { Bar, BarWindow, Series } from '../../market/types.js'
 import { selectWindow } from '../../market/window.js'
 import { parseDrawings, type JobDrawing } from '../../render/drawings.js'
 import type { JobBars, JobStudy, RenderJob } from '../../render/job.js'
 import { CLOSE_STYLES, OHLC_STYLES } from '../../render/price-series.js'
+
+/** Most bars one chart draws; a longer range is drawn at a coarser interval (coarsenIfCrowded). */
+export const MAX_DRAWN_BARS = 1500
 
 export interface PreparedJob {
   job: RenderJob
@@ -92,19 +95,43 @@ export function prepareJobInput (request: ChartRequest, catalog: MarketCatalog):
   }
   const drawings = parseDrawings(request.drawings, request.theme)
   notes.push(...drawings.notes)
-  const window = selectWindow(series, request.range, { width: request.width })
+  const drawn = coarsenIfCrowded(request, series, catalog, notes)
   return {
     input: {
-      request,
-      symbol: series.symbol,
-      description: series.name,
-      fields: series.fields,
-      series: toColumns(series),
-      window,
+      request: drawn.request,
+      symbol: drawn.series.symbol,
+      description: drawn.series.name,
+      fields: drawn.series.fields,
+      series: toColumns(drawn.series),
+      window: drawn.window,
       drawings: drawings.drawings
     },
     notes
   }
+}
+
+/**
+ * A range that would draw more than MAX_DRAWN_BARS bars (1D over twenty years: 5,104) is drawn at the finest coarser
+ * interval that fits, as TradingView's automatic interval does, and a note says so; beyond about 1,500 bars an
+ * 800-pixel chart shows a smear, not candles.
+ */
+function coarsenIfCrowded (request: ChartRequest, series: Series, catalog: MarketCatalog, notes: string[]): { request: ChartRequest, series: Series, window: BarWindow } {
+  const window = selectWindow(series, request.range, { width: request.width })
+  const count = window.end - window.start
+  if (count <= MAX_DRAWN_BARS) return { request, series, window }
+  let best = { request, series, window }
+  for (const interval of INTERVALS) {
+    if (INTERVAL_MS[interval] <= INTERVAL_MS[request.interval] || !canResample(request.interval, interval)) continue
+    const coarser = catalog.getSeries(request.symbol, interval)
+    best = { request: { ...request, interval }, series: coarser, window: selectWindow(coarser, request.range, { width: request.width }) }
+    if (best.window.end - best.window.start <= MAX_DRAWN_BARS) break
+  }
+  if (best.series !== series) {
+    const range = request.range === undefined ? 'the default range' : typeof request.range === 'string' ? `range ${request.range}` : `range ${request.range.from} to ${request.range.to}`
+    notes.push(`interval: ${range} at ${request.interval} would draw ${count.toLocaleString('en-US')} bars; drawn at ${best.request.interval} ` +
+      `(${(best.window.end - best.window.start).toLocaleString('en-US')} bars) so each bar stays visible. Ask for a shorter range to see ${request.interval} bars.`)
+  }
+  return best
 }
 
 /** Worker: studies, Heikin-Ashi and the window's bars, as plain data for the renderer. */
