@@ -262,11 +262,15 @@ t.test('intraday user data: times on the axis in the requested zone', async (t) 
     const axes = option.xAxis as Array<{ data: string[], axisLabel: { show: boolean, interval: (i: number) => boolean, formatter: (v: string, i: number) => string } }>
     const bottom = axes.find((axis) => axis.axisLabel.show) as typeof axes[number]
     return bottom.data.map((value, i) => bottom.axisLabel.interval(i) ? bottom.axisLabel.formatter(value, i) : '')
-      .filter((text) => text.includes(':')).map((text) => Number(text.slice(0, 2)))
+      .flatMap((text) => { const m = /(\d{2}):\d{2}$/.exec(text); return m === null ? [] : [Number(m[1])] })
   }
   // 14:30–20:55 UTC is 09:30–15:55 in New York (EST in early March).
   const newYork = hourLabels('America/New_York')
   t.ok(newYork.length > 0 && newYork.every((h) => h >= 9 && h <= 16), `New York session hours: ${newYork.join(',')}`)
+  const { option } = buildChartOption(prepareJob(request('America/New_York'), catalog).job)
+  const axis = (option.xAxis as Array<{ data: string[], axisLabel: { show: boolean, interval: (i: number) => boolean, formatter: (v: string, i: number) => string } }>).find((a) => a.axisLabel.show)
+  const first = axis?.data.map((value, i) => axis.axisLabel.interval(i) ? axis.axisLabel.formatter(value, i) : '').find((text) => text !== '')
+  t.match(first, /^4 Mar 2024 \d{2}:\d{2}$/, 'the first intraday label carries the date')
   const utc = hourLabels('Etc/UTC')
   t.ok(utc.length > 0 && utc.every((h) => h >= 14 && h <= 21), `UTC hours: ${utc.join(',')}`)
 })

@@ -91,7 +91,9 @@ t.test('drawings: horizontal line as markLine, trend line and positions as custo
   const line = main.markLine.data.find((d: Obj) => d.name === 'drawing-0')
   t.match(line, { yAxis: 3000, lineStyle: { color: '#ff0000', width: 3 } })
   t.same(line.lineStyle.type, [12, 9], 'dashed')
-  t.equal(line.label.formatter(), 'Round number')
+  t.equal(line.label.show, false, 'the line itself carries no label…')
+  const label = (option.graphic.elements as Obj[]).find((e) => e.name === 'drawing-0-label')
+  t.equal(label?.style.text, 'Round number', '…its text is a placed label (drawing-labels.ts)')
   t.ok(main.markLine.data.find((d: Obj) => d.name === 'drawing-0-tag'), 'price tag on the axis')
 
   const custom = (name: string): Obj | undefined => seriesOf(option).find((s) => s.name === name)

@@ -18,8 +18,9 @@ t.test('intraday labels: hours in the zone, the day number where a day begins', 
   const labels = buildTimeLabels(times, '15m', 'America/New_York', 700)
   const texts = labels.indices.map((i) => labels.text.get(i))
   t.ok(texts.includes('17'), 'the second session is labelled with its day')
-  for (const text of texts) t.match(text, /^(\d{2}:\d{2}|17)$/)
-  const hours = texts.filter((x) => x?.includes(':')).map((x) => Number(x?.slice(0, 2)))
+  t.match(texts[0], /^16 Apr 2020 \d{2}:\d{2}$/, 'the first label carries the date')
+  for (const text of texts.slice(1)) t.match(text, /^(\d{2}:\d{2}|17)$/)
+  const hours = texts.filter((x) => x?.includes(':')).map((x) => Number(/(\d{2}):\d{2}$/.exec(x ?? '')?.[1]))
   t.ok(hours.every((h) => h >= 9 && h <= 16), `hours are New York session hours: ${hours.join(',')}`)
 })
 
