@@ -2,7 +2,7 @@
  * The one interface both chart engines implement: the Chart-IMG REST client and the embedded renderer.
  * The chart service (src/chart/service.ts) talks only to this interface.
  */
-import type { ChartRequest, Interval } from './request.js'
+import type { ChartRequest, Interval, Style } from './request.js'
 
 /** A stage an engine reports while it works; the chart service turns each into a `chart_progress` event. */
 export interface RenderStage {
@@ -54,6 +54,8 @@ export interface SymbolInfo {
   to?: string
   /** What the data holds: full candles with volume, candles without volume, or closes only. */
   fields?: 'ohlcv' | 'ohlc' | 'close'
+  /** Styles the data can draw, when the engine knows (close-only data: line, area, baseline, column). */
+  styles?: Style[]
   /** Where the data comes from (dataset, file name, or "chart-img"). */
   source: string
 }

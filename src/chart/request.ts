@@ -4,7 +4,10 @@
  * seed 004's `chartType` names are accepted as aliases of `style`.
  */
 import { z } from 'zod'
+import { BUNDLED_SYMBOLS } from '../market/bundled.js'
 import { parseIsoTime } from '../market/iso-time.js'
+import { resolveStudyAlias } from './study-aliases.js'
+import { didYouMean, suggestInterval, suggestStyle, suggestSymbol } from './suggestions.js'
 
 // Chart-IMG v2 intervals; case-sensitive: `1m` is a minute, `1M` a month.
 export const INTERVALS = ['1m', '3m', '5m', '15m', '30m', '45m', '1h', '2h', '3h', '4h', '6h', '12h', '1D', '1W', '1M'] as const
@@ -31,6 +34,16 @@ export const INTERVAL_MS: Record<Interval, number> = {
 
 export const STYLES = ['candle', 'bar', 'line', 'area', 'heikinAshi', 'hollowCandle', 'baseline', 'hiLo', 'column'] as const
 export type Style = typeof STYLES[number]
+
+/** Styles that need open/high/low: data with closes only cannot draw them. */
+export const OHLC_STYLES: readonly Style[] = ['candle', 'bar', 'heikinAshi', 'hollowCandle', 'hiLo']
+/** Styles drawn from the close alone. */
+export const CLOSE_STYLES: readonly Style[] = ['line', 'area', 'baseline', 'column']
+
+/** The styles data with these fields can draw (what get_available_symbols offers per symbol). */
+export function stylesFor (fields: 'ohlcv' | 'ohlc' | 'close'): Style[] {
+  return fields === 'close' ? [...CLOSE_STYLES] : [...STYLES]
+}
 
 // Seed 004's chartType names → Chart-IMG style names.
 export const STYLE_ALIASES = {
@@ -71,7 +84,7 @@ const timezone = z.string().max(64).refine((tz) => {
 const jsonScalar = z.union([z.string().max(200), z.number(), z.boolean()])
 
 export const studySchema = z.object({
-  name: z.string().min(1).max(80).describe('TradingView full study name, e.g. "Volume", "Moving Average Exponential", "Relative Strength Index", "MACD"'),
+  name: z.string().min(1).max(80).describe('TradingView full study name, e.g. "Volume", "Moving Average Exponential", "Relative Strength Index", "MACD"; short names such as "RSI", "EMA 20", "SMA", "BB", "VWAP" are accepted'),
   input: z.record(z.string(), jsonScalar).optional().describe('Study inputs, e.g. {"length": 14} or {"length": 21, "source": "close"}'),
   override: z.record(z.string(), jsonScalar).optional().describe('Style overrides, e.g. {"Plot.color": "rgb(255,109,0)"}'),
   forceOverlay: z.boolean().optional().describe('Draw on the price pane instead of a pane of its own')
@@ -92,11 +105,22 @@ export const rangeSchema = z.union([
 export type ChartRange = z.infer<typeof rangeSchema>
 
 /** Raw shape for `McpServer.registerTool`'s inputSchema (kept as a shape so tools/list shows every field). */
+// Messages for values outside a set: the value given, the value probably meant, then the valid ones.
+const quoted = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value))
+const symbolError = (issue: { input?: unknown }): string => {
+  const suggestion = typeof issue.input === 'string' ? suggestSymbol(issue.input, BUNDLED_SYMBOLS.map((s) => s.symbol), SYMBOL_PATTERN) : undefined
+  return `must be EXCHANGE:TICKER, e.g. NASDAQ:AAPL or SP:SPX (got ${quoted(issue.input)}).${didYouMean(suggestion)} get_available_symbols lists the symbols this server has`
+}
+const intervalError = (issue: { input?: unknown }): string =>
+  `${quoted(issue.input)} is not an interval.${didYouMean(typeof issue.input === 'string' ? suggestInterval(issue.input, INTERVALS) : undefined)} Use one of ${INTERVALS.join(' ')} (case-sensitive: 1m = minute, 1M = month)`
+const styleError = (issue: { input?: unknown }): string =>
+  `${quoted(issue.input)} is not a style.${didYouMean(typeof issue.input === 'string' ? suggestStyle(issue.input, STYLES) : undefined)} Use one of ${STYLES.join(', ')}`
+
 export const generateChartShape = {
-  symbol: z.string().regex(SYMBOL_PATTERN, 'must be EXCHANGE:TICKER, e.g. NASDAQ:AAPL or SP:SPX').describe('EXCHANGE:TICKER, e.g. SP:SPX, NASDAQ:AAPL'),
-  interval: z.enum(INTERVALS).default('1D').describe('Bar interval (case-sensitive: 1m = minute, 1M = month)'),
-  style: z.enum(STYLE_INPUTS).optional().describe('Chart style (default candle)'),
-  chartType: z.enum(STYLE_INPUTS).optional().describe('Alias of style, kept for seed-004 clients'),
+  symbol: z.string().regex(SYMBOL_PATTERN, { error: symbolError }).describe('EXCHANGE:TICKER, e.g. SP:SPX, NASDAQ:AAPL'),
+  interval: z.enum(INTERVALS, { error: intervalError }).default('1D').describe('Bar interval (case-sensitive: 1m = minute, 1M = month)'),
+  style: z.enum(STYLE_INPUTS, { error: styleError }).optional().describe('Chart style (default candle)'),
+  chartType: z.enum(STYLE_INPUTS, { error: styleError }).optional().describe('Alias of style, kept for seed-004 clients'),
   theme: z.enum(THEMES).default('light'),
   width: z.number().int().min(WIDTH_LIMITS.min).max(WIDTH_LIMITS.max).default(WIDTH_LIMITS.default),
   height: z.number().int().min(HEIGHT_LIMITS.min).max(HEIGHT_LIMITS.max).default(HEIGHT_LIMITS.default),
@@ -132,11 +156,15 @@ export function normalizeStyle (value: Style | StyleAlias | undefined): Style {
   return (STYLE_ALIASES as Record<string, Style>)[value] ?? value as Style
 }
 
-/** Turns parsed tool arguments into the engine request: aliases resolved, symbol upper-cased, defaults filled. */
+/**
+ * Turns parsed tool arguments into the engine request: style and study aliases resolved (`EMA 20` → Moving Average
+ * Exponential, length 20), symbol upper-cased, defaults filled.
+ */
 export function normalizeChartRequest (args: GenerateChartArgs, defaults: { storage: boolean }): ChartRequest {
-  const { chartType, style, storage, timezone, symbol, ...rest } = args
+  const { chartType, style, storage, timezone, symbol, studies, ...rest } = args
   return {
     ...rest,
+    studies: studies.map(resolveStudyAlias),
     symbol: symbol.toUpperCase(),
     style: normalizeStyle(style ?? chartType),
     timezone: timezone ?? 'Etc/UTC',

@@ -5,6 +5,8 @@
  */
 import { ChartError } from '../chart/errors.js'
 import type { StudySpec } from '../chart/request.js'
+import { STUDY_ALIAS_NAMES } from '../chart/study-aliases.js'
+import { closestName, didYouMean } from '../chart/suggestions.js'
 import type { Series } from '../market/types.js'
 import { PALETTE, levelColor, parseColor, withAlpha } from './colors.js'
 import { readInputs, sourceValues, type InputDef, type InputValues, type SourceName } from './inputs.js'
@@ -257,7 +259,10 @@ function findStudy (name: string): StudyDef {
   const wanted = name.trim().toLowerCase()
   const def = STUDIES.find((s) => s.name.toLowerCase() === wanted || (s.aliases ?? []).some((a) => a.toLowerCase() === wanted))
   if (def === undefined) {
-    throw new ChartError('UNSUPPORTED_STUDY', `Study "${name}" is not supported by the embedded engine; supported studies: ${SUPPORTED_STUDIES.join(', ')}`)
+    const suggestion = closestName(name, SUPPORTED_STUDIES, STUDY_ALIAS_NAMES)
+    // An alias of a study this engine does not draw (VWAP) is no suggestion.
+    const hint = suggestion !== undefined && SUPPORTED_STUDIES.includes(suggestion) ? didYouMean(suggestion) : ''
+    throw new ChartError('UNSUPPORTED_STUDY', `Study "${name}" is not supported by the embedded engine.${hint} Supported studies: ${SUPPORTED_STUDIES.join(', ')}`)
   }
   return def
 }

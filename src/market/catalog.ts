@@ -3,8 +3,10 @@
  * resampling to coarser intervals, lookup errors a model can act on, and a data version for render caches.
  */
 import type { Logger } from 'pino'
-import type { Interval } from '../chart/request.js'
+import { stylesFor, type Interval } from '../chart/request.js'
 import { ChartError } from '../chart/errors.js'
+import { closestName, didYouMean } from '../chart/suggestions.js'
+import { distance } from 'fastest-levenshtein'
 import type { SymbolInfo, SymbolListing, SymbolQuery } from '../chart/engine.js'
 import type { Bar, Series } from './types.js'
 import { BUNDLED_SYMBOLS, vegaDatasetsVersion } from './bundled.js'
@@ -116,6 +118,7 @@ export function createMarketCatalog (options: MarketCatalogOptions): MarketCatal
       from: bars.length > 0 ? formatBarTime(bars[0].time, entry.interval) : undefined,
       to: bars.length > 0 ? formatBarTime(bars[bars.length - 1].time, entry.interval) : undefined,
       fields: entry.fields,
+      styles: stylesFor(entry.fields),
       source: entry.source
     }
   }
@@ -166,28 +169,23 @@ export function createMarketCatalog (options: MarketCatalogOptions): MarketCatal
   }
 }
 
-/** All symbols when there are few; otherwise the closest ones (same ticker, shared text, small edit distance). */
+/**
+ * "Did you mean" the symbol with the same ticker on another exchange, or the nearest by spelling; then all symbols when
+ * there are few, otherwise the closest ones (same ticker, shared text, small edit distance).
+ */
 function unknownSymbolMessage (symbol: string, known: string[]): string {
-  if (known.length <= 12) return `Unknown symbol ${symbol}. Known symbols: ${known.join(', ')}`
-  const ticker = symbol.split(':')[1] ?? symbol
+  const [exchange, ticker = symbol] = symbol.split(':')
+  // Tickers are compared, not whole symbols: NASDAQ:TSLA is not a typo of NASDAQ:AAPL.
+  const nearTicker = closestName(ticker, known.map((candidate) => candidate.split(':')[1] ?? candidate))
+  const near = known.filter((candidate) => candidate.split(':')[1] === nearTicker)
+  const hint = didYouMean(near.find((candidate) => candidate.startsWith(`${exchange}:`)) ?? (near.length === 1 ? near[0] : undefined))
+  if (known.length <= 12) return `Unknown symbol ${symbol}.${hint} Known symbols: ${known.join(', ')}`
   const score = (candidate: string): number => {
     const candidateTicker = candidate.split(':')[1] ?? candidate
     if (candidateTicker === ticker) return 0
     if (candidate.includes(ticker) || ticker.includes(candidateTicker)) return 1
-    return 2 + editDistance(ticker, candidateTicker)
+    return 2 + distance(ticker, candidateTicker)
   }
   const closest = [...known].sort((a, b) => score(a) - score(b) || a.localeCompare(b)).slice(0, 8)
-  return `Unknown symbol ${symbol}. Closest known symbols: ${closest.join(', ')} (${known.length} symbols in all; list them with a query to search)`
-}
-
-function editDistance (a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i]
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    previous = row
-  }
-  return previous[b.length]
+  return `Unknown symbol ${symbol}.${hint} Closest known symbols: ${closest.join(', ')} (${known.length} symbols in all; list them with a query to search)`
 }

@@ -4,13 +4,9 @@
  * ECharts custom series (one small path or rectangle per bar).
  */
 import type { CustomSeriesRenderItem, SeriesOption } from 'echarts'
-import type { Style } from '../chart/request.js'
+import { OHLC_STYLES, type Style } from '../chart/request.js'
 import type { JobBars } from './job.js'
 import type { ChartTheme } from './theme.js'
-
-/** Styles that need open/high/low; close-only data cannot draw them. */
-export const OHLC_STYLES: readonly Style[] = ['candle', 'bar', 'heikinAshi', 'hollowCandle', 'hiLo']
-export const CLOSE_STYLES: readonly Style[] = ['line', 'area', 'baseline', 'column']
 
 const Z_PRICE = 3
 /** Where every price series goes: the first grid's axes, above studies and drawings' fills. */

@@ -90,7 +90,7 @@ t.test('errors a user can act on', async (t) => {
   const engine = await sharedEngine()
   const closeOnly = await rejection(engine.render(chartRequest({ symbol: 'NASDAQ:AAPL', interval: '1M', style: 'candle' }), quiet))
   t.equal(closeOnly.code, 'UNSUPPORTED_STYLE')
-  t.equal(closeOnly.message, 'NASDAQ:AAPL has monthly closes only; use style line, area, baseline or column')
+  t.equal(closeOnly.message, 'NASDAQ:AAPL has monthly closes only (no open, high or low), so style candle cannot be drawn; use style line, area, baseline or column (get_available_symbols lists each symbol\'s styles)')
   for (const style of ['bar', 'hollowCandle', 'heikinAshi', 'hiLo']) {
     t.equal((await rejection(engine.render(chartRequest({ symbol: 'NYSE:IBM', interval: '1M', style }), quiet))).code, 'UNSUPPORTED_STYLE', style)
   }

@@ -17,7 +17,7 @@ t.test('supported names', async (t) => {
   t.throws(() => computeStudy({ name: 'Ichimoku Cloud' }, spx, 'light'), {
     name: 'ChartError',
     code: 'UNSUPPORTED_STUDY',
-    message: `Study "Ichimoku Cloud" is not supported by the embedded engine; supported studies: ${SUPPORTED_STUDIES.join(', ')}`
+    message: `Study "Ichimoku Cloud" is not supported by the embedded engine. Supported studies: ${SUPPORTED_STUDIES.join(', ')}`
   })
   t.equal(computeStudy({ name: 'relative strength index' }, spx, 'light').title, 'RSI 14 close', 'names are case-insensitive')
 })

@@ -123,9 +123,9 @@ t.test('a user file replaces a bundled symbol; many symbols give the closest mat
   t.equal(catalog.getSeries('SP:SPX', '1D').bars.length, 10)
   t.throws(() => catalog.getSeries('MYEX:GOD', '1D'), {
     code: 'UNKNOWN_SYMBOL',
-    message: /^Unknown symbol MYEX:GOD\. Closest known symbols: MYEX:GOOD, .* \(18 symbols in all/
+    message: /^Unknown symbol MYEX:GOD\. Did you mean "MYEX:GOOD"\? Closest known symbols: MYEX:GOOD, .* \(18 symbols in all/
   })
-  t.throws(() => catalog.getSeries('NYSE:AAPL', '1D'), { message: /Closest known symbols: NASDAQ:AAPL,/ }, 'same ticker on another exchange first')
+  t.throws(() => catalog.getSeries('NYSE:AAPL', '1D'), { message: /Did you mean "NASDAQ:AAPL"\? Closest known symbols: NASDAQ:AAPL,/ }, 'same ticker on another exchange first')
 })
 
 t.test('a missing directory is a problem until it is created', async (t) => {

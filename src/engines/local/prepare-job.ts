@@ -7,7 +7,7 @@
  * (bench/heartbeat-during-renders.ts). A study that fails in the worker (bad input) comes back as a ChartError.
  */
 import { ChartError } from '../../chart/errors.js'
-import { INTERVALS, INTERVAL_MS, type ChartRequest } from '../../chart/request.js'
+import { CLOSE_STYLES, INTERVALS, INTERVAL_MS, OHLC_STYLES, type ChartRequest } from '../../chart/request.js'
 import { computeStudy } from '../../indicators/studies.js'
 import type { MarketCatalog } from '../../market/catalog.js'
 import { toHeikinAshi } from '../../market/heikin-ashi.js'
@@ -16,7 +16,6 @@ import type { Bar, BarWindow, Series } from '../../market/types.js'
 import { selectWindow } from '../../market/window.js'
 import { parseDrawings, type JobDrawing } from '../../render/drawings.js'
 import type { JobBars, JobStudy, RenderJob } from '../../render/job.js'
-import { CLOSE_STYLES, OHLC_STYLES } from '../../render/price-series.js'
 
 /** Most bars one chart draws; a longer range is drawn at a coarser interval (coarsenIfCrowded). */
 export const MAX_DRAWN_BARS = 1500
@@ -91,7 +90,8 @@ export function prepareJobInput (request: ChartRequest, catalog: MarketCatalog):
   const series = catalog.getSeries(request.symbol, request.interval)
   if (series.fields === 'close' && OHLC_STYLES.includes(request.style)) {
     throw new ChartError('UNSUPPORTED_STYLE',
-      `${series.symbol} has ${describeInterval(series.interval)} closes only; use style ${joinOr(CLOSE_STYLES)}`)
+      `${series.symbol} has ${describeInterval(series.interval)} closes only (no open, high or low), so style ${request.style} cannot be drawn; ` +
+      `use style ${joinOr(CLOSE_STYLES)} (get_available_symbols lists each symbol's styles)`)
   }
   const drawings = parseDrawings(request.drawings, request.theme)
   notes.push(...drawings.notes)
