@@ -14,8 +14,8 @@ export function looseKey (text: string): string {
 
 /**
  * The known value `input` most likely meant: an alias (by loose key), then a case-insensitive or punctuation-only
- * difference, then the nearest by edit distance when close enough (at most a third of the input's length, at least
- * one edit). Undefined when nothing is close.
+ * difference, then the nearest by edit distance when close enough (at most a third of the input's length rounded
+ * up, at least one edit; a swap of two letters counts two). Undefined when nothing is close.
  */
 export function closestName (input: string, known: readonly string[], aliases: Readonly<Record<string, string>> = {}): string | undefined {
   const key = looseKey(input)
@@ -25,7 +25,7 @@ export function closestName (input: string, known: readonly string[], aliases: R
   const loose = known.filter((k) => looseKey(k) === key)
   if (loose.length === 1) return loose[0]
   let best: string | undefined
-  let bestDistance = Math.max(1, Math.floor(key.length / 3)) + 1
+  let bestDistance = Math.max(1, Math.ceil(key.length / 3)) + 1
   for (const candidate of known) {
     const d = distance(key, looseKey(candidate))
     if (d < bestDistance) {
