@@ -61,7 +61,10 @@ export function timeToIndex (times: readonly number[], t: number): number {
   return lo + (t - times[lo]) / (times[hi] - times[lo])
 }
 
-export function buildDrawings (drawings: readonly JobDrawing[], times: readonly number[], decimals: number, colors: ChartTheme): DrawingParts {
+/** The band of the price pane a drawing's text may use, in chart pixels: below the legend lines, above the pane's bottom. */
+export interface TextBand { top: number, bottom: number }
+
+export function buildDrawings (drawings: readonly JobDrawing[], times: readonly number[], decimals: number, colors: ChartTheme, band: TextBand = { top: 0, bottom: Infinity }): DrawingParts {
   const parts: DrawingParts = { markLines: [], series: [], labels: [], notes: [] }
   const n = times.length
   const visible = (a: number, b: number): boolean => Math.max(a, b) >= -0.5 && Math.min(a, b) <= n - 0.5
@@ -107,7 +110,7 @@ export function buildDrawings (drawings: readonly JobDrawing[], times: readonly 
           parts.notes.push(`${name}: lies outside the visible bars; not visible (widen the range to see it)`)
           return
         }
-        parts.series.push(customSeries(`drawing-${index}`, x1, drawing.entry, positionRenderer(drawing, x1, x2, decimals, colors)))
+        parts.series.push(customSeries(`drawing-${index}`, x1, drawing.entry, positionRenderer(drawing, x1, x2, decimals, colors, band)))
       }
     }
   })
@@ -153,7 +156,7 @@ function trendRenderer (drawing: Extract<JobDrawing, { kind: 'trend' }>, x1: num
   }
 }
 
-function positionRenderer (drawing: Extract<JobDrawing, { kind: 'position' }>, x1: number, x2: number, decimals: number, colors: ChartTheme): CustomSeriesRenderItem {
+function positionRenderer (drawing: Extract<JobDrawing, { kind: 'position' }>, x1: number, x2: number, decimals: number, colors: ChartTheme, band: TextBand): CustomSeriesRenderItem {
   const { look, entry, target, stop } = drawing
   const long = drawing.side === 'long'
   const percent = (value: number): string => `${(Math.abs(value - entry) / entry * 100).toFixed(2)}%`
@@ -184,9 +187,15 @@ function positionRenderer (drawing: Extract<JobDrawing, { kind: 'position' }>, x
     ]
     if (look.showLabel) {
       // Target label outside the profit zone's far edge, stop label outside the loss zone's, entry label on the line.
+      // An edge label that would run into the legend lines or off the pane goes just inside its zone instead.
+      const height = Math.ceil((look.fontSize - 1) * 1.2) + 4
+      const edge = (text: string, y: number, up: boolean, background: string): Record<string, unknown> => {
+        const outside = up ? y - 3 - height >= band.top : y + 3 + height <= band.bottom
+        return up === outside ? label(text, middle, y - 3, 'bottom', background) : label(text, middle, y + 3, 'top', background)
+      }
       children.push(
-        label(targetText, middle, long ? yTarget - 3 : yTarget + 3, long ? 'bottom' : 'top', colors.up),
-        label(stopText, middle, long ? yStop + 3 : yStop - 3, long ? 'top' : 'bottom', colors.down),
+        edge(targetText, yTarget, long, colors.up),
+        edge(stopText, yStop, !long, colors.down),
         label(entryText, middle, yEntry, 'middle', look.color)
       )
     }

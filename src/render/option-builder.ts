@@ -134,7 +134,7 @@ export function buildChartOption (job: RenderJob): BuiltOption {
   const last = bars.close[n - 1]
   const lastUp = last >= previousClose(job)
   const tagColor = lastUp ? colors.up : colors.down
-  const drawingParts = buildDrawings(job.drawings, bars.time, decimals, colors)
+  const drawingParts = buildDrawings(job.drawings, bars.time, decimals, colors, { top: layout.price.top + legendBottom + 2, bottom: layout.price.top + layout.price.height })
   notes.push(...drawingParts.notes)
   const lastPrice: Record<string, unknown> = { name: 'last-price', yAxis: last, lineStyle: { color: tagColor, type: 'dotted', width: 1 }, label: priceTag(formatPrice(last, decimals), tagColor, colors.tagText) }
   // Price tags: moved apart where they would overlap, and the axis labels under them hidden.

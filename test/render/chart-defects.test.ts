@@ -153,6 +153,23 @@ t.test('drawing labels stay clear of the legend, each other and the candles', as
   for (const b of boxes) t.ok(darkPixels(image, { x: Math.round(b.x), y: Math.round(b.y), width: Math.round(b.width), height: Math.round(b.height) }) > 20, 'label text drawn')
 })
 
+t.test('a position\'s edge label near the top goes inside its zone instead of over the legend', async (t) => {
+  const { option } = build({ range: '3M', drawings: [{ name: 'Short Position', input: { startDatetime: '2020-02-21', endDatetime: '2020-03-20', entryPrice: 3300, targetPrice: 2500, stopPrice: 3450 } }] })
+  const series = (option.series as Obj[]).find((s) => s.name === 'drawing-0') as Obj
+  const slot = 10
+  const api = { coord: ([x, price]: number[]) => [option.grid[0].left + (x + 0.5) * slot, priceY(option, price)], size: () => [slot, 0], value: () => 0 }
+  const children = (series.renderItem({ coordSys: {} }, api) as Obj).children as Obj[]
+  const stop = children.find((c) => c.type === 'text' && String(c.style.text).startsWith('Stop:')) as Obj
+  const header = option.graphic.elements[0]
+  const legendBottom = header.y + 19
+  t.equal(stop.style.verticalAlign, 'top', 'hangs below the zone\'s top edge')
+  t.ok(stop.y >= priceY(option, 3450), 'inside the loss zone')
+  t.ok(stop.y >= legendBottom, `starts at y ${stop.y.toFixed(1)}, below the legend (${legendBottom})`)
+  const target = children.find((c) => c.type === 'text' && String(c.style.text).startsWith('Target:')) as Obj
+  t.equal(target.style.verticalAlign, 'top', 'the target label, with room below, stays outside its zone')
+  t.ok(target.y > priceY(option, 2500))
+})
+
 t.test('overlaid volume keeps to the bottom of the pane; the candles stay above it', async (t) => {
   const { option, job } = build({ range: '3M', studies: [{ name: 'Volume', forceOverlay: true }] })
   const grid = option.grid[0]
