@@ -153,7 +153,8 @@ export function buildTimeLabels (times: readonly number[], interval: Interval, t
   const ownUnit = (i: number): Unit => rank[i] < LEVELS.length ? unitOf(rank[i]) : intraday ? 'time' : interval === '1M' ? 'month' : 'day'
   const shown = new Set(accepted.map((i) => unitOf(rank[i])))
   const centre = (i: number): number => (i + 0.5) * slot
-  const holders = accepted.length > 0 ? accepted : Array.from({ length: n }, (_, i) => i)
+  // The first bar starts no unit, but on a chart of few wide bars (5D) it has room to carry the context itself.
+  const holders = accepted.length > 0 ? [...(accepted[0] === 0 ? [] : [0]), ...accepted] : Array.from({ length: n }, (_, i) => i)
   let holder = holders[holders.length - 1]
   for (const i of holders) {
     const width = measureText(contextText(parts[i], ownUnit(i), shown), TIME_LABEL_FONT)
