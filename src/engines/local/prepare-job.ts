@@ -82,10 +82,9 @@ function toBars (columns: SeriesColumns): Bar[] {
   return bars
 }
 
-/** Main thread: checks the request against the data and gathers what the worker needs. Cheap, and throws early. */
-export function prepareJobInput (request: ChartRequest, catalog: MarketCatalog): { input: JobInput, notes: string[] } {
+/** Main thread: checks the request against its series and gathers what the worker needs. Cheap, and throws early. */
+export function prepareJobInput (request: ChartRequest, series: Series): { input: JobInput, notes: string[] } {
   const notes: string[] = []
-  const series = catalog.getSeries(request.symbol, request.interval)
   if (series.fields === 'close' && OHLC_STYLES.includes(request.style)) {
     throw new ChartError('UNSUPPORTED_STYLE',
       `${series.symbol} has ${describeInterval(series.interval)} closes only; use style ${joinOr(CLOSE_STYLES)}`)
@@ -161,9 +160,9 @@ export function completeJob (input: JobInput): PreparedJob {
   return { job, notes }
 }
 
-/** Both halves in one thread (tests, the gallery script). */
+/** Both halves in one thread, over the offline catalog (tests, the gallery script). */
 export function prepareJob (request: ChartRequest, catalog: MarketCatalog): PreparedJob {
-  const { input, notes } = prepareJobInput(request, catalog)
+  const { input, notes } = prepareJobInput(request, catalog.getSeries(request.symbol, request.interval))
   const done = completeJob(input)
   return { job: done.job, notes: [...notes, ...done.notes] }
 }
