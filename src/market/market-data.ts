@@ -227,7 +227,13 @@ export function createMarketData (options: MarketDataOptions): MarketData {
           problems.push(`${provider.name} symbol search failed: ${error instanceof Error ? error.message : String(error)}`)
         }
       }
-      const all = [...local.symbols, ...found]
+      // A bundled symbol whose exchange a provider serves is charted from that provider: list it as such.
+      const localShown = local.symbols.map((info) => {
+        const provider = providerFor(info.exchange)
+        if (provider === undefined || catalog.origin(info.symbol) !== 'bundled') return info
+        return { ...providerInfo(provider, info.symbol, `${info.description ?? info.symbol}; live data from ${provider.name}, this bundled data when it cannot be reached`) }
+      })
+      const all = [...localShown, ...found]
       return { symbols: all.slice(0, limit), total: all.length, problems }
     },
 
