@@ -5,28 +5,15 @@ import { completeJob, prepareJobInput } from '../../src/engines/local/prepare-jo
 import { openBarCache } from '../../src/market/bar-cache.js'
 import { createMarketCatalog } from '../../src/market/catalog.js'
 import { createMarketData, type MarketData } from '../../src/market/market-data.js'
-import { createBinanceProvider } from '../../src/market/providers/binance/binance.js'
-import { createCoinbaseProvider } from '../../src/market/providers/coinbase/coinbase.js'
-import { createTwelveDataProvider } from '../../src/market/providers/twelvedata/twelvedata.js'
-import type { MarketDataProvider } from '../../src/market/providers/types.js'
 import { buildChartOption } from '../../src/render/option-builder.js'
 import { chartRequest } from '../render/helpers.js'
 import { silentLogger } from '../support/logger.js'
-import { BASES, fakeBar, startFakeProviders, TWELVEDATA_KEY, type FakeProviders } from './providers/fake-providers.js'
+import { BASES, fakeBar, providersAt, startFakeProviders, type FakeProviders } from './providers/fake-providers.js'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 // Friday 2026-11-27, 15:20 UTC (10:20 in New York; Thursday was Thanksgiving).
 const NOW = Date.UTC(2026, 10, 27, 15, 20)
-
-export function providersAt (baseUrl: string, maxRetryWaitMs = 2000): MarketDataProvider[] {
-  const common = { baseUrl, timeoutMs: 5000, maxRetryWaitMs, log: silentLogger }
-  return [
-    createBinanceProvider(common),
-    createCoinbaseProvider(common),
-    createTwelveDataProvider({ ...common, apiKey: TWELVEDATA_KEY, requestsPerMinute: 1000 })
-  ]
-}
 
 interface World {
   fake: FakeProviders

@@ -96,6 +96,8 @@ export function createProviderHttp (options: ProviderHttpOptions): ProviderHttp 
       } catch (error) {
         if (signal.aborted) throw cancelled()
         const timedOut = error instanceof Error && error.name === 'TimeoutError'
+        // A pooled keep-alive socket the server closed fails once (UND_ERR_SOCKET): one fresh try tells the truth.
+        if (!timedOut && attempt < options.maxAttempts && describeNetworkError(error) === 'UND_ERR_SOCKET') continue
         const reason = timedOut ? `no answer within ${options.timeoutMs} ms` : describeNetworkError(error)
         throw new ProviderError('unreachable', `${name} could not be reached (${reason})`, { cause: error })
       }

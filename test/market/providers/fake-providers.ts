@@ -8,6 +8,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { TZDate } from '@date-fns/tz'
+import { createBinanceProvider } from '../../../src/market/providers/binance/binance.js'
+import { createCoinbaseProvider } from '../../../src/market/providers/coinbase/coinbase.js'
+import { createTwelveDataProvider } from '../../../src/market/providers/twelvedata/twelvedata.js'
+import type { MarketDataProvider } from '../../../src/market/providers/types.js'
+import { silentLogger } from '../../support/logger.js'
 
 export interface FakeCall {
   path: string
@@ -232,4 +237,14 @@ export async function startFakeProviders (now: () => number): Promise<FakeProvid
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return fake
+}
+
+/** The three connectors pointed at a fake server (Twelve Data with the key it accepts and no practical rate cap). */
+export function providersAt (baseUrl: string, maxRetryWaitMs = 2000): MarketDataProvider[] {
+  const common = { baseUrl, timeoutMs: 5000, maxRetryWaitMs, log: silentLogger }
+  return [
+    createBinanceProvider(common),
+    createCoinbaseProvider(common),
+    createTwelveDataProvider({ ...common, apiKey: TWELVEDATA_KEY, requestsPerMinute: 1000 })
+  ]
 }
