@@ -1,6 +1,5 @@
 import t, { type Test } from 'tap'
 import { createCoinbaseProvider } from '../../../src/market/providers/coinbase/coinbase.js'
-import { isProviderError, type ProviderError } from '../../../src/market/providers/http.js'
 import { silentLogger } from '../../support/logger.js'
 import { BASES, fakeBar, startFakeProviders } from './fake-providers.js'
 
@@ -13,16 +12,6 @@ async function setup (t: Test, maxRetryWaitMs = 5000) {
   t.teardown(fake.close)
   const provider = createCoinbaseProvider({ baseUrl: fake.url, timeoutMs: 5000, maxRetryWaitMs, log: silentLogger })
   return { fake, provider }
-}
-
-async function failure (promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise
-  } catch (error) {
-    if (isProviderError(error)) return error
-    throw error
-  }
-  throw new Error('expected a ProviderError')
 }
 
 t.test('TradingView tickers map to products: ETHUSD → ETH-USD, BTCUSDC → BTC-USDC; BTC-USD as is', async (t) => {
@@ -53,15 +42,15 @@ t.test('candles: newest-first arrays of [time, low, high, open, close, volume], 
 
 t.test('errors: unknown product 404, unsupported interval, 429 with Retry-After retried', async (t) => {
   const { fake, provider } = await setup(t)
-  t.match(await failure(provider.fetchBars({ ticker: 'NOPE-USD', interval: '1h', from: NOW - 3_600_000, to: NOW, signal })),
+  await t.rejects(provider.fetchBars({ ticker: 'NOPE-USD', interval: '1h', from: NOW - 3_600_000, to: NOW, signal }),
     { kind: 'unknown-symbol', message: 'Coinbase does not know this product: NotFound' })
-  t.match(await failure(provider.fetchBars({ ticker: 'BTC-USD', interval: '30m', from: NOW - 3_600_000, to: NOW, signal })), { kind: 'rejected', message: /no 30m candles/ })
+  await t.rejects(provider.fetchBars({ ticker: 'BTC-USD', interval: '30m', from: NOW - 3_600_000, to: NOW, signal }), { kind: 'rejected', message: /no 30m candles/ })
   fake.script('/products/', { status: 429, body: { message: 'Public rate limit exceeded' }, headers: { 'retry-after': '1' } })
   const bars = await provider.fetchBars({ ticker: 'BTC-USD', interval: '1h', from: NOW - 3 * 3_600_000, to: NOW, signal })
   t.equal(bars.length, 3)
   t.equal(fake.callsTo('/products/BTC-USD').length, 2, 'retried after the wait')
   fake.script('/products/', { status: 429, body: { message: 'Public rate limit exceeded' } }, { status: 429, body: { message: 'Public rate limit exceeded' } }, { status: 429, body: { message: 'Public rate limit exceeded' } })
-  t.match(await failure(provider.fetchBars({ ticker: 'BTC-USD', interval: '1h', from: NOW - 3 * 3_600_000, to: NOW, signal })),
+  await t.rejects(provider.fetchBars({ ticker: 'BTC-USD', interval: '1h', from: NOW - 3 * 3_600_000, to: NOW, signal }),
     { kind: 'rate-limited', message: 'Coinbase rate limit reached: Public rate limit exceeded' }, 'three 429s: gives up with the reason')
 })
 
