@@ -210,7 +210,7 @@ export function createMarketData (options: MarketDataOptions): MarketData {
         }
         // Symbols charted before: known without a network call, with the span of bars held.
         for (const cached of (cache as BarCache).cachedSymbols(provider.id)) {
-          const symbol = provider.id === 'coinbase' ? `COINBASE:${cached.ticker.replace('-', '')}` : cached.ticker.includes(':') ? cached.ticker : `${provider.exchanges[0]}:${cached.ticker}`
+          const symbol = provider.toCatalogSymbol(cached.ticker)
           if (exchange !== '' && symbol.split(':')[0] !== exchange) continue
           if (text !== '' && !symbol.toLowerCase().includes(text.toLowerCase())) continue
           add({

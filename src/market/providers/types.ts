@@ -46,6 +46,8 @@ export interface MarketDataProvider {
   calendarFactor: (interval: Interval) => number
   /** The provider's ticker for a catalog ticker, or an error message when it cannot be one. */
   toProviderTicker: (exchange: string, ticker: string) => { ticker: string } | { error: string }
+  /** The catalog's `EXCHANGE:TICKER` for one of the provider's tickers (the inverse of `toProviderTicker`). */
+  toCatalogSymbol: (providerTicker: string) => string
   /** Bars (oldest first, unique times) opening in [from, to); pages through long ranges itself. */
   fetchBars: (options: FetchBarsOptions) => Promise<Bar[]>
   /** Symbols matching a text (case-insensitive), at most `limit`; absent when the provider has no search. */

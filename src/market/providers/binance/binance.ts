@@ -64,6 +64,8 @@ export function createBinanceProvider (options: ConnectorOptions): MarketDataPro
       return TICKER.test(upper) ? { ticker: upper } : { error: `${ticker} is not a Binance symbol (letters and digits, e.g. BTCUSDT)` }
     },
 
+    toCatalogSymbol: (providerTicker) => `BINANCE:${providerTicker}`,
+
     async fetchBars ({ ticker, interval, from, to, signal }) {
       const code = NATIVE[interval]
       if (code === undefined) throw new ProviderError('rejected', `Binance has no ${interval} klines`)

@@ -65,6 +65,8 @@ export function createCoinbaseProvider (options: ConnectorOptions): MarketDataPr
       return { ticker: `${upper.slice(0, -quote.length)}-${quote}` }
     },
 
+    toCatalogSymbol: (providerTicker) => `COINBASE:${providerTicker.replace('-', '')}`,
+
     async fetchBars ({ ticker, interval, from, to, signal }) {
       const seconds = GRANULARITY[interval]
       if (seconds === undefined) throw new ProviderError('rejected', `Coinbase has no ${interval} candles`)

@@ -72,6 +72,9 @@ export function createTwelveDataProvider (options: TwelveDataOptions): MarketDat
       return /^[A-Z0-9.]{1,12}$/.test(upper) ? { ticker: `${exchange.toUpperCase()}:${upper}` } : { error: `${ticker} is not a US ticker (letters, digits and dots, e.g. AAPL or BRK.B)` }
     },
 
+    // Its tickers already are `EXCHANGE:TICKER`.
+    toCatalogSymbol: (providerTicker) => providerTicker,
+
     async fetchBars ({ ticker, interval, from, to, signal }) {
       const code = NATIVE[interval]
       if (code === undefined) throw new ProviderError('rejected', `Twelve Data has no ${interval} bars`)
