@@ -6,6 +6,7 @@ import { createMarketCatalog } from '../../src/market/catalog.js'
 import { createMarketData, type MarketData } from '../../src/market/market-data.js'
 import { buildChartOption } from '../../src/render/option-builder.js'
 import { chartRequest } from '../render/helpers.js'
+import { waitFor } from '../sse/wait.js'
 import { silentLogger } from '../support/logger.js'
 import { BASES, fakeBar, providersAt, startFakeProviders, type FakeProviders } from './providers/fake-providers.js'
 
@@ -146,4 +147,22 @@ t.test('listing: provider, intervals and horizon per symbol; a query searches pr
   const all = await market.listSymbols({})
   t.match(all.symbols.find((s) => s.symbol === 'BINANCE:BTCUSDT'), { source: 'Binance', from: /^2026-11-1/, to: '2026-11-27T15:00:00.000Z' }, 'charted symbols are listed with the span cached')
   t.notOk(all.symbols.some((s) => s.symbol === 'COINBASE:ETHUSD'), 'no provider search without a query or exchange')
+})
+
+t.test('identical charts at once fetch once; a cancelled chart stops its fetch', async (t) => {
+  const { market, fake } = await world(t)
+  const [a, b] = await Promise.all([
+    chart(market, { symbol: 'BINANCE:ETHUSDT', interval: '1h', range: '5D' }),
+    chart(market, { symbol: 'BINANCE:ETHUSDT', interval: '1h', range: '5D' })
+  ])
+  t.equal(fake.callsTo('/api/v3/klines').length, 1, 'the second waited for the first and found the bars cached')
+  t.equal(a.job.bars.close.length, b.job.bars.close.length)
+
+  fake.delayMs = 60_000
+  const controller = new AbortController()
+  const load = market.loadSeries('COINBASE:BTCUSD', '1h', { range: '5D', width: 800, signal: controller.signal, onFetch: () => {} })
+  const seen = fake.calls.length
+  await waitFor('request reached the provider', () => fake.calls.length > seen)
+  controller.abort()
+  await t.rejects(load, { code: 'CANCELLED', message: 'The chart request was cancelled' })
 })

@@ -231,7 +231,7 @@ export async function startFakeProviders (now: () => number): Promise<FakeProvid
       if (url.pathname === '/time_series' || url.pathname === '/symbol_search') return twelveData(url.pathname, url.searchParams, req, res)
       send(res, 404, { message: 'NotFound' })
     }
-    if (fake.delayMs > 0) setTimeout(answer, fake.delayMs)
+    if (fake.delayMs > 0) setTimeout(answer, fake.delayMs).unref()
     else answer()
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
