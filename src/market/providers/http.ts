@@ -74,7 +74,7 @@ export function createProviderHttp (options: ProviderHttpOptions): ProviderHttp 
   const base = options.baseUrl.replace(/\/+$/, '')
   const throttle = pThrottle({ limit: options.rate.limit, interval: options.rate.intervalMs })
   const send = throttle(async (url: string, signal: AbortSignal): Promise<Response> =>
-    await fetch(url, { headers: { accept: 'application/json', ...options.headers }, signal }))
+    await fetch(url, { headers: { accept: 'application/json', ...options.headers }, signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]) }))
 
   const cancelled = (): ProviderError => new ProviderError('cancelled', `The request to ${name} was cancelled`)
 
@@ -86,7 +86,8 @@ export function createProviderHttp (options: ProviderHttpOptions): ProviderHttp 
       let response: Response
       let body: unknown
       try {
-        response = await send(url, AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]))
+        // The timeout starts when the limiter lets the request go; a cancelled chart stops waiting for its turn too.
+        response = await untilAborted(send(url, signal), signal)
         const text = await response.text()
         try {
           body = text === '' ? null : JSON.parse(text)
@@ -134,6 +135,22 @@ export function createProviderHttp (options: ProviderHttpOptions): ProviderHttp 
   }
 
   return { getJson }
+}
+
+/** Settles with `work`, or rejects as soon as `signal` aborts (the work itself is left to its own signal). */
+async function untilAborted<T> (work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) throw signal.reason
+  let onAbort: (() => void) | undefined
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([work, aborted])
+  } finally {
+    signal.removeEventListener('abort', onAbort as () => void)
+    work.catch(() => {})
+  }
 }
 
 function describeNetworkError (error: unknown): string {

@@ -81,3 +81,15 @@ t.test('symbol search keeps the exchanges served', async (t) => {
   const { provider } = await setup(t)
   t.same(await provider.searchSymbols?.('apple', 5, signal), [{ symbol: 'NASDAQ:AAPL', description: 'Apple Inc (Common Stock), via Twelve Data' }])
 })
+
+t.test('the per-minute limiter queues requests; a cancelled one stops waiting for its turn', async (t) => {
+  const fake = await startFakeProviders(() => NOW)
+  t.teardown(fake.close)
+  const provider = createTwelveDataProvider({ baseUrl: fake.url, apiKey: TWELVEDATA_KEY, requestsPerMinute: 1, timeoutMs: 5000, maxRetryWaitMs: 5000, log: silentLogger })
+  await provider.fetchBars({ ticker: 'NASDAQ:AAPL', interval: '1D', from: NOW - 5 * DAY, to: NOW, signal })
+  const controller = new AbortController()
+  const queued = provider.fetchBars({ ticker: 'NASDAQ:AAPL', interval: '1D', from: NOW - 5 * DAY, to: NOW, signal: controller.signal })
+  setImmediate(() => { controller.abort() })
+  await t.rejects(queued, { kind: 'cancelled', message: 'The request to Twelve Data was cancelled' })
+  t.equal(fake.callsTo('/time_series').length, 1, 'the second request never went out: 1 per minute')
+})
