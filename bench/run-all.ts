@@ -12,6 +12,7 @@ const BENCHES: Array<[string, string[]]> = [
   ['bench/render-cores.ts', []],
   ['bench/heartbeat-during-renders.ts', []],
   ['bench/chart-img-client.ts', []],
+  ['bench/market-data.ts', []],
   ['bench/mcp-throughput.ts', []]
 ]
 

@@ -35,6 +35,19 @@ export const configSchema = z.object({
   CHART_IMG_SYMBOLS_TTL_MS: int(0, 7 * 86_400_000).default(3_600_000),
 
   MARKET_DATA_DIR: z.string().min(1).optional(),
+  /** Online market data for the embedded engine (src/market/providers); bars are cached in DATA_DIR/market-cache.sqlite. */
+  BINANCE_ENABLED: flag.default(true),
+  BINANCE_BASE_URL: z.url().default('https://api.binance.com'),
+  COINBASE_ENABLED: flag.default(true),
+  COINBASE_BASE_URL: z.url().default('https://api.exchange.coinbase.com'),
+  TWELVEDATA_API_KEY: z.string().min(1).optional(),
+  TWELVEDATA_ENABLED: flag.default(true),
+  TWELVEDATA_BASE_URL: z.url().default('https://api.twelvedata.com'),
+  /** Twelve Data's free plan allows 8 API credits per minute; raise it for paid plans. */
+  TWELVEDATA_REQUESTS_PER_MINUTE: int(1, 10_000).default(8),
+  MARKET_FETCH_TIMEOUT_MS: int(1000, 120_000).default(15_000),
+  /** Longest provider rate-limit wait (Retry-After) honoured inside one chart request; longer ones fail at once. */
+  MARKET_MAX_RETRY_WAIT_MS: int(0, 120_000).default(10_000),
   RENDER_WORKERS: int(1, 64).default(availableParallelism()),
   RENDER_QUEUE_LIMIT: int(1, 10_000).default(64),
   RENDER_CACHE_ENTRIES: int(0, 10_000).default(128),
@@ -91,9 +104,9 @@ export function loadConfig (env: Record<string, string | undefined> = process.en
   return parsed.data
 }
 
-/** Config for tests and embedding: the defaults, with overrides. */
+/** Config for tests and embedding: the defaults with online market-data providers off (tests never reach the internet), with overrides. */
 export function testConfig (overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({}), LOG_LEVEL: 'silent', ...overrides }
+  return { ...loadConfig({}), LOG_LEVEL: 'silent', BINANCE_ENABLED: false, COINBASE_ENABLED: false, TWELVEDATA_API_KEY: undefined, ...overrides }
 }
 
 export function isLoopbackHost (host: string): boolean {

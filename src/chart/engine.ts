@@ -4,7 +4,10 @@
  */
 import type { ChartRequest, Interval, Style } from './request.js'
 
-/** A stage an engine reports while it works; the chart service turns each into a `chart_progress` event. */
+/**
+ * A stage an engine reports while it works; the chart service turns each into a `chart_progress` event.
+ * `requesting` is a call to an upstream service: Chart-IMG, or a market-data provider ("Fetching data from Binance: …").
+ */
 export interface RenderStage {
   status: 'queued' | 'requesting' | 'retrying' | 'rendering'
   message: string
@@ -56,8 +59,10 @@ export interface SymbolInfo {
   fields?: 'ohlcv' | 'ohlc' | 'close'
   /** Styles the data can draw, when the engine knows (close-only data: line, area, baseline, column). */
   styles?: Style[]
-  /** Where the data comes from (dataset, file name, or "chart-img"). */
+  /** Where the data comes from (dataset, file name, market-data provider, or "chart-img"). */
   source: string
+  /** For provider symbols: how far back the provider's data goes and its request limits. */
+  horizon?: string
 }
 
 export interface SymbolQuery {

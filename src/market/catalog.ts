@@ -34,6 +34,8 @@ export interface MarketCatalog {
   getSeries: (symbol: string, interval: Interval) => Series
   /** A string that changes whenever the symbol's data changes (a user CSV edited): a render-cache key. Throws UNKNOWN_SYMBOL. */
   dataVersion: (symbol: string) => string
+  /** Where a symbol's data comes from: the bundled datasets, a user file, or neither (undefined). */
+  origin: (symbol: string) => 'bundled' | 'user' | undefined
   /** Stops file watchers; idempotent. */
   close: () => void
 }
@@ -46,6 +48,7 @@ interface Entry {
   interval: Interval
   fields: Series['fields']
   version: string
+  origin: 'bundled' | 'user'
   bars: () => Bar[]
 }
 
@@ -68,6 +71,7 @@ export function createMarketCatalog (options: MarketCatalogOptions): MarketCatal
       interval: b.interval,
       fields: b.fields,
       version: `vega-datasets@${bundledVersion}/${b.file}`,
+      origin: 'bundled' as const,
       bars: b.load
     }))
   }
@@ -91,6 +95,7 @@ export function createMarketCatalog (options: MarketCatalogOptions): MarketCatal
         interval: u.interval,
         fields: u.fields,
         version: `user/${u.fileName}/${u.version}`,
+        origin: 'user',
         bars: () => u.bars
       })
     }
@@ -161,6 +166,10 @@ export function createMarketCatalog (options: MarketCatalogOptions): MarketCatal
 
     dataVersion (symbol) {
       return lookup(symbol).version
+    },
+
+    origin (symbol) {
+      return entries().get(symbol.trim().toUpperCase())?.origin
     },
 
     close () {

@@ -11,7 +11,10 @@ import type { Logger } from 'pino'
 import type { ChartEngine, EngineStatus, RenderContext, RenderResult, RenderStage } from '../../chart/engine.js'
 import { ChartError, isChartError } from '../../chart/errors.js'
 import type { ChartRequest } from '../../chart/request.js'
+import { openBarCache } from '../../market/bar-cache.js'
 import { createMarketCatalog } from '../../market/catalog.js'
+import { createMarketData, type DisabledProvider, type LoadedSeries } from '../../market/market-data.js'
+import type { MarketDataProvider } from '../../market/providers/types.js'
 import { findFonts } from '../../render/fonts.js'
 import type { RenderJob } from '../../render/job.js'
 import { TurnQueue } from '../../scheduling/turn-queue.js'
@@ -28,6 +31,14 @@ export interface LocalEngineOptions {
   cacheEntries: number
   /** Directory of user CSV files (MARKET_DATA_DIR). */
   marketDataDir?: string
+  /** Online market-data providers (src/market/providers/registry.ts); none by default, so the engine stays offline. */
+  providers?: readonly MarketDataProvider[]
+  /** Providers switched off, named in errors for their exchanges. */
+  disabledProviders?: readonly DisabledProvider[]
+  /** SQLite file caching provider bars (DATA_DIR/market-cache.sqlite); required when there are providers. */
+  marketCacheFile?: string
+  /** Clock for market-data freshness; tests pass a fake one. */
+  now?: () => number
   /** Where synchronous preparation waits its turn; shared with the chart service's intake (src/core.ts). */
   turns?: TurnQueue
   log: Logger
@@ -44,7 +55,16 @@ const WARMUP_WAIT_MS = 20_000
 export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
   const { log } = options
   const workers = Math.max(1, Math.floor(options.workers))
-  const catalog = createMarketCatalog({ marketDataDir: options.marketDataDir, log })
+  const providers = options.providers ?? []
+  if (providers.length > 0 && options.marketCacheFile === undefined) throw new Error('market data providers need marketCacheFile')
+  const market = createMarketData({
+    catalog: createMarketCatalog({ marketDataDir: options.marketDataDir, log }),
+    providers,
+    disabled: options.disabledProviders,
+    cache: providers.length > 0 ? openBarCache(options.marketCacheFile as string) : undefined,
+    now: options.now,
+    log
+  })
   const cache = new RenderCache(options.cacheEntries)
   const preparation = options.turns ?? new TurnQueue()
   const fonts = findFonts()
@@ -104,13 +124,14 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
     }
   }
 
-  const imageResult = (image: CachedImage, cached: boolean): RenderResult => ({
+  /** `dataNotes` (the data's age when a provider was unreachable) are the request's own, never cached with the image. */
+  const imageResult = (image: CachedImage, cached: boolean, dataNotes: string[]): RenderResult => ({
     kind: 'image',
     mimeType: image.mimeType,
     data: image.data,
     width: image.width,
     height: image.height,
-    notes: [...image.notes],
+    notes: [...dataNotes, ...image.notes],
     cached
   })
 
@@ -120,10 +141,22 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
     async render (request: ChartRequest, { signal, onStage }: RenderContext): Promise<RenderResult> {
       if (closed) throw new ChartError('CANCELLED', 'The chart engine is shutting down')
       if (signal.aborted) throw new ChartError('CANCELLED', 'The chart request was cancelled')
-      const key = cache.capacity > 0 ? renderCacheKey(request, catalog.dataVersion(request.symbol)) : null
+      // Bundled and user data answer at once; provider symbols may fetch (each request reported as a stage).
+      let loaded: LoadedSeries
+      try {
+        loaded = await market.loadSeries(request.symbol, request.interval, {
+          range: request.range,
+          width: request.width,
+          signal,
+          onFetch: (message) => stage(onStage, { status: 'requesting', message })
+        })
+      } catch (error) {
+        throw toChartError(error, signal)
+      }
+      const key = cache.capacity > 0 ? renderCacheKey(request, loaded.version) : null
       if (key !== null) {
         const hit = cache.get(key)
-        if (hit !== undefined) return imageResult(hit, true)
+        if (hit !== undefined) return imageResult(hit, true, loaded.notes)
       }
 
       // Preparation (data window, studies) is synchronous: one request per loop turn, so a burst never blocks
@@ -131,7 +164,7 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
       const { input, notes } = await preparation.run(() => {
         if (closed) throw new ChartError('CANCELLED', 'The chart engine is shutting down')
         if (signal.aborted) throw new ChartError('CANCELLED', 'The chart request was cancelled')
-        return prepareJobInput(request, catalog)
+        return prepareJobInput(request, loaded.series)
       })
       if (signal.aborted) throw new ChartError('CANCELLED', 'The chart request was cancelled')
       // Counted here, not left to piscina's maxQueue alone: piscina parks tasks that carry an AbortSignal in a
@@ -174,11 +207,11 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
         notes: [...notes, ...result.notes]
       }
       if (key !== null) cache.set(key, image)
-      return imageResult(image, false)
+      return imageResult(image, false, loaded.notes)
     },
 
     async listSymbols (query) {
-      return catalog.listSymbols(query)
+      return await market.listSymbols(query)
     },
 
     async status (): Promise<EngineStatus> {
@@ -201,7 +234,7 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
         closed = true
         cache.clear()
         await pool.destroy()
-        catalog.close()
+        market.close()
       })()
       return closing
     }

@@ -12,6 +12,7 @@ import { computeStudy } from '../../indicators/studies.js'
 import type { MarketCatalog } from '../../market/catalog.js'
 import { toHeikinAshi } from '../../market/heikin-ashi.js'
 import { canResample, describeInterval, joinOr } from '../../market/intervals.js'
+import { resample } from '../../market/resample.js'
 import type { Bar, BarWindow, Series } from '../../market/types.js'
 import { selectWindow } from '../../market/window.js'
 import { parseDrawings, type JobDrawing } from '../../render/drawings.js'
@@ -84,10 +85,9 @@ function toBars (columns: SeriesColumns): Bar[] {
   return bars
 }
 
-/** Main thread: checks the request against the data and gathers what the worker needs. Cheap, and throws early. */
-export function prepareJobInput (request: ChartRequest, catalog: MarketCatalog): { input: JobInput, notes: string[] } {
+/** Main thread: checks the request against its series and gathers what the worker needs. Cheap, and throws early. */
+export function prepareJobInput (request: ChartRequest, series: Series): { input: JobInput, notes: string[] } {
   const notes: string[] = []
-  const series = catalog.getSeries(request.symbol, request.interval)
   if (series.fields === 'close' && OHLC_STYLES.includes(request.style)) {
     throw new ChartError('UNSUPPORTED_STYLE',
       `${series.symbol} has ${describeInterval(series.interval)} closes only (no open, high or low), so style ${request.style} cannot be drawn; ` +
@@ -95,7 +95,7 @@ export function prepareJobInput (request: ChartRequest, catalog: MarketCatalog):
   }
   const drawings = parseDrawings(request.drawings, request.theme)
   notes.push(...drawings.notes)
-  const drawn = coarsenIfCrowded(request, series, catalog, notes)
+  const drawn = coarsenIfCrowded(request, series, notes)
   return {
     input: {
       request: drawn.request,
@@ -115,14 +115,15 @@ export function prepareJobInput (request: ChartRequest, catalog: MarketCatalog):
  * interval that fits, as TradingView's automatic interval does, and a note says so; beyond about 1,500 bars an
  * 800-pixel chart shows a smear, not candles.
  */
-function coarsenIfCrowded (request: ChartRequest, series: Series, catalog: MarketCatalog, notes: string[]): { request: ChartRequest, series: Series, window: BarWindow } {
+function coarsenIfCrowded (request: ChartRequest, series: Series, notes: string[]): { request: ChartRequest, series: Series, window: BarWindow } {
   const window = selectWindow(series, request.range, { width: request.width })
   const count = window.end - window.start
   if (count <= MAX_DRAWN_BARS) return { request, series, window }
   let best = { request, series, window }
   for (const interval of INTERVALS) {
-    if (INTERVAL_MS[interval] <= INTERVAL_MS[request.interval] || !canResample(request.interval, interval)) continue
-    const coarser = catalog.getSeries(request.symbol, interval)
+    if (INTERVAL_MS[interval] <= INTERVAL_MS[request.interval] || !canResample(series.interval, interval)) continue
+    // Resampled from the series in hand: it may come from a provider, not only the offline catalog.
+    const coarser: Series = { ...series, interval, bars: resample(series.bars, series.interval, interval) }
     best = { request: { ...request, interval }, series: coarser, window: selectWindow(coarser, request.range, { width: request.width }) }
     if (best.window.end - best.window.start <= MAX_DRAWN_BARS) break
   }
@@ -190,9 +191,9 @@ export function completeJob (input: JobInput): PreparedJob {
   return { job, notes }
 }
 
-/** Both halves in one thread (tests, the gallery script). */
+/** Both halves in one thread, over the offline catalog (tests, the gallery script). */
 export function prepareJob (request: ChartRequest, catalog: MarketCatalog): PreparedJob {
-  const { input, notes } = prepareJobInput(request, catalog)
+  const { input, notes } = prepareJobInput(request, catalog.getSeries(request.symbol, request.interval))
   const done = completeJob(input)
   return { job: done.job, notes: [...notes, ...done.notes] }
 }

@@ -1,0 +1,39 @@
+/** The providers a configuration switches on, and the ones it leaves off (named in errors for their exchanges). */
+import type { Logger } from 'pino'
+import type { Config } from '../../config.js'
+import type { DisabledProvider } from '../market-data.js'
+import { createBinanceProvider } from './binance/binance.js'
+import { createCoinbaseProvider } from './coinbase/coinbase.js'
+import { createTwelveDataProvider } from './twelvedata/twelvedata.js'
+import type { MarketDataProvider } from './types.js'
+
+export type MarketProviderConfig = Pick<Config,
+  'BINANCE_ENABLED' | 'BINANCE_BASE_URL' | 'COINBASE_ENABLED' | 'COINBASE_BASE_URL' | 'TWELVEDATA_API_KEY' | 'TWELVEDATA_ENABLED' |
+  'TWELVEDATA_BASE_URL' | 'TWELVEDATA_REQUESTS_PER_MINUTE' | 'MARKET_FETCH_TIMEOUT_MS' | 'MARKET_MAX_RETRY_WAIT_MS'>
+
+export interface ConfiguredProviders {
+  providers: MarketDataProvider[]
+  disabled: DisabledProvider[]
+}
+
+export function providersFromConfig (config: MarketProviderConfig, log: Logger): ConfiguredProviders {
+  const common = { timeoutMs: config.MARKET_FETCH_TIMEOUT_MS, maxRetryWaitMs: config.MARKET_MAX_RETRY_WAIT_MS }
+  const providers: MarketDataProvider[] = []
+  const disabled: DisabledProvider[] = []
+  if (config.BINANCE_ENABLED) providers.push(createBinanceProvider({ ...common, baseUrl: config.BINANCE_BASE_URL, log: log.child({ provider: 'binance' }) }))
+  else disabled.push({ name: 'Binance', exchanges: ['BINANCE'], enable: 'set BINANCE_ENABLED=1' })
+  if (config.COINBASE_ENABLED) providers.push(createCoinbaseProvider({ ...common, baseUrl: config.COINBASE_BASE_URL, log: log.child({ provider: 'coinbase' }) }))
+  else disabled.push({ name: 'Coinbase', exchanges: ['COINBASE'], enable: 'set COINBASE_ENABLED=1' })
+  if (config.TWELVEDATA_ENABLED && config.TWELVEDATA_API_KEY !== undefined) {
+    providers.push(createTwelveDataProvider({
+      ...common,
+      baseUrl: config.TWELVEDATA_BASE_URL,
+      apiKey: config.TWELVEDATA_API_KEY,
+      requestsPerMinute: config.TWELVEDATA_REQUESTS_PER_MINUTE,
+      log: log.child({ provider: 'twelvedata' })
+    }))
+  } else {
+    disabled.push({ name: 'Twelve Data', exchanges: ['NASDAQ', 'NYSE'], enable: config.TWELVEDATA_ENABLED ? 'set TWELVEDATA_API_KEY' : 'set TWELVEDATA_ENABLED=1 and TWELVEDATA_API_KEY' })
+  }
+  return { providers, disabled }
+}
