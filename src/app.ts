@@ -14,6 +14,7 @@ import nativeMemoryPlugin from '../plugins/native-memory.js'
 import sseChannelsPlugin from '../plugins/sse-channels.js'
 import corePlugin from '../plugins/core.js'
 import seedDispatcherPlugin from '../plugins/seed-dispatcher.js'
+import toolRegistryPlugin from '../plugins/tool-registry.js'
 import securityPlugin from '../plugins/security.js'
 import mcpSessionsPlugin from '../plugins/mcp-sessions.js'
 import healthRoutes from '../routes/health.js'
@@ -40,6 +41,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(eventBusPlugin)
   await fastify.register(sseChannelsPlugin)
   await fastify.register(corePlugin)
+  await fastify.register(toolRegistryPlugin)
   await fastify.register(seedDispatcherPlugin)
   await fastify.register(securityPlugin)
   await fastify.register(mcpSessionsPlugin)
