@@ -19,7 +19,7 @@ export default async function jsonRpcRoutes (fastify: FastifyInstance): Promise<
     const failure = classifyRequestError(error)
     if (failure.kind === 'internal') request.log.error({ err: error }, 'JSON-RPC route failed')
     const body = failure.kind === 'bad-json'
-      ? createError(null, JSONRPC_ERRORS.PARSE_ERROR, 'Parse error: the body is not valid JSON')
+      ? createError(null, JSONRPC_ERRORS.PARSE_ERROR, `Parse error: ${failure.message}`)
       : failure.kind === 'internal'
         ? createError(null, JSONRPC_ERRORS.INTERNAL_ERROR, 'Internal error')
         : createError(null, JSONRPC_ERRORS.INVALID_REQUEST, failure.message)
