@@ -4,6 +4,7 @@
  * JSON-RPC error: bad JSON -32700, anything else about the request -32600) apply only here.
  */
 import type { FastifyError, FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
 import { abortOnDisconnect } from '../src/http/abort-on-disconnect.js'
 import { classifyRequestError } from '../src/http/request-errors.js'
 import { createError, httpStatusOf, JSONRPC_ERRORS } from '../src/jsonrpc.js'
@@ -33,7 +34,8 @@ export default async function jsonRpcRoutes (fastify: FastifyInstance): Promise<
       const response = await answer(method, {
         body: request.body,
         clientIdHeader: request.headers['x-client-id'],
-        log: request.log,
+        // Fastify's logger is pino; its type only names the methods Fastify itself uses (as in plugins/config.ts).
+        log: request.log as unknown as Logger,
         // Only a tool call does work worth cancelling when its client leaves; the others answer at once.
         signal: method === 'tools/call' ? abortOnDisconnect(reply.raw) : undefined
       })

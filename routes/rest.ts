@@ -10,6 +10,7 @@
  * and answers refusals in the same shape.
  */
 import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
 import { mountedRoutes, type ApiRoute } from '../src/api-index.js'
 import { callTool } from '../src/jsonrpc-methods.js'
 import { httpStatusOfCode } from '../src/jsonrpc.js'
@@ -141,7 +142,8 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
       caller: { principal: null, clientId: clientIdHeader ?? null },
       // Progress travels on the X-Client-Id event channel (the chart service publishes it); REST has no stream.
       progress: () => {},
-      log: request.log
+      // Fastify's logger is pino; its type only names the methods Fastify itself uses (as in plugins/config.ts).
+      log: request.log as unknown as Logger
     })
     if (outcome.ok) return outcome.result
     const status = httpStatusOfCode(outcome.code)

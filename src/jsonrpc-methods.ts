@@ -11,7 +11,8 @@ import { checkRequestEnvelope, createError, createResponse, JSONRPC_ERRORS, type
 import { isValidClientId } from './mcp/client-id.js'
 import { SERVER_INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from './server-info.js'
 import { formatZodIssues, ToolCallError, ToolCancelledError, ToolDeadlineError, type ToolRegistry } from './tools/registry.js'
-import type { ToolContext, ToolLogger, ToolResult } from './tools/types.js'
+import type { Logger } from 'pino'
+import type { ToolContext, ToolResult } from './tools/types.js'
 
 /** Route → the one method it answers. */
 export const JSONRPC_ROUTES = {
@@ -73,7 +74,7 @@ export interface JsonRpcCall {
   body: unknown
   /** The X-Client-Id header: where the call's chart_progress events go (none: broadcast). */
   clientIdHeader: string | string[] | undefined
-  log: ToolLogger
+  log: Logger
   /** Aborts when the HTTP client goes away (tools/call only: the others answer at once). */
   signal?: AbortSignal
 }

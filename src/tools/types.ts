@@ -48,9 +48,6 @@ export interface ElicitationResult {
   content?: Record<string, unknown>
 }
 
-/** The part of a pino Logger tools use: a pino Logger and Fastify's `request.log` both fit. */
-export type ToolLogger = Pick<Logger, 'trace' | 'debug' | 'info' | 'warn' | 'error'>
-
 /** What a surface hands a tool for one call. */
 export interface ToolContext {
   /** Aborted when the caller goes away / cancels / the server drains, or the call passes its deadline. */
@@ -58,7 +55,7 @@ export interface ToolContext {
   caller: ToolCaller
   /** A no-op where the surface carries no progress. */
   progress: (update: ProgressUpdate) => void
-  log: ToolLogger
+  log: Logger
   /**
    * Present only when the surface AND the client can answer an input request (2025: elicitation/create round trip;
    * 2026: MRTR — the adapter may implement it by re-running the tool with the client's inputResponses, so a tool must
