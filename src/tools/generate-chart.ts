@@ -1,0 +1,57 @@
+import { generateChartInput, normalizeChartRequest } from '../chart/request.js'
+import type { ToolDeps } from './deps.js'
+import { relayChartProgress } from './progress-relay.js'
+import { chooseSymbol } from './symbol-choice.js'
+import { defineTool } from './registry.js'
+import { text, toolError } from './results.js'
+import type { ToolContent, ToolDefinition } from './types.js'
+
+export function generateChartTool ({ charts, bus, config }: ToolDeps): ToolDefinition {
+  return defineTool({
+    name: 'generate_chart',
+    title: 'Generate a trading chart',
+    description: 'Draws a chart of a symbol (EXCHANGE:TICKER) with optional studies and drawings and returns the image, ' +
+      'its URL and a summary. Progress is reported as notifications/progress (when a progressToken is given) and as ' +
+      'chart_progress events on /mcp/events/<clientId>. Use get_available_symbols to see which symbols and intervals exist.',
+    inputSchema: generateChartInput,
+    annotations: { readOnlyHint: false, idempotentHint: true, openWorldHint: charts.engineName === 'chart-img' },
+    // Calls arrive in bursts (an agent asks for ten charts at once): each takes its own event-loop turn.
+    turns: charts.turns,
+    async run (args, ctx) {
+      const request = normalizeChartRequest(args, { storage: config.CHART_IMG_STORAGE })
+      if (ctx.elicit !== undefined) {
+        const choice = await chooseSymbol(charts, request.symbol, ctx.elicit)
+        if (choice.kind === 'refused') return toolError(choice.message)
+        if (choice.kind === 'chosen') request.symbol = choice.symbol
+      }
+      let stopRelay = (): void => {}
+      try {
+        const outcome = await charts.generate(request, {
+          clientId: ctx.caller.clientId,
+          signal: ctx.signal,
+          onAccepted: (requestId) => {
+            stopRelay = relayChartProgress(bus, requestId, ctx.progress, (event) => {
+              ctx.log.debug({ requestId, status: event.data.status, error: event.data.error }, event.message)
+            })
+          }
+        })
+        if (!outcome.ok) return toolError(`${outcome.message} (request ${outcome.record.requestId})`)
+        const { record, image, imageUrl, notes } = outcome
+        const summary = [
+          `Chart ready: ${request.symbol} ${request.interval} ${request.style}, ${request.width}x${request.height} ${request.format.toUpperCase()}, ` +
+            `${record.engine} engine, ${record.processingTime ?? 0} ms${outcome.cached ? ' (cached)' : ''}.`,
+          `Request: ${record.requestId}`,
+          imageUrl === null ? null : `Image URL: ${imageUrl}`,
+          record.expiresAt === null ? null : `Hosted by Chart-IMG until ${record.expiresAt}`,
+          ...notes.map((note) => `Note: ${note}`)
+        ].filter((line): line is string => line !== null).join('\n')
+        const content: ToolContent[] = [text(summary)]
+        // MCP image content is raw base64 plus mimeType; a data: URL prefix breaks newer SDK clients (seed defect 1).
+        if (image !== null) content.push({ type: 'image', data: image.data.toString('base64'), mimeType: image.mimeType })
+        return { content }
+      } finally {
+        stopRelay()
+      }
+    }
+  })
+}
