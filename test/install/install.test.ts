@@ -12,7 +12,7 @@
 import t, { type Test } from 'tap'
 import { execFile, spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -81,6 +81,12 @@ t.test('installed with npm install -g, run from another directory', { timeout: 3
   t.test('from a packed tarball (npm pack)', async (t) => {
     const tarball = await packRepository(join(work, 'pack'))
     t.ok(existsSync(tarball), 'npm pack made a tarball')
+    // npm pack ran `prepare` (tsc -b): `npm start`'s prestart (the same tsc -b) now has nothing to compile.
+    const scripts = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
+    t.equal(scripts.prestart, 'tsc -b tsconfig.build.json', 'npm start builds incrementally')
+    const dry = await run(process.execPath, [join(REPO_ROOT, 'node_modules/typescript/bin/tsc'), '-b', '--dry', '--verbose', 'tsconfig.build.json'], { cwd: REPO_ROOT })
+    t.match(dry.stdout, /is up to date/, 'with unchanged sources the build is up to date: npm start compiles nothing')
+    t.notMatch(dry.stdout, /would build/)
     const installStarted = Date.now()
     const bin = await installGlobally(tarball, { prefix: join(work, 'prefix-tarball'), cwd: outside })
     t.comment(`npm install -g of the tarball took ${Date.now() - installStarted} ms`)
