@@ -282,7 +282,7 @@
       symbols = []
       el.symbol.replaceChildren(new Option('Symbols unavailable', ''))
       fillIntervals([])
-      if (authProblem(error)) showFormError('Enter the access token to load symbols (see “Access token”).')
+      if (authProblem(error)) showFormError(el.token.value.trim() ? 'Symbols could not load: the access token was refused (see “Access token”).' : 'Enter the access token to load symbols (see “Access token”).')
       else showFormError('Could not load symbols: ' + error.message)
     }
   }
