@@ -1,5 +1,5 @@
 /**
- * PM2 process file. From the install directory, after `npm ci && npm run build`:
+ * PM2 process file. From the install directory, after `npm ci` (its prepare script builds dist/):
  *   pm2 start docker/ecosystem.config.cjs && pm2 save
  * Secrets (CHART_IMG_API_KEY, AUTH_TOKEN) belong in the environment PM2 is started from or in a deploy-time env
  * file, not in this file.

@@ -23,7 +23,10 @@ export interface Core {
   engine: ChartEngine
   charts: ChartServiceApi
   health: () => Promise<HealthReport>
-  /** Sets the absolute base of image URLs once the listening address is known (unless PUBLIC_BASE_URL is set). */
+  /**
+   * Sets the absolute base of image URLs once the listening address is known (unless PUBLIC_BASE_URL is set). Until
+   * then (and always over stdio) image URLs are file:// URLs of the stored images.
+   */
   setBaseUrl: (url: string) => void
   close: () => Promise<void>
 }
@@ -75,7 +78,7 @@ export function createCore (options: CoreOptions): Core {
   // One queue for all synchronous chart work, so a burst's intake and preparation take turns with each other too.
   const turns = new TurnQueue()
   const engine = createEngine(config, history, log, turns)
-  let baseUrl = config.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? formatBaseUrl(config.HOST, config.PORT)
+  let baseUrl: string | null = config.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null
   const charts = createChartService({ engine, history, bus, publicBaseUrl: () => baseUrl, turns, log })
   let closed = false
   return {

@@ -5,7 +5,7 @@
  * server messages into innerHTML unescaped, which let a message run script in the page.
  * Plain JS, no build step, no external resources. URLs are relative so the page also works behind a path prefix.
  */
-/* global EventSource, Option, location */
+/* global EventSource, Option, location, sessionStorage */
 'use strict'
 
 ;(function () {
@@ -13,6 +13,9 @@
   const IMAGE_TYPES = ['image/png', 'image/jpeg']
   const CALL_TIMEOUT_MS = 180000
   const MAX_LOG_ENTRIES = 300
+  // sessionStorage: the token lives as long as the tab, never in a cookie or on disk beyond the browser session.
+  const TOKEN_KEY = 'chart-img-mcp.token'
+  const TOKEN_SETTLE_MS = 400
 
   const $ = (id) => document.getElementById(id)
   const el = {
@@ -26,6 +29,8 @@
     size: $('size'),
     format: $('format'),
     token: $('token'),
+    tokenSection: $('token-section'),
+    tokenStatus: $('token-status'),
     generate: $('generate'),
     formError: $('form-error'),
     frame: $('chart-frame'),
@@ -136,7 +141,12 @@
 
   // ---- tool calls ---------------------------------------------------------------------------------------------
 
-  class ToolError extends Error {}
+  class ToolError extends Error {
+    constructor (message, status) {
+      super(message)
+      this.status = status
+    }
+  }
 
   /** One JSON-RPC tools/call; resolves with the CallToolResult, rejects with an Error whose message is the server's. */
   async function callTool (name, args) {
@@ -164,8 +174,8 @@
     } catch {
       throw new ToolError('HTTP ' + response.status + ': the server did not answer with JSON')
     }
-    if (body && body.error) throw new ToolError(typeof body.error === 'string' ? body.error : body.error.message || 'HTTP ' + response.status)
-    if (!body || !body.result) throw new ToolError('HTTP ' + response.status + ': unexpected answer')
+    if (body && body.error) throw new ToolError(typeof body.error === 'string' ? body.error : body.error.message || 'HTTP ' + response.status, response.status)
+    if (!body || !body.result) throw new ToolError('HTTP ' + response.status + ': unexpected answer', response.status)
     return body.result
   }
 
@@ -185,6 +195,51 @@
   function showFormError (message) {
     el.formError.textContent = message
     el.formError.hidden = !message
+  }
+
+  // ---- access token -------------------------------------------------------------------------------------------
+
+  function storedToken () {
+    try {
+      return sessionStorage.getItem(TOKEN_KEY) || ''
+    } catch {
+      return '' // storage disabled: the field still works for this page
+    }
+  }
+
+  function storeToken (token) {
+    try {
+      if (token) sessionStorage.setItem(TOKEN_KEY, token)
+      else sessionStorage.removeItem(TOKEN_KEY)
+    } catch {}
+  }
+
+  function setTokenStatus (state, text) {
+    el.tokenStatus.dataset.state = state
+    el.tokenStatus.textContent = text
+  }
+
+  /** A 401 from a tool call: open the token section and say whether a token is missing or was refused. */
+  function authProblem (error) {
+    if (!(error instanceof ToolError) || error.status !== 401) return false
+    el.tokenSection.open = true
+    if (el.token.value.trim()) {
+      setTokenStatus('refused', 'The server refused this token (' + error.message + '). Check it: it must equal the server\'s AUTH_TOKEN.')
+    } else {
+      setTokenStatus('needed', 'This server requires an access token (AUTH_TOKEN). Enter it here; the page reloads symbols and requests.')
+    }
+    return true
+  }
+
+  let tokenTimer = null
+  /** Typing a token stores it for the tab and reloads what depends on it, once the typing pauses. */
+  function onTokenInput () {
+    clearTimeout(tokenTimer)
+    tokenTimer = setTimeout(() => {
+      storeToken(el.token.value.trim())
+      setTokenStatus('checking', 'Checking the token…')
+      reloadAll()
+    }, TOKEN_SETTLE_MS)
   }
 
   // ---- symbols ------------------------------------------------------------------------------------------------
@@ -209,20 +264,33 @@
   }
 
   async function loadSymbols () {
+    const previous = el.symbol.value
     el.symbol.replaceChildren(new Option('Loading symbols…', ''))
     try {
       const listing = jsonOf(await callTool('get_available_symbols', { limit: 500 }))
+      showFormError('')
+      if (el.token.value.trim()) setTokenStatus('accepted', 'Token accepted.')
+      else setTokenStatus('', '')
       symbols = Array.isArray(listing.symbols) ? listing.symbols.filter((s) => s && typeof s.symbol === 'string') : []
       el.symbol.replaceChildren()
       for (const s of symbols) el.symbol.append(new Option(s.description ? s.symbol + ' — ' + s.description : s.symbol, s.symbol))
       if (symbols.length === 0) el.symbol.append(new Option('No symbols available', ''))
+      if (symbols.some((s) => s.symbol === previous)) el.symbol.value = previous
       if (Array.isArray(listing.problems)) for (const problem of listing.problems) addLog('symbols', null, problem)
       describeSymbol()
     } catch (error) {
+      symbols = []
       el.symbol.replaceChildren(new Option('Symbols unavailable', ''))
-      showFormError('Could not load symbols: ' + error.message)
       fillIntervals([])
+      if (authProblem(error)) showFormError(el.token.value.trim() ? 'Symbols could not load: the access token was refused (see “Access token”).' : 'Enter the access token to load symbols (see “Access token”).')
+      else showFormError('Could not load symbols: ' + error.message)
     }
+  }
+
+  /** Everything that comes from the server: at start and whenever the token changes. */
+  async function reloadAll () {
+    await loadSymbols()
+    await refreshRecent()
   }
 
   // ---- generate -----------------------------------------------------------------------------------------------
@@ -305,6 +373,7 @@
     try {
       showResult(await callTool('generate_chart', chartArguments()))
     } catch (error) {
+      authProblem(error)
       showFormError(error.message)
       addLog('error', null, error.message)
       showNoImage('The request was refused (see the message above).')
@@ -322,8 +391,9 @@
     try {
       listing = jsonOf(await callTool('get_recent_requests', { limit: 10 }))
     } catch (error) {
+      el.recent.replaceChildren()
       el.recentEmpty.hidden = false
-      el.recentEmpty.textContent = 'Could not load recent requests: ' + error.message
+      el.recentEmpty.textContent = authProblem(error) ? 'Enter the access token to see recent requests.' : 'Could not load recent requests: ' + error.message
       return
     }
     const requests = Array.isArray(listing.requests) ? listing.requests : []
@@ -363,8 +433,10 @@
   el.form.addEventListener('submit', generate)
   el.clearLog.addEventListener('click', () => el.log.replaceChildren())
   el.refreshRecent.addEventListener('click', refreshRecent)
+  el.token.addEventListener('input', onTokenInput)
 
+  el.token.value = storedToken()
   fillIntervals([])
   openEvents()
-  loadSymbols().then(refreshRecent)
+  reloadAll()
 })()

@@ -5,6 +5,7 @@
  * is gone, SIGTERM ends it inside PM2's kill_timeout and systemd's TimeoutStopSec, the unit passes systemd-analyze.
  */
 import { execFile, spawn, spawnSync } from 'node:child_process'
+import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { copyFile, mkdir, readFile, symlink } from 'node:fs/promises'
 import { createRequire } from 'node:module'
@@ -127,14 +128,66 @@ t.test('PM2 ecosystem file: runs the compiled CLI and waits longer than the app\
 
 t.test('systemd unit: ExecStart, restart policy, hardening, stop timeout', async (t) => {
   const unit = await readFile(join(DOCKER, 'chart-img-mcp.service'), 'utf8')
-  t.match(unit, /^ExecStart=\/usr\/bin\/node \/\S+\/dist\/src\/cli\.js$/m)
+  t.match(unit, /^ExecStart=\/usr\/bin\/env DATA_DIR=%S\/(\S+) \/usr\/bin\/node \/\S+\/dist\/src\/cli\.js serve$/m)
   t.match(unit, /^Restart=on-failure$/m)
   t.match(unit, /^EnvironmentFile=\S+$/m)
   for (const option of ['NoNewPrivileges=yes', 'ProtectSystem=strict', 'PrivateTmp=yes']) t.match(unit, new RegExp(`^${option}$`, 'm'))
-  const dataDir = /^Environment=DATA_DIR=(\S+)$/m.exec(unit)?.[1]
-  t.ok(dataDir !== undefined && unit.includes(`ReadWritePaths=${dataDir}\n`), 'the data directory is the one writable path')
+  const dataDir = /^ExecStart=\S+ DATA_DIR=%S\/(\S+) /m.exec(unit)?.[1]
+  t.ok(dataDir !== undefined && unit.includes(`StateDirectory=${dataDir}\n`), 'DATA_DIR is the state directory, the one path ProtectSystem=strict leaves writable')
+  t.notMatch(unit, /^Environment=DATA_DIR=/m, 'not an Environment= line, which the EnvironmentFile would override')
   const stop = Number(/^TimeoutStopSec=(\d+)$/m.exec(unit)?.[1]) * 1000
   t.ok(stop > SHUTDOWN_DEADLINE_MS, 'systemd waits longer than the app\'s own shutdown deadline')
+})
+
+/** The unit's `Key=value` lines of one key, in order. */
+function unitValues (unit: string, key: string): string[] {
+  return unit.split('\n').filter((line) => line.startsWith(`${key}=`)).map((line) => line.slice(key.length + 1))
+}
+
+/** `KEY=value` lines of an environment file (systemd's format: comments and blank lines ignored). */
+function environmentFile (text: string): Record<string, string> {
+  return Object.fromEntries(text.split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#')).map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]))
+}
+
+t.test('systemd unit run as systemd would: an EnvironmentFile with DATA_DIR=./data cannot move the data out of the state directory', async (t) => {
+  const unit = await readFile(join(DOCKER, 'chart-img-mcp.service'), 'utf8')
+  const dir = t.testdir({ state: {}, work: {} })
+  // The install steps copy .env.example; an operator who uncomments DATA_DIR (what the old example had active)
+  // and sets a free port.
+  const example = await readFile(join(ROOT, '.env.example'), 'utf8')
+  t.same(environmentFile(example), {}, '.env.example sets nothing as shipped')
+  const envFile = environmentFile(`${example}\nDATA_DIR=./data\nPORT=0\nRENDER_WORKERS=1\n`)
+  // systemd.exec(5): EnvironmentFile= overrides Environment=; `env NAME=value` on ExecStart overrides both.
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '' }
+  for (const assignment of unitValues(unit, 'Environment')) env[assignment.slice(0, assignment.indexOf('='))] = assignment.slice(assignment.indexOf('=') + 1)
+  Object.assign(env, envFile)
+  const command = (unitValues(unit, 'ExecStart')[0] ?? '').replaceAll('%S', join(dir, 'state')).split(' ')
+  t.equal(command[0], '/usr/bin/env')
+  let index = 1
+  for (; command[index].includes('='); index++) env[command[index].slice(0, command[index].indexOf('='))] = command[index].slice(command[index].indexOf('=') + 1)
+  const args = command.slice(index + 2) // after node and the script: the subcommand
+  const stateDir = join(dir, 'state', unitValues(unit, 'StateDirectory')[0])
+  t.equal(env.DATA_DIR, stateDir)
+
+  // The checkout's sources through tsx stand in for /opt/chart-img-mcp/dist; the working directory is the unit's stand-in.
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/cli.ts'), ...args], { cwd: join(dir, 'work'), env, stdio: ['ignore', 'pipe', 'pipe'] })
+  t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
+  let output = ''
+  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const line = output.split('\n').find((l) => l.includes('chart-img-mcp ready'))
+      if (line !== undefined) resolve(JSON.parse(line) as Record<string, unknown>)
+    })
+    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString() })
+    child.once('exit', () => { reject(new Error(`exited before listening:\n${output}`)) })
+  })
+  t.equal(ready.dataDir, stateDir, 'the server keeps its data in the state directory')
+  t.ok(existsSync(join(stateDir, 'history.sqlite')), 'and writes its history there')
+  t.notOk(existsSync(join(dir, 'work', 'data')), 'not in the working directory (read-only under ProtectSystem=strict)')
+  child.kill('SIGTERM')
+  const [code] = await once(child, 'exit') as [number | null]
+  t.equal(code, 0)
 })
 
 const SYSTEMD_ANALYZE = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((path) => existsSync(path))

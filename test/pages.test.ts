@@ -1,15 +1,20 @@
 /**
  * The pages in static/ driven by headless Chromium (playwright-core + Debian's /usr/bin/chromium) against the real app
  * on 127.0.0.1: the chart studio makes a chart with live progress, and server text never becomes markup (seed 000's
- * demo page put server messages into innerHTML unescaped).
+ * demo page put server messages into innerHTML unescaped). At desktop (1280×800) and phone (390×844) width: no
+ * horizontal scroll, every control on screen and clickable, a failed request's long error wrapped by words (issue 12:
+ * one character per line at 390 px, "view" unclickable), then a successful request; the studio with AUTH_TOKEN set.
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { chromium, type Browser, type Page } from 'playwright-core'
-import { startApp } from './support/app.js'
+import { callTool, startApp } from './support/app.js'
 
-/** PAGES_SCREENSHOT_DIR=dir npx tap test/pages.test.ts keeps a picture of each page for a person to look at. */
+/**
+ * PAGES_SCREENSHOT_DIR=dir npx tap test/pages.test.ts keeps a picture of each page for a person to look at
+ * (docs/screenshots/ holds the ones the README links: PAGES_SCREENSHOT_DIR=docs/screenshots).
+ */
 async function screenshot (page: Page, name: string): Promise<void> {
   const dir = process.env.PAGES_SCREENSHOT_DIR
   if (dir !== undefined) await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true })
@@ -31,10 +36,10 @@ if (!existsSync(CHROMIUM)) {
   })
   t.teardown(async () => { await browser?.close() })
 
-  /** A fresh page that records uncaught page errors, closed at the end of the test. */
-  async function openPage (t: { teardown: (fn: () => Promise<void>) => void }): Promise<{ page: Page, pageErrors: string[] }> {
+  /** A fresh page (own context, so own sessionStorage) that records uncaught page errors, closed at the end. */
+  async function openPage (t: { teardown: (fn: () => Promise<void>) => void }, viewport = { width: 1280, height: 1100 }): Promise<{ page: Page, pageErrors: string[] }> {
     if (browser === undefined) throw new Error('browser not started')
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1100 } })
+    const context = await browser.newContext({ viewport })
     const page = await context.newPage()
     const pageErrors: string[] = []
     page.on('pageerror', (error) => { pageErrors.push(error.message) })
@@ -158,6 +163,184 @@ if (!existsSync(CHROMIUM)) {
     t.equal(await page.evaluate('typeof window.__xss'), 'undefined')
     t.notMatch(await page.textContent('#last-heartbeat'), /^–$/, 'the heartbeat time is shown')
     await screenshot(page, 'sse-demo-messages')
+    t.same(pageErrors, [])
+  })
+
+  // ---- layout at desktop and phone width ----------------------------------------------------------------------
+
+  const VIEWPORTS = [{ width: 1280, height: 800 }, { width: 390, height: 844 }]
+  const LONG_STUDY = 'Definitely Not A Study That Exists Anywhere In This Server'
+
+  /** Page width against the window, and the elements that stick out on the right. */
+  async function overflow (page: Page): Promise<{ scrollWidth: number, innerWidth: number, offenders: string[] }> {
+    return await page.evaluate(`(() => ({
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+      offenders: Array.from(document.querySelectorAll('body *'))
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .slice(0, 5).map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : ''))
+    }))()`)
+  }
+
+  async function noHorizontalScroll (t: Test, page: Page, when: string): Promise<void> {
+    const o = await overflow(page)
+    t.ok(o.scrollWidth <= o.innerWidth, `${when}: scrollWidth ${o.scrollWidth} ≤ innerWidth ${o.innerWidth}${o.offenders.length > 0 ? ` (wider: ${o.offenders.join(', ')})` : ''}`)
+  }
+
+  /**
+   * Every visible control (button, select, input, link, summary), scrolled into view: inside the window horizontally
+   * and the element a tap at its centre reaches (not covered by another element). Returns what fails.
+   */
+  async function unusableControls (page: Page): Promise<string[]> {
+    return await page.evaluate(`(() => {
+      const problems = []
+      for (const c of document.querySelectorAll('button, select, input, a[href], summary')) {
+        // checkVisibility: also false inside a closed <details> (content-visibility: hidden in Chromium).
+        if (!c.checkVisibility({ visibilityProperty: true })) continue
+        // Scrolled into view vertically only: a control reachable only by scrolling sideways counts as off screen.
+        c.scrollIntoView({ block: 'center', inline: 'nearest' })
+        window.scrollTo(0, window.scrollY)
+        const r = c.getBoundingClientRect()
+        const name = c.tagName.toLowerCase() + (c.id ? '#' + c.id : '') + (c.name ? '[name=' + c.name + ']' : '') + ' ' + (c.textContent || c.value || '').trim().slice(0, 20)
+        if (r.left < -0.5 || r.right > window.innerWidth + 0.5) problems.push(name + ': outside the window (' + Math.round(r.left) + '–' + Math.round(r.right) + ')')
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)
+        const viaLabel = c.labels && Array.from(c.labels).some((label) => label.contains(hit))
+        if (hit !== c && !c.contains(hit) && !viaLabel) problems.push(name + ': covered by ' + (hit ? hit.tagName.toLowerCase() + '.' + hit.className : 'nothing'))
+      }
+      window.scrollTo(0, 0)
+      return problems
+    })()`)
+  }
+
+  /** Width of every element that shows `text` (leaf-most): a squeezed one wraps a character per line. */
+  async function widthsShowing (page: Page, text: string): Promise<number[]> {
+    return await page.evaluate(`(() => Array.from(document.querySelectorAll('#form-error, #summary, #log .log-text, #recent td, #messages pre'))
+      .filter((e) => e.offsetParent !== null && e.textContent.includes(${JSON.stringify(text)}))
+      .map((e) => e.getBoundingClientRect().width))()`)
+  }
+
+  for (const viewport of VIEWPORTS) {
+    const size = `${viewport.width}x${viewport.height}`
+
+    t.test(`chart studio at ${size}: no horizontal scroll, a failed request then a successful one, every control usable`, async (t) => {
+      const { url } = await startApp(t)
+      const { page, pageErrors } = await openPage(t, viewport)
+      await page.goto(`${url}/`)
+      await page.waitForSelector('#symbol option[value="SP:SPX"]', { state: 'attached', timeout: 15_000 })
+      await page.waitForSelector('#log li[data-event="connected"]', { timeout: 15_000 })
+      await noHorizontalScroll(t, page, 'loaded')
+      t.same(await unusableControls(page), [], 'every control is on screen and clickable')
+
+      // A failed request with a long error (an unknown study name, echoed back with the list of known ones).
+      await page.selectOption('#symbol', 'SP:SPX')
+      await page.selectOption('#interval', '1W')
+      await page.fill('#custom-study', LONG_STUDY)
+      await page.click('#generate')
+      await page.waitForFunction('!document.querySelector("#generate").disabled && (document.querySelector("#summary").classList.contains("summary-error") || !document.querySelector("#form-error").hidden)', undefined, { timeout: 60_000 })
+      await page.waitForSelector('#recent tr[data-request-id], #recent-empty:not([hidden])', { state: 'attached', timeout: 15_000 })
+      await noHorizontalScroll(t, page, 'after a failed request')
+      const widths = await widthsShowing(page, LONG_STUDY)
+      t.ok(widths.length > 0, 'the error is on the page')
+      const narrowest = Math.min(...widths)
+      t.ok(narrowest >= Math.min(250, viewport.width * 0.6), `the error wraps by words in boxes at least ${Math.round(narrowest)} px wide (widths: ${widths.map(Math.round).join(', ')})`)
+      const height = await page.evaluate('document.documentElement.scrollHeight') as number
+      t.ok(height < viewport.height * 6, `the page stays ${height} px tall (a character per line made it 9,702 px)`)
+      await screenshot(page, `studio-failed-${size}`)
+
+      // Then a successful one.
+      await page.fill('#custom-study', '')
+      await page.click('#generate')
+      await page.waitForSelector('#log li[data-event="chart_progress"][data-status="completed"]', { timeout: 60_000 })
+      await page.waitForFunction('(() => { const img = document.querySelector("#chart"); return !img.hidden && img.complete && img.naturalWidth > 0 })()', undefined, { timeout: 15_000 })
+      t.equal(await page.isVisible('#form-error'), false, 'the earlier error is gone')
+      await noHorizontalScroll(t, page, 'after a successful request')
+      const img = await page.evaluate('(() => { const r = document.querySelector("#chart").getBoundingClientRect(); return { right: r.right, width: r.width } })()') as { right: number, width: number }
+      t.ok(img.right <= viewport.width, `the chart fits the window (${Math.round(img.width)} px wide)`)
+
+      // "view" of the completed request in the recent list, clicked as a person would.
+      await page.waitForSelector('#recent tr[data-request-id] button.link', { timeout: 15_000 })
+      t.same(await unusableControls(page), [], 'every control, "view" included, is on screen and clickable')
+      await page.evaluate('document.querySelector("#chart").removeAttribute("src")')
+      await page.locator('#recent tr[data-request-id] button.link').first().click()
+      await page.waitForFunction('(() => { const img = document.querySelector("#chart"); return /\\/charts\\//.test(img.src) && img.complete && img.naturalWidth > 0 })()', undefined, { timeout: 15_000 })
+      t.pass('"view" shows the stored image')
+      await screenshot(page, `studio-${size}`)
+      t.same(pageErrors, [], 'no uncaught errors in the page')
+    })
+
+    t.test(`/sse demo at ${size}: no horizontal scroll; a refused stream then an open one; long messages wrap`, async (t) => {
+      const { url } = await startApp(t)
+      const { page, pageErrors } = await openPage(t, viewport)
+      await page.goto(`${url}/sse-demo.html`)
+      await page.waitForSelector('#messages li[data-type="connection"]', { timeout: 15_000 })
+      await noHorizontalScroll(t, page, 'connected')
+      t.same(await unusableControls(page), [], 'every control is on screen and clickable')
+
+      // A refused stream (as behind a proxy that answers 503), then the real one again.
+      await page.click('#disconnect')
+      await page.route('**/sse', async (route) => { await route.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"Too many streams","statusCode":503}' }) })
+      await page.click('#connect')
+      await page.waitForSelector('#status[data-state="error"]', { timeout: 15_000 })
+      t.match(await page.textContent('#messages'), /Could not open \/sse/, 'the refusal is said')
+      await noHorizontalScroll(t, page, 'after a refused stream')
+      await page.unroute('**/sse')
+      await page.click('#connect')
+      await page.waitForSelector('#status[data-state="open"]', { timeout: 15_000 })
+
+      // Charts made by another client reach the stream: a failure with a long message, then a success.
+      const failed = await callTool(url, 'generate_chart', { symbol: 'SP:SPX', interval: '1D', range: { from: '1990-01-01', to: '1991-01-01' } })
+      t.equal(failed.body.result?.isError, true, 'the first chart fails (no data in that range)')
+      const ok = await callTool(url, 'generate_chart', { symbol: 'SP:SPX', interval: '1W', width: 640, height: 400 })
+      t.notOk(ok.body.result?.isError, 'the second chart is made')
+      await page.waitForFunction('document.querySelector("#messages").textContent.includes("1990-01-01") && /completed/.test(document.querySelector("#messages").textContent)', undefined, { timeout: 30_000 })
+      await noHorizontalScroll(t, page, 'with a failed and a completed chart on the stream')
+      const widths = await widthsShowing(page, '1990-01-01')
+      t.ok(widths.length > 0 && Math.min(...widths) >= Math.min(250, viewport.width * 0.6), `the failure message wraps in a wide box (widths: ${widths.map(Math.round).join(', ')})`)
+      t.same(await unusableControls(page), [], 'the controls are still on screen and clickable')
+      await screenshot(page, `sse-demo-${size}`)
+      t.same(pageErrors, [])
+    })
+  }
+
+  t.test('chart studio with AUTH_TOKEN set: asks for the token, says when it is wrong, reloads everything with the right one, keeps it for the tab', async (t) => {
+    const token = 'studio-test-token-0123456789'
+    const { url } = await startApp(t, { AUTH_TOKEN: token })
+    const { page, pageErrors } = await openPage(t, { width: 390, height: 844 })
+    await page.goto(`${url}/`)
+
+    await page.waitForSelector('#token-status[data-state="needed"]', { timeout: 15_000 })
+    t.equal(await page.getAttribute('#token-section', 'open'), '', 'the token section opens by itself')
+    t.match(await page.textContent('#token-status'), /requires an access token \(AUTH_TOKEN\)/)
+    t.match(await page.textContent('#form-error'), /access token/)
+    t.equal(await page.locator('#symbol option[value="SP:SPX"]').count(), 0, 'no symbols without the token')
+    await noHorizontalScroll(t, page, 'asking for the token')
+
+    await page.fill('#token', 'not-the-token-at-all')
+    await page.waitForSelector('#token-status[data-state="refused"]', { timeout: 15_000 })
+    t.match(await page.textContent('#token-status'), /refused this token/)
+    await screenshot(page, 'studio-token-refused-390x844')
+
+    await page.fill('#token', token)
+    await page.waitForSelector('#symbol option[value="SP:SPX"]', { state: 'attached', timeout: 15_000 })
+    t.equal(await page.getAttribute('#token-status', 'data-state'), 'accepted', 'typing the right token loads the symbols')
+    t.equal(await page.isVisible('#form-error'), false, 'and clears the error')
+    t.match(await page.textContent('#recent-empty'), /No requests yet/, 'recent requests load too')
+
+    await page.selectOption('#symbol', 'SP:SPX')
+    await page.selectOption('#interval', '1W')
+    await page.click('#generate')
+    await page.waitForSelector('#recent tr[data-request-id]', { timeout: 60_000 })
+    t.match(await page.textContent('#summary'), /Chart ready: SP:SPX 1W/, 'a chart is made with the token')
+
+    await page.reload()
+    await page.waitForSelector('#symbol option[value="SP:SPX"]', { state: 'attached', timeout: 15_000 })
+    t.equal(await page.inputValue('#token'), token, 'the token is kept for the browser session (sessionStorage)')
+    await page.waitForSelector('#recent tr[data-request-id]', { timeout: 15_000 })
+
+    const { page: other } = await openPage(t, { width: 390, height: 844 })
+    await other.goto(`${url}/`)
+    await other.waitForSelector('#token-status[data-state="needed"]', { timeout: 15_000 })
+    t.equal(await other.inputValue('#token'), '', 'another browser session starts without it')
     t.same(pageErrors, [])
   })
 }

@@ -27,7 +27,7 @@ export interface ChartServiceApi {
   status: (requestId: string) => ChartRecord | undefined
   recent: (limit: number) => ChartRecord[]
   listSymbols: (query: SymbolQuery) => Promise<SymbolListing>
-  /** Absolute URL of a stored image (PUBLIC_BASE_URL or http://HOST:PORT). */
+  /** Absolute URL of a stored image: PUBLIC_BASE_URL or http://HOST:PORT, or file:// when no HTTP server runs (stdio). */
   imageUrl: (record: ChartRecord) => string | null
   /** The stored image bytes of a completed local render, or null (none, expired by retention, or stored remotely). */
   readImage: (record: ChartRecord) => Promise<Buffer | null>

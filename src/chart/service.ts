@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import type { Logger } from 'pino'
 import type { ChartEngine, RenderResult, RenderStage } from './engine.js'
 import { isChartError } from './errors.js'
@@ -20,8 +21,11 @@ export interface ChartServiceDeps {
   engine: ChartEngine
   history: HistoryStore
   bus: EventBus
-  /** Absolute base for image URLs, without a trailing slash, e.g. http://127.0.0.1:3001 (known only once listening). */
-  publicBaseUrl: () => string
+  /**
+   * Absolute base for image URLs, without a trailing slash, e.g. http://127.0.0.1:3001 (known only once listening),
+   * or null when no HTTP server serves /charts (stdio without PUBLIC_BASE_URL): images are then named by file:// URL.
+   */
+  publicBaseUrl: () => string | null
   /** Shared with the engine's preparation (see ChartServiceApi.turns); a queue of its own by default. */
   turns?: TurnQueue
   log: Logger
@@ -56,7 +60,10 @@ export function createChartService (deps: ChartServiceDeps): ChartServiceApi {
   function imageUrl (record: ChartRecord): string | null {
     if (record.remoteUrl !== null) return record.remoteUrl
     if (record.imageFile === null) return null
-    return `${deps.publicBaseUrl()}/charts/${record.imageFile}`
+    const base = deps.publicBaseUrl()
+    // No server is listening: a link to one would not open, the stored file does (issue 12).
+    if (base === null) return pathToFileURL(join(history.chartsDir, record.imageFile)).href
+    return `${base}/charts/${record.imageFile}`
   }
 
   async function storeImage (record: ChartRecord, request: ChartRequest, data: Buffer): Promise<string> {
