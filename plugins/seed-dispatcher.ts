@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { createMcpServer } from '../src/mcp/server.js'
+import { createSeedMcpServer } from '../src/mcp/seed-server.js'
 import { createSeedDispatcher, type SeedDispatcher } from '../src/mcp/seed-dispatcher.js'
 
 declare module 'fastify' {
@@ -12,7 +12,7 @@ declare module 'fastify' {
 
 /** Built once for both sessionless surfaces (routes/jsonrpc.ts, routes/rest.ts); closed with the app. */
 export default fp(async function seedDispatcherPlugin (fastify: FastifyInstance) {
-  const dispatcher = await createSeedDispatcher(createMcpServer(fastify.mcpDeps, { fixtures: false }))
+  const dispatcher = await createSeedDispatcher(createSeedMcpServer(fastify.mcpDeps))
   fastify.decorate('seedDispatcher', dispatcher)
   fastify.addHook('onClose', async () => { await dispatcher.close() })
 }, { name: 'seed-dispatcher', dependencies: ['core'] })

@@ -2,7 +2,7 @@
  * Helpers shared by the MCP route plugins (routes/mcp.ts, routes/mcp-legacy.ts). Not a route plugin itself.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js'
+import { isJsonContentType } from '@modelcontextprotocol/server'
 import { createError, JSONRPC_ERRORS, type JsonRpcId } from '../src/jsonrpc.js'
 
 export async function sendJsonRpcError (reply: FastifyReply, status: number, id: JsonRpcId, code: number, message: string): Promise<FastifyReply> {

@@ -17,8 +17,7 @@
  * Written by hand because the SDK ships only an unbounded example store (examples/shared/inMemoryEventStore.js),
  * which grows forever and sorts every event on each replay.
  */
-import type { EventStore, EventId, StreamId } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
+import type { EventStore, EventId, JSONRPCMessage, StreamId } from '@modelcontextprotocol/server'
 
 export interface EventStoreLimits {
   /** Events kept per stream. */
