@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { createMcpHandler, type McpServer, type ServerNotifier } from '@modelcontextprotocol/server'
 import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node'
 import { publishChartResourceChanges } from '../src/mcp/resources.js'
+import { DRAIN_GRACE_MS, InFlightCalls } from '../src/mcp/in-flight.js'
 import { createMcpServer, type McpEra, type McpServerDeps } from '../src/mcp/server.js'
 import { SessionManager } from '../src/mcp/sessions.js'
 
@@ -17,6 +18,8 @@ export interface McpSessionsOptions {
    * logs, sampling and elicitation ride on the SSE stream and are dropped in JSON mode (SDK behaviour).
    */
   jsonResponse?: boolean
+  /** Default DRAIN_GRACE_MS (tests shorten it). */
+  drainGraceMs?: number
 }
 
 export interface McpSessionsDecorator {
@@ -27,6 +30,8 @@ export interface McpSessionsDecorator {
   modern: NodeMcpRequestHandler
   /** Publishes list/resource changes to open `subscriptions/listen` streams. */
   notify: ServerNotifier
+  /** Tool calls in progress on every MCP surface of the app. */
+  inFlight: InFlightCalls
 }
 
 declare module 'fastify' {
@@ -37,8 +42,8 @@ declare module 'fastify' {
 }
 
 /**
- * The session manager, the McpServer factory and the SDK's 2026-07-28 handler. On close, every session and every
- * in-flight 2026 request is ended before the server stops listening.
+ * The session manager, the McpServer factory and the SDK's 2026-07-28 handler. On close, every tool call in progress
+ * is answered, then every session and every 2026 exchange is ended, before the server stops listening.
  */
 export default fp(async function mcpSessionsPlugin (fastify: FastifyInstance, options: McpSessionsOptions) {
   const { config } = fastify
@@ -46,10 +51,11 @@ export default fp(async function mcpSessionsPlugin (fastify: FastifyInstance, op
   const sessions = new SessionManager({ maxSessions: config.MAX_SESSIONS, idleMs: config.SESSION_IDLE_MS, log })
   const fixtures = config.MCP_CONFORMANCE_FIXTURES
   if (fixtures) fastify.log.warn('MCP_CONFORMANCE_FIXTURES is on: the conformance test tools, resources and prompts are exposed')
+  const inFlight = new InFlightCalls()
   let deps: McpServerDeps | undefined
   const createServer = options.createServer ?? ((era: McpEra) => {
     deps ??= { ...fastify.mcpDeps, tools: fastify.tools }
-    return createMcpServer(deps, { era, fixtures, notifier: () => handler.notify })
+    return createMcpServer(deps, { era, fixtures, notifier: () => handler.notify, inFlight })
   })
   const handler = createMcpHandler(({ era }) => createServer(era), {
     // 2025 traffic never reaches it: routes/mcp.ts sends it to the sessions.
@@ -64,7 +70,8 @@ export default fp(async function mcpSessionsPlugin (fastify: FastifyInstance, op
     // The plugin option (tests, benchmarks) wins over MCP_JSON_RESPONSE.
     jsonResponse: options.jsonResponse ?? config.MCP_JSON_RESPONSE,
     modern: toNodeHandler(handler, { onerror: (error) => { log.warn({ err: error }, 'MCP 2026-07-28 response failed') } }),
-    notify: handler.notify
+    notify: handler.notify,
+    inFlight
   })
   let unpublish: (() => void) | undefined
   fastify.addHook('onReady', async () => {
@@ -73,9 +80,11 @@ export default fp(async function mcpSessionsPlugin (fastify: FastifyInstance, op
     }
     if (fastify.hasDecorator('mcpDeps')) unpublish = publishChartResourceChanges(fastify.mcpDeps.bus, handler.notify)
   })
-  // preClose: end every session (and its SSE streams) and every 2026 exchange before the server waits for open connections.
+  // preClose, before the server waits for open connections: answer every tool call in progress (its result within the
+  // grace period, else -32001), then end every session (and its SSE streams) and every 2026 exchange.
   fastify.addHook('preClose', async () => {
     unpublish?.()
+    await inFlight.drain(options.drainGraceMs ?? DRAIN_GRACE_MS)
     await Promise.all([sessions.closeAll(), handler.close()])
   })
 // mcpDeps and tools are read on first use, checked at onReady: tests may decorate their own.

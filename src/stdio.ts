@@ -4,7 +4,7 @@
  * (a 2025 `initialize` pins a 2025 server, a 2026-07-28 enveloped request a modern one) and builds it from our
  * factory. stdout carries nothing but JSON-RPC; every log line goes to stderr (pino destination 2). Ends cleanly —
  * server, chart engine, history store, bus — when stdin closes or on SIGINT/SIGTERM; calls still running then are
- * answered with an error first (src/mcp/drain.ts).
+ * answered first (their result within DRAIN_GRACE_MS, else -32001; src/mcp/in-flight.ts).
  */
 import type { Readable, Writable } from 'node:stream'
 import { pino } from 'pino'
@@ -13,6 +13,7 @@ import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/s
 import type { Config } from './config.js'
 import { createCore } from './core.js'
 import { createEventBus } from './events/create-bus.js'
+import { DRAIN_GRACE_MS, InFlightCalls } from './mcp/in-flight.js'
 import { createMcpServer } from './mcp/server.js'
 import { createToolRegistry } from './tools/index.js'
 
@@ -31,9 +32,10 @@ export async function runStdio (config: Config, streams: StdioStreams = { stdin:
   const deps = { config, charts: core.charts, bus, health: core.health, log, tools }
   const transport = new StdioServerTransport(streams.stdin, streams.stdout)
   let server: McpServer | undefined
+  const inFlight = new InFlightCalls()
   transport.onerror = (error) => { log.warn({ err: error }, 'stdio transport error') }
   const handle = serveStdio(({ era }) => {
-    server = createMcpServer(deps, { era, fixtures: config.MCP_CONFORMANCE_FIXTURES })
+    server = createMcpServer(deps, { era, fixtures: config.MCP_CONFORMANCE_FIXTURES, inFlight })
     return server
   }, { transport, onerror: (error) => { log.warn({ err: error }, 'stdio MCP error') } })
 
@@ -46,6 +48,8 @@ export async function runStdio (config: Config, streams: StdioStreams = { stdin:
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
       streams.stdin.off('end', onEnd)
+      // Every call still running gets its answer (or -32001) on stdout before the connection closes.
+      await inFlight.drain(DRAIN_GRACE_MS)
       await handle.close().catch(() => {})
       await server?.close().catch(() => {})
       await core.close()

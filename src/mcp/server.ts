@@ -7,6 +7,7 @@
 import { McpServer, type ServerNotifier } from '@modelcontextprotocol/server'
 import type { ToolRegistry } from '../tools/registry.js'
 import type { McpDeps } from './deps.js'
+import type { InFlightCalls } from './in-flight.js'
 import { conformanceFixtureTools, registerConformanceFixtures } from './fixtures/index.js'
 import { registerChartPrompts } from './prompts.js'
 import { requestStateCodec } from './request-state.js'
@@ -32,6 +33,8 @@ export interface McpServerOptions {
   fixtures: boolean
   /** Where 2026 list-change events go (the HTTP handler's bus); the fixtures' trigger tools publish there. */
   notifier?: () => ServerNotifier | undefined
+  /** Where tool calls are tracked for the drain on close (one per process). */
+  inFlight: InFlightCalls
 }
 
 export const INSTRUCTIONS = 'Makes trading charts. Call get_available_symbols to see what can be drawn, then generate_chart. ' +
@@ -59,6 +62,7 @@ export function createMcpServer (deps: McpServerDeps, options: McpServerOptions)
     registry: deps.tools,
     era,
     log: deps.log,
+    inFlight: options.inFlight,
     ...(fixtures ? { extra: conformanceFixtureTools(server, options.notifier ?? (() => undefined)) } : {})
   })
   const subscriptions = era === 'legacy' ? new ResourceSubscriptions(server) : undefined

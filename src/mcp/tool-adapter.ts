@@ -26,6 +26,7 @@ import { z } from 'zod'
 import { ToolCallError, ToolDeadlineError, type ToolRegistry } from '../tools/registry.js'
 import type { ElicitationRequest, ElicitationResult, ToolContext, ToolResult } from '../tools/types.js'
 import { resolveClientId } from './client-id.js'
+import { SHUTTING_DOWN_CODE, SHUTTING_DOWN_MESSAGE, type InFlightCalls } from './in-flight.js'
 import { declaredClientCapabilities, principalOf, requestStateCodec } from './request-state.js'
 
 export type McpEra = 'legacy' | 'modern'
@@ -43,6 +44,8 @@ export interface ToolServing {
   registry: ToolRegistry
   era: McpEra
   log: Logger
+  /** The process's in-flight calls, drained when the app closes. */
+  inFlight: InFlightCalls
   /** MCP-only tools listed after the registry's. */
   extra?: readonly McpOnlyTool[]
 }
@@ -113,7 +116,7 @@ function progressOf (ctx: ServerContext): { report: ToolContext['progress'], set
 }
 
 export function serveTools (server: McpServer, serving: ToolServing): void {
-  const { registry, era, extra } = serving
+  const { registry, extra } = serving
   const extraByName = new Map((extra ?? []).map((tool) => [tool.name, tool]))
 
   server.server.setRequestHandler('tools/list', async () => ({ tools: listingOf(registry, extra) }))
@@ -128,71 +131,80 @@ export function serveTools (server: McpServer, serving: ToolServing): void {
       return await mcpOnly.run(parsed.data, ctx)
     }
 
-    const local = new AbortController()
-    const progress = progressOf(ctx)
-    let pending: PendingQuestion | undefined
-    let state: ElicitationState | undefined
-    const toolContext: ToolContext = {
-      signal: AbortSignal.any([ctx.mcpReq.signal, local.signal]),
-      caller: { principal: principalOf(ctx), clientId: resolveClientId(ctx) },
-      progress: progress.report,
-      log: serving.log
-    }
-    if (era === 'legacy') {
-      if (server.server.getClientCapabilities()?.elicitation !== undefined) {
-        toolContext.elicit = async ({ message, requestedSchema }) => {
-          const answer = await ctx.mcpReq.elicitInput({ mode: 'form', message, requestedSchema: requestedSchema as never })
-          return elicitationResult.parse(answer)
-        }
-      }
-    } else if (declaredClientCapabilities(ctx)?.elicitation !== undefined) {
-      state = ctx.mcpReq.requestState<ElicitationState>()
-      const callDigest = digest(args)
-      if (state !== undefined && (state.tool !== name || state.args !== callDigest || !Array.isArray(state.answers))) {
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid requestState: it was issued for a different call; start the call again without it')
-      }
-      const answers = state?.answers ?? []
-      state = { tool: name, args: callDigest, answers: [...answers] }
-      const round = state
-      let asked = 0
-      toolContext.elicit = async (question) => {
-        const index = asked++
-        if (index < round.answers.length) return round.answers[index]
-        const response = index === answers.length && ctx.mcpReq.requestState() !== undefined ? ctx.mcpReq.inputResponses?.[inputKey(index)] : undefined
-        const parsed = elicitationResult.safeParse(response)
-        if (parsed.success) {
-          round.answers.push(parsed.data)
-          return parsed.data
-        }
-        pending = { key: inputKey(index), request: question }
-        // The tool stops here: its work resumes when the client retries with the answer.
-        local.abort(new Error('waiting for the client to answer an input request'))
-        throw new ProtocolError(ProtocolErrorCode.InvalidRequest, 'input required')
-      }
-    }
-
-    let result: ToolResult | undefined
-    try {
-      result = await registry.call(name, args, toolContext)
-    } catch (error) {
-      if (pending === undefined) {
-        if (error instanceof ToolCallError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message)
-        // Past the registry's deadline: a result the model can act on (the message says what to do).
-        if (error instanceof ToolDeadlineError) result = { content: [{ type: 'text', text: error.message }], isError: true }
-        else throw error
-      }
-    }
-    await progress.settled()
-    if (result?.isError === true) {
-      const first = result.content[0]
-      await ctx.mcpReq.log('error', { tool: name, message: first?.type === 'text' ? first.text : 'failed' }, LOGGER).catch(() => {})
-    }
-    if (pending !== undefined && state !== undefined) {
-      return inputRequired({
-        inputRequests: { [pending.key]: inputRequired.elicit({ message: pending.request.message, requestedSchema: pending.request.requestedSchema as never }) },
-        requestState: await requestStateCodec.mint({ ...state }, ctx)
-      })
-    }
-    return result as CallToolResult
+    if (serving.inFlight.draining) throw new ProtocolError(SHUTTING_DOWN_CODE, SHUTTING_DOWN_MESSAGE)
+    return await serving.inFlight.track(async (draining) => await callRegistryTool(server, serving, name, args, ctx, draining))
   })
+}
+
+async function callRegistryTool (server: McpServer, serving: ToolServing, name: string, args: Record<string, unknown>, ctx: ServerContext,
+  draining: AbortSignal): Promise<CallToolResult | InputRequiredResult> {
+  const { registry, era } = serving
+  const local = new AbortController()
+  const progress = progressOf(ctx)
+  let pending: PendingQuestion | undefined
+  let state: ElicitationState | undefined
+  const toolContext: ToolContext = {
+    signal: AbortSignal.any([ctx.mcpReq.signal, local.signal, draining]),
+    caller: { principal: principalOf(ctx), clientId: resolveClientId(ctx) },
+    progress: progress.report,
+    log: serving.log
+  }
+  if (era === 'legacy') {
+    if (server.server.getClientCapabilities()?.elicitation !== undefined) {
+      toolContext.elicit = async ({ message, requestedSchema }) => {
+        const answer = await ctx.mcpReq.elicitInput({ mode: 'form', message, requestedSchema: requestedSchema as never })
+        return elicitationResult.parse(answer)
+      }
+    }
+  } else if (declaredClientCapabilities(ctx)?.elicitation !== undefined) {
+    state = ctx.mcpReq.requestState<ElicitationState>()
+    const callDigest = digest(args)
+    if (state !== undefined && (state.tool !== name || state.args !== callDigest || !Array.isArray(state.answers))) {
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid requestState: it was issued for a different call; start the call again without it')
+    }
+    const answers = state?.answers ?? []
+    state = { tool: name, args: callDigest, answers: [...answers] }
+    const round = state
+    let asked = 0
+    toolContext.elicit = async (question) => {
+      const index = asked++
+      if (index < round.answers.length) return round.answers[index]
+      const response = index === answers.length && ctx.mcpReq.requestState() !== undefined ? ctx.mcpReq.inputResponses?.[inputKey(index)] : undefined
+      const parsed = elicitationResult.safeParse(response)
+      if (parsed.success) {
+        round.answers.push(parsed.data)
+        return parsed.data
+      }
+      pending = { key: inputKey(index), request: question }
+      // The tool stops here: its work resumes when the client retries with the answer.
+      local.abort(new Error('waiting for the client to answer an input request'))
+      throw new ProtocolError(ProtocolErrorCode.InvalidRequest, 'input required')
+    }
+  }
+
+  let result: ToolResult | undefined
+  try {
+    result = await registry.call(name, args, toolContext)
+  } catch (error) {
+    if (pending === undefined) {
+      if (error instanceof ToolCallError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message)
+      // Stopped by the drain: an answer the client can act on, sent before the stream or session closes.
+      if (draining.aborted) throw new ProtocolError(SHUTTING_DOWN_CODE, SHUTTING_DOWN_MESSAGE)
+      // Past the registry's deadline: a result the model can act on (the message says what to do).
+      if (error instanceof ToolDeadlineError) result = { content: [{ type: 'text', text: error.message }], isError: true }
+      else throw error
+    }
+  }
+  await progress.settled()
+  if (result?.isError === true) {
+    const first = result.content[0]
+    await ctx.mcpReq.log('error', { tool: name, message: first?.type === 'text' ? first.text : 'failed' }, LOGGER).catch(() => {})
+  }
+  if (pending !== undefined && state !== undefined) {
+    return inputRequired({
+      inputRequests: { [pending.key]: inputRequired.elicit({ message: pending.request.message, requestedSchema: pending.request.requestedSchema as never }) },
+      requestState: await requestStateCodec.mint({ ...state }, ctx)
+    })
+  }
+  return result as CallToolResult
 }

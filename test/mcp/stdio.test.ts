@@ -60,3 +60,21 @@ t.test('stdout is JSON-RPC only; the process exits when stdin ends', async (t) =
   for (const line of out) t.match(JSON.parse(line), { jsonrpc: '2.0' }, 'every stdout line is a JSON-RPC message')
   t.match(stderr, /"msg":"MCP server ready on stdio"/, 'pino JSON logs on stderr')
 })
+
+t.test('SDK v2 client pinned to 2026-07-28 over stdio: the same tools, with progress', async (t) => {
+  const { Client: ModernClient } = await import('@modelcontextprotocol/client')
+  const { StdioClientTransport: ModernStdio } = await import('@modelcontextprotocol/client/stdio')
+  const transport = new ModernStdio({ command: process.execPath, args: ARGS, cwd: ROOT, env: childEnv(t.testdir()), stderr: 'pipe' })
+  transport.stderr?.on('data', () => {})
+  const client = new ModernClient({ name: 'stdio-modern-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } })
+  await client.connect(transport)
+  t.teardown(async () => { await client.close() })
+  t.equal(client.getNegotiatedProtocolVersion(), '2026-07-28')
+  const { tools } = await client.listTools()
+  t.equal(tools.length, 5)
+  const progress: number[] = []
+  const chart = await client.callTool({ name: 'generate_chart', arguments: { symbol: 'SP:SPX', width: 400, height: 300 } }, { onprogress: (p) => { progress.push(p.progress) } })
+  t.notOk(chart.isError)
+  t.match(chart.content, [{ type: 'text' }, { type: 'image', mimeType: 'image/png' }])
+  t.ok(progress.length >= 2, `progress: ${progress.join(', ')}`)
+})
