@@ -2,6 +2,7 @@ import { generateChartInput, normalizeChartRequest } from '../chart/request.js'
 import type { ToolDeps } from './deps.js'
 import { relayChartProgress } from './progress-relay.js'
 import { defineTool } from './registry.js'
+import { chooseSymbol } from './symbol-choice.js'
 import { text, toolError } from './results.js'
 import type { ToolContent, ToolDefinition } from './types.js'
 
@@ -18,6 +19,11 @@ export function generateChartTool ({ charts, bus, config }: ToolDeps): ToolDefin
     turns: charts.turns,
     async run (args, ctx) {
       const request = normalizeChartRequest(args, { storage: config.CHART_IMG_STORAGE })
+      if (ctx.elicit !== undefined) {
+        const choice = await chooseSymbol(charts, request.symbol, ctx.elicit)
+        if (!choice.ok) return toolError(choice.message)
+        request.symbol = choice.symbol
+      }
       let stopRelay = (): void => {}
       try {
         const outcome = await charts.generate(request, {
