@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { ROOT } from './support/processes.js'
 
 const BENCHES: Array<[string, string[]]> = [
-  ['bench/tools-list.ts', []],
+  ['bench/jsonrpc-routes.ts', []],
   ['bench/fanout.ts', []],
   ['bench/render.ts', []],
   ['bench/render-cores.ts', []],

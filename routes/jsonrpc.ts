@@ -1,41 +1,44 @@
 /**
- * Seed 004's JSON-RPC routes. Encapsulated: its error handler (JSON parse errors → -32700) applies only here.
+ * The JSON-RPC routes POST /mcp/initialize, /mcp/tools/list, /mcp/tools/call (seed 004's contract), answered by the
+ * tool registry through src/jsonrpc-methods.ts. Encapsulated: its body parser and error handler (every refusal a
+ * JSON-RPC error: bad JSON -32700, anything else about the request -32600) apply only here.
  */
 import type { FastifyError, FastifyInstance } from 'fastify'
-import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js'
+import type { Logger } from 'pino'
 import { abortOnDisconnect } from '../src/http/abort-on-disconnect.js'
+import { classifyRequestError } from '../src/http/request-errors.js'
 import { createError, httpStatusOf, JSONRPC_ERRORS } from '../src/jsonrpc.js'
+import { createJsonRpcMethods, JSONRPC_ROUTES } from '../src/jsonrpc-methods.js'
 import { serializeResponse } from '../src/jsonrpc-serialize.js'
-import { SEED_METHODS } from '../src/mcp/seed-dispatcher.js'
+import { acceptJsonBodiesOnly } from './json-bodies.js'
 
-const NOT_JSON = createError(null, JSONRPC_ERRORS.INVALID_REQUEST, 'Content-Type must be application/json')
-
-export default async function seedJsonRpcRoutes (fastify: FastifyInstance): Promise<void> {
-  // One McpServer serves every seed call (plugins/seed-dispatcher.ts): these routes carry no session, only an
-  // optional X-Client-Id.
-  const dispatcher = fastify.seedDispatcher
+export default async function jsonRpcRoutes (fastify: FastifyInstance): Promise<void> {
+  const answer = createJsonRpcMethods(fastify.tools)
+  acceptJsonBodiesOnly(fastify)
 
   fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return await reply.code(415).send(NOT_JSON)
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return await reply.code(413).send(createError(null, JSONRPC_ERRORS.INVALID_REQUEST, 'Request body is too large'))
-    }
-    if (error.statusCode === 400 && (error.code?.startsWith('FST_ERR_CTP') === true || error instanceof SyntaxError)) {
-      return await reply.code(400).send(createError(null, JSONRPC_ERRORS.PARSE_ERROR, 'Parse error: the body is not valid JSON'))
-    }
-    request.log.error({ err: error }, 'seed JSON-RPC route failed')
-    return await reply.code(500).send(createError(null, JSONRPC_ERRORS.INTERNAL_ERROR, 'Internal error'))
+    const failure = classifyRequestError(error)
+    if (failure.kind === 'internal') request.log.error({ err: error }, 'JSON-RPC route failed')
+    const body = failure.kind === 'bad-json'
+      ? createError(null, JSONRPC_ERRORS.PARSE_ERROR, `Parse error: ${failure.message}`)
+      : failure.kind === 'internal'
+        ? createError(null, JSONRPC_ERRORS.INTERNAL_ERROR, 'Internal error')
+        : createError(null, JSONRPC_ERRORS.INVALID_REQUEST, failure.message)
+    return await reply.code(failure.status).send(body)
   })
 
-  for (const [url, method] of Object.entries(SEED_METHODS)) {
-    // No Fastify schema: the body is a JSON-RPC envelope checked by the dispatcher (errors must be JSON-RPC, not
-    // Fastify's 400), and X-Client-Id is checked where it is used (src/mcp/client-id.ts).
+  for (const [url, method] of Object.entries(JSONRPC_ROUTES)) {
+    // No Fastify schema: the body is a JSON-RPC envelope whose errors must be JSON-RPC, not Fastify's 400; an invalid
+    // X-Client-Id is ignored (broadcast), as seed 004 did with any id.
     fastify.post(url, { config: { mcpRoute: true } }, async (request, reply) => {
-      // Fastify also parses text/plain; JSON-RPC bodies must be declared as JSON.
-      if (!isJsonContentType(request.headers['content-type'])) return await reply.code(415).send(NOT_JSON)
-      // Only a tool call does work worth cancelling when its client leaves; the others answer at once.
-      const signal = method === 'tools/call' ? abortOnDisconnect(reply.raw) : undefined
-      const response = await dispatcher.dispatch(method, request.body, request.headers, signal)
+      const response = await answer(method, {
+        body: request.body,
+        clientIdHeader: request.headers['x-client-id'],
+        // Fastify's logger is pino; its type only names the methods Fastify itself uses (as in plugins/config.ts).
+        log: request.log as unknown as Logger,
+        // Only a tool call does work worth cancelling when its client leaves; the others answer at once.
+        signal: method === 'tools/call' ? abortOnDisconnect(reply.raw) : undefined
+      })
       return await reply.code(httpStatusOf(response)).type('application/json; charset=utf-8').send(serializeResponse(response))
     })
   }

@@ -1,28 +1,23 @@
 /**
- * Seed 000's REST surface, fixed: `GET /mcp/tools`, `POST /mcp/tools/:toolName`, `GET /api`.
- * Seed 000 spawned a child process per call with no validation, timeout or spawn-error handling. Here every call
- * goes through the same McpServer registrations as the MCP transports (via the seed dispatcher), so arguments are
- * validated by the tool's own zod schema, tool failures come back as `isError` results (MCP spec, server/tools
- * "Error Handling"), and a call that outlives its deadline gets a 504 instead of a hung connection.
- * Encapsulated (not fp): the JSON parser tweak and the error handler apply only to these routes. Routes carry
+ * The REST surface (seed 000's, fixed): `GET /mcp/tools`, `POST /mcp/tools/:toolName`, `GET /api`.
+ * Seed 000 spawned a child process per call with no validation, timeout or spawn-error handling. Here every call goes
+ * to the tool registry (src/tools), like every other surface: arguments are validated once by the tool's own schema,
+ * tool failures come back as `isError` results (MCP spec, server/tools "Error Handling"), and a call that outlives
+ * the registry's deadline gets a 504 instead of a hung connection.
+ * Encapsulated (not fp): the JSON body parser applies only to these routes; errors outside the handlers (bad JSON,
+ * wrong media type, too large) get the app's `{ error, statusCode }` body (src/app.ts). Routes carry
  * `config: { apiRoute: true }`: plugins/security.ts checks Host/Origin (and the bearer token when AUTH_TOKEN is set)
- * and answers refusals as `{ error, statusCode }`, the same shape as every error here.
+ * and answers refusals in the same shape.
  */
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
 import { mountedRoutes, type ApiRoute } from '../src/api-index.js'
-import { SERVER_NAME, SERVER_VERSION } from '../src/mcp/server.js'
-import { httpStatusOf } from '../src/jsonrpc.js'
-import { CLIENT_ID_PATTERN } from '../src/mcp/client-id.js'
-
+import { callTool } from '../src/jsonrpc-methods.js'
+import { httpStatusOfCode } from '../src/jsonrpc.js'
+import { CLIENT_ID_RULE, isValidClientId } from '../src/mcp/client-id.js'
+import { SERVER_NAME, SERVER_VERSION } from '../src/server-info.js'
 import { abortOnDisconnect } from '../src/http/abort-on-disconnect.js'
-
-interface ToolSummary {
-  name: string
-  title?: string
-  description?: string
-  inputSchema: Record<string, unknown>
-  annotations?: Record<string, unknown>
-}
+import { acceptJsonBodiesOnly } from './json-bodies.js'
 
 const errorBody = {
   type: 'object',
@@ -83,88 +78,13 @@ const apiIndex = {
   }
 } as const
 
-const clientIdHeader = {
-  type: 'object',
-  properties: { 'x-client-id': { type: 'string', pattern: CLIENT_ID_PATTERN.source } }
-} as const
-
 function isPlainObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
-/**
- * The longest a REST tool call may take before the caller gets a 504. Engines enforce their own limits (Chart-IMG:
- * CHART_IMG_TIMEOUT_MS per attempt, CHART_IMG_MAX_ATTEMPTS attempts; the embedded renderer: its queue); this is a
- * safety net above them so no connection can hang forever, as seed 000's did.
- */
-function toolCallDeadlineMs (config: { CHART_IMG_TIMEOUT_MS: number, CHART_IMG_MAX_ATTEMPTS: number }): number {
-  return config.CHART_IMG_TIMEOUT_MS * config.CHART_IMG_MAX_ATTEMPTS + 60_000
-}
-
-const TIMED_OUT = Symbol('timed out')
-
-/** Resolves with the work's value, or TIMED_OUT once `ms` pass; the timer never holds the process open. */
-async function withDeadline<T> (work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined
-  const expiry = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(resolve, ms, TIMED_OUT)
-    timer.unref()
-  })
-  try {
-    return await Promise.race([work, expiry])
-  } finally {
-    clearTimeout(timer)
-  }
-}
-
 export default async function restRoutes (fastify: FastifyInstance): Promise<void> {
-  const dispatcher = fastify.seedDispatcher
-  const deadlineMs = toolCallDeadlineMs(fastify.config)
-  let nextId = 1
-
-  // Answered from the McpServer's cached list (src/mcp/tools-list-cache.ts), which the SDK never pages.
-  async function listTools (): Promise<ToolSummary[]> {
-    const response = await dispatcher.dispatch('tools/list', { jsonrpc: '2.0', id: nextId++, method: 'tools/list' }, {})
-    if ('error' in response) throw new Error(`tools/list failed: ${response.error.message}`)
-    return (response.result as { tools: ToolSummary[] }).tools
-  }
-
-  // An empty body counts as "no arguments" (`curl -X POST -H 'content-type: application/json' …/health_check`);
-  // everything else goes to Fastify's own JSON parser, which keeps its prototype-poisoning protection.
-  // Only JSON is accepted: without the default text/plain parser, any other Content-Type gets a 415.
-  const parseJson = fastify.getDefaultJsonParser('error', 'error')
-  fastify.removeAllContentTypeParsers()
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if ((body as string).trim() === '') {
-      done(null, undefined)
-      return
-    }
-    parseJson(request, body as string, done)
-  })
-
-  fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
-    let status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
-    let message = error.message
-    if (error.validation !== undefined) {
-      message = error.validationContext === 'headers'
-        ? `X-Client-Id must be 1–128 letters, digits, '_' or '-' (${error.message})`
-        : error.message
-    } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      status = 415
-      message = 'Content-Type must be application/json: send the tool arguments as a JSON object'
-    } else if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      message = 'Request body is too large'
-    } else if (status === 400 && (error instanceof SyntaxError || error.code?.startsWith('FST_ERR_CTP') === true)) {
-      message = `The body is not valid JSON: ${error.message}`
-    }
-    if (status >= 500) {
-      request.log.error({ err: error }, 'REST route failed')
-      message = 'Internal Server Error'
-    } else {
-      request.log.info({ err: error }, 'REST request rejected')
-    }
-    return await reply.code(status).send({ error: message, statusCode: status })
-  })
+  const { tools } = fastify
+  acceptJsonBodiesOnly(fastify)
 
   fastify.get('/mcp/tools', {
     config: { apiRoute: true },
@@ -177,14 +97,14 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
       }
     }
   }, async () => {
-    return { tools: await listTools() }
+    // The registry's descriptors never change (and are what JSON-RPC tools/list sends): no paging.
+    return { tools: tools.describe() }
   })
 
   fastify.post<{ Params: { toolName: string }, Body: unknown, Headers: { 'x-client-id'?: string } }>('/mcp/tools/:toolName', {
     config: { apiRoute: true },
     schema: {
       params: { type: 'object', required: ['toolName'], properties: { toolName: { type: 'string', minLength: 1, maxLength: 128 } } },
-      headers: clientIdHeader,
       response: {
         200: callToolResult,
         400: errorBody,
@@ -200,38 +120,39 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
     }
   }, async (request, reply) => {
     const { toolName } = request.params
-    const tools = await listTools()
-    if (!tools.some((tool) => tool.name === toolName)) {
+    if (tools.get(toolName) === undefined) {
       return await reply.code(404).send({
         error: `Unknown tool: ${toolName}. GET /mcp/tools lists the tools and their arguments.`,
         statusCode: 404,
-        availableTools: tools.map((tool) => tool.name)
+        availableTools: tools.names()
       })
     }
     const args = request.body ?? {}
     if (!isPlainObject(args)) {
       return await reply.code(400).send({ error: `The body must be a JSON object of ${toolName}'s arguments (or empty for none)`, statusCode: 400 })
     }
+    // Checked here rather than by a header schema, so the message says what the header must look like.
+    const clientIdHeader = request.headers['x-client-id']
+    if (clientIdHeader !== undefined && !isValidClientId(clientIdHeader)) {
+      return await reply.code(400).send({ error: `Invalid X-Client-Id: ${CLIENT_ID_RULE}`, statusCode: 400 })
+    }
 
-    const response = await withDeadline(
-      dispatcher.dispatch('tools/call', { jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name: toolName, arguments: args } }, request.headers, abortOnDisconnect(reply.raw)),
-      deadlineMs
-    )
-    if (response === TIMED_OUT) {
-      request.log.warn({ toolName, deadlineMs }, 'REST tool call passed its deadline')
-      return await reply.code(504).send({
-        error: `${toolName} did not finish within ${Math.round(deadlineMs / 1000)} s. A chart may still complete: watch /mcp/events/<clientId> or call get_recent_requests.`,
-        statusCode: 504
-      })
-    }
-    if ('error' in response) {
-      const status = httpStatusOf(response)
-      if (status === 499) request.log.info({ toolName }, 'REST tool call cancelled: the client went away')
-      else if (status >= 500 && status !== 503) request.log.error({ toolName, code: response.error.code, message: response.error.message }, 'REST tool call failed')
-      const message = status === 400 ? response.error.message : status === 503 ? 'The server is shutting down; try again shortly' : 'Internal Server Error'
-      return await reply.code(status).send({ error: message, statusCode: status })
-    }
-    return response.result
+    const outcome = await callTool(tools, toolName, args, {
+      signal: abortOnDisconnect(reply.raw),
+      caller: { principal: null, clientId: clientIdHeader ?? null },
+      // Progress travels on the X-Client-Id event channel (the chart service publishes it); REST has no stream.
+      progress: () => {},
+      // Fastify's logger is pino; its type only names the methods Fastify itself uses (as in plugins/config.ts).
+      log: request.log as unknown as Logger
+    })
+    if (outcome.ok) return outcome.result
+    const status = httpStatusOfCode(outcome.code)
+    if (status === 499) request.log.info({ toolName }, 'REST tool call cancelled: the client went away')
+    else if (status === 504) request.log.warn({ toolName }, 'REST tool call passed its deadline')
+    else if (status >= 500) request.log.error({ toolName, code: outcome.code, message: outcome.message }, 'REST tool call failed')
+    // 4xx and 504 messages say what to do; a 5xx says nothing of our internals.
+    const message = status < 500 || status === 504 ? outcome.message : status === 503 ? 'The server is shutting down; try again shortly' : 'Internal Server Error'
+    return await reply.code(status).send({ error: message, statusCode: status })
   })
 
   // The index is computed once, on first request, when every plugin has registered its routes.
@@ -239,20 +160,13 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
   fastify.get('/api', {
     config: { apiRoute: true },
     schema: { response: { 200: apiIndex, 401: errorBody, 403: errorBody } }
-  }, async (_request, reply) => {
+  }, async () => {
     index ??= { routes: mountedRoutes((method, pattern) => fastify.hasRoute({ method, url: pattern })) }
-    let toolNames: string[] = []
-    try {
-      toolNames = (await listTools()).map((tool) => tool.name)
-    } catch (error) {
-      // The index stays useful without the tool names; the failure is logged, not shown.
-      reply.log.error({ err: error }, 'could not list tools for /api')
-    }
     return {
       name: SERVER_NAME,
       version: SERVER_VERSION,
       description: 'MCP server that makes trading charts and streams their progress over SSE. Routes listed are the ones this instance serves.',
-      tools: toolNames,
+      tools: tools.names(),
       routes: index.routes.map(({ method, path, group, description }) => ({ method, path, group, description }))
     }
   })

@@ -5,6 +5,7 @@
 import fp from 'fastify-plugin'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
+import { classifyRequestError } from './http/request-errors.js'
 import configPlugin from '../plugins/config.js'
 import corsPlugin from '../plugins/external/cors.js'
 import ssePlugin from '../plugins/external/sse.js'
@@ -13,12 +14,11 @@ import eventBusPlugin from '../plugins/event-bus.js'
 import nativeMemoryPlugin from '../plugins/native-memory.js'
 import sseChannelsPlugin from '../plugins/sse-channels.js'
 import corePlugin from '../plugins/core.js'
-import seedDispatcherPlugin from '../plugins/seed-dispatcher.js'
 import toolRegistryPlugin from '../plugins/tool-registry.js'
 import securityPlugin from '../plugins/security.js'
 import mcpSessionsPlugin from '../plugins/mcp-sessions.js'
 import healthRoutes from '../routes/health.js'
-import seedJsonRpcRoutes from '../routes/jsonrpc.js'
+import jsonRpcRoutes from '../routes/jsonrpc.js'
 import eventRoutes from '../routes/events.js'
 import seedSseRoutes from '../routes/seed-sse.js'
 import chartImageRoutes from '../routes/charts.js'
@@ -42,16 +42,17 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(sseChannelsPlugin)
   await fastify.register(corePlugin)
   await fastify.register(toolRegistryPlugin)
-  await fastify.register(seedDispatcherPlugin)
   await fastify.register(securityPlugin)
   await fastify.register(mcpSessionsPlugin)
 
-  // One error handler: the detail goes to the log; a client sees the message for 4xx, a generic one for 5xx.
+  // One error handler for every `{ error, statusCode }` route (REST included): the detail goes to the log; a client
+  // sees what to fix for a 4xx, a generic message for a 5xx. The JSON-RPC routes word the same classification as
+  // JSON-RPC errors (routes/jsonrpc.ts).
   fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
-    const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500
-    if (status >= 500) request.log.error({ err: error }, 'request failed')
+    const { status, kind, message } = classifyRequestError(error)
+    if (kind === 'internal') request.log.error({ err: error }, 'request failed')
     else request.log.info({ err: error }, 'request rejected')
-    return await reply.code(status).send({ error: status >= 500 ? 'Internal Server Error' : error.message, statusCode: status })
+    return await reply.code(status).send({ error: message, statusCode: status })
   })
 
   fastify.setNotFoundHandler(async (request, reply) => {
@@ -59,7 +60,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   })
 
   await fastify.register(healthRoutes)
-  await fastify.register(seedJsonRpcRoutes)
+  await fastify.register(jsonRpcRoutes)
   await fastify.register(eventRoutes)
   await fastify.register(seedSseRoutes)
   await fastify.register(chartImageRoutes)

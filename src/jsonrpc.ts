@@ -1,7 +1,7 @@
 /**
- * JSON-RPC 2.0 envelopes for the seed routes (/mcp/initialize, /mcp/tools/list, /mcp/tools/call). One
- * createResponse/createError pair builds every envelope; one table maps error codes to HTTP statuses so the status
- * and the body agree on every path.
+ * JSON-RPC 2.0 envelopes. One createResponse/createError pair builds every envelope; one table maps error codes to
+ * HTTP statuses so the status and the body agree on every path (the JSON-RPC routes /mcp/initialize,
+ * /mcp/tools/list, /mcp/tools/call, and REST, which reports the same outcomes as `{error, statusCode}`).
  */
 export const JSONRPC_ERRORS = {
   PARSE_ERROR: -32700,
@@ -13,6 +13,8 @@ export const JSONRPC_ERRORS = {
   SERVER_ERROR: -32000,
   /** The server is closing and answered a request it will not finish. */
   SHUTTING_DOWN: -32001,
+  /** A tool call ran past its deadline and was stopped (src/tools/registry.ts); ours, in the server-error range. */
+  DEADLINE_EXCEEDED: -32003,
   /** MCP defines no code for a cancelled request (the spec sends no response at all); -32800 is LSP's RequestCancelled. */
   REQUEST_CANCELLED: -32800
 } as const
@@ -49,10 +51,14 @@ export function createError (id: JsonRpcId, code: number, message: string, data?
   return { jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } }
 }
 
-/** HTTP status for a JSON-RPC outcome on the seed routes: 200 for results (tool failures included: they are results). */
+/** HTTP status for a JSON-RPC outcome: 200 for results (tool failures included: they are results). */
 export function httpStatusOf (response: JsonRpcResponse): number {
-  if (!('error' in response)) return 200
-  switch (response.error.code) {
+  return 'error' in response ? httpStatusOfCode(response.error.code) : 200
+}
+
+/** HTTP status for a JSON-RPC error code. */
+export function httpStatusOfCode (code: number): number {
+  switch (code) {
     case JSONRPC_ERRORS.PARSE_ERROR:
     case JSONRPC_ERRORS.INVALID_REQUEST:
     case JSONRPC_ERRORS.INVALID_PARAMS:
@@ -61,6 +67,8 @@ export function httpStatusOf (response: JsonRpcResponse): number {
       return 404
     case JSONRPC_ERRORS.SHUTTING_DOWN:
       return 503
+    case JSONRPC_ERRORS.DEADLINE_EXCEEDED:
+      return 504
     // nginx's "client closed request": nobody reads it, but logs and metrics must not count it as a server error.
     case JSONRPC_ERRORS.REQUEST_CANCELLED:
       return 499

@@ -1,5 +1,5 @@
 /**
- * Seed 000's REST surface (routes/rest.ts) over real HTTP on 127.0.0.1: fetch, curl and Python requests as clients.
+ * The REST surface (routes/rest.ts; seed 000's formats) over real HTTP on 127.0.0.1: fetch, curl and Python requests as clients.
  */
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'

@@ -12,7 +12,7 @@ import { ToolRegistry } from './registry.js'
 export type { ToolDeps } from './deps.js'
 export { describeRecord } from './chart-record.js'
 export { PROGRESS_TOTAL } from './progress-relay.js'
-export { ToolCallError, ToolCancelledError, ToolDeadlineError, ToolRegistry, defineTool, type ToolRegistryOptions } from './registry.js'
+export { ToolCallError, ToolCancelledError, ToolDeadlineError, ToolRegistry, defineTool, formatZodIssues, type ToolRegistryOptions } from './registry.js'
 export type * from './types.js'
 
 export const TOOL_NAMES = ['generate_chart', 'get_chart_status', 'get_available_symbols', 'get_recent_requests', 'health_check'] as const

@@ -57,6 +57,14 @@ export function defineTool<S extends z.ZodObject> (tool: ToolDefinition<S>): Too
   return tool as unknown as ToolDefinition
 }
 
+/**
+ * Zod issues as one line a model can act on: `symbol: must be EXCHANGE:TICKER…; width: Too small…`. One line (unlike
+ * z.prettifyError) so it fits a JSON-RPC error message and an HTTP error body alike.
+ */
+export function formatZodIssues (issues: ReadonlyArray<{ path: PropertyKey[], message: string }>): string {
+  return issues.map((issue) => issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message).join('; ')
+}
+
 function describeTool (tool: ToolDefinition): ToolDescriptor {
   // draft-7 and the input side of each schema (fields with defaults are optional), as the MCP SDKs convert zod.
   const toJson = (schema: z.ZodObject): Record<string, unknown> => z.toJSONSchema(schema, { target: 'draft-7', io: 'input' }) as Record<string, unknown>
@@ -137,7 +145,7 @@ export class ToolRegistry {
     if (tool.turns !== undefined) await tool.turns.run(noop)
     const parsed = tool.inputSchema.safeParse(args ?? {})
     if (!parsed.success) {
-      throw new ToolCallError('invalid_arguments', `Invalid arguments for tool ${name}: ${z.prettifyError(parsed.error)}`)
+      throw new ToolCallError('invalid_arguments', `Invalid arguments for tool ${name}: ${formatZodIssues(parsed.error.issues)}`)
     }
     return await this.#run(tool, parsed.data, ctx)
   }

@@ -33,4 +33,5 @@ t.test('HTTP status agrees with the error class', async (t) => {
   t.equal(httpStatusOf(createError(1, JSONRPC_ERRORS.INTERNAL_ERROR, 'x')), 500)
   t.equal(httpStatusOf(createError(1, JSONRPC_ERRORS.SHUTTING_DOWN, 'x')), 503)
   t.equal(httpStatusOf(createError(1, JSONRPC_ERRORS.REQUEST_CANCELLED, 'x')), 499)
+  t.equal(httpStatusOf(createError(1, JSONRPC_ERRORS.DEADLINE_EXCEEDED, 'x')), 504)
 })

@@ -1,3 +1,7 @@
+/**
+ * The JSON-RPC routes POST /mcp/initialize, /mcp/tools/list, /mcp/tools/call (routes/jsonrpc.ts; seed 004's formats)
+ * over real HTTP, with real EventSource clients on the event channels.
+ */
 import t from 'tap'
 import { EventSource } from 'eventsource'
 import { callTool, rpc, startApp } from './support/app.js'
@@ -185,7 +189,7 @@ t.test('history survives a restart', async (t) => {
 
 t.test('health says which engine serves and how many clients listen', async (t) => {
   const { url } = await startApp(t)
-  const channel = collect(`${url}/mcp/events/watcher`, ['connected'], () => false, 3000)
+  const channel = collect(`${url}/mcp/events/watcher`, ['connected'], () => false, 60_000)
   await channel.ready
   const response = await fetch(`${url}/mcp/health`)
   t.equal(response.status, 200)
