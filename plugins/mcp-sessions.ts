@@ -7,6 +7,9 @@ import { DRAIN_GRACE_MS, InFlightCalls } from '../src/mcp/in-flight.js'
 import { createMcpServer, type McpEra, type McpServerDeps } from '../src/mcp/server.js'
 import { SessionManager } from '../src/mcp/sessions.js'
 
+/** A `subscriptions/listen` stream is cut after this long; the client listens again. */
+export const LISTEN_MAX_MS = 10 * 60_000
+
 /** Most `subscriptions/listen` streams open at once (each is one SSE response); over it → -32603 from the SDK. */
 export const MAX_LISTEN_STREAMS = 256
 
@@ -20,6 +23,8 @@ export interface McpSessionsOptions {
   jsonResponse?: boolean
   /** Default DRAIN_GRACE_MS (tests shorten it). */
   drainGraceMs?: number
+  /** Longest life of a `subscriptions/listen` stream; default LISTEN_MAX_MS. */
+  listenMaxMs?: number
 }
 
 export interface McpSessionsDecorator {
@@ -32,6 +37,8 @@ export interface McpSessionsDecorator {
   notify: ServerNotifier
   /** Tool calls in progress on every MCP surface of the app. */
   inFlight: InFlightCalls
+  /** Longest life of a `subscriptions/listen` stream. */
+  listenMaxMs: number
 }
 
 declare module 'fastify' {
@@ -71,7 +78,8 @@ export default fp(async function mcpSessionsPlugin (fastify: FastifyInstance, op
     jsonResponse: options.jsonResponse ?? config.MCP_JSON_RESPONSE,
     modern: toNodeHandler(handler, { onerror: (error) => { log.warn({ err: error }, 'MCP 2026-07-28 response failed') } }),
     notify: handler.notify,
-    inFlight
+    inFlight,
+    listenMaxMs: options.listenMaxMs ?? LISTEN_MAX_MS
   })
   let unpublish: (() => void) | undefined
   fastify.addHook('onReady', async () => {

@@ -49,13 +49,21 @@ function header (request: FastifyRequest, name: string): string | undefined {
 
 export default async function mcpRoutes (fastify: FastifyInstance): Promise<void> {
   if (!fastify.hasDecorator('mcp')) throw new Error('register plugins/mcp-sessions.ts before routes/mcp.ts')
-  const { sessions, createServer, jsonResponse, modern } = fastify.mcp
+  const { sessions, createServer, jsonResponse, modern, listenMaxMs } = fastify.mcp
   const { config } = fastify
   const live = new Map<string, NodeStreamableHTTPServerTransport>()
   const eventBudget = new EventBudget(EVENT_STORE_TOTAL_BYTES)
 
   // Encapsulated: read every body as text here, so bad JSON and wrong media types get JSON-RPC answers.
   useJsonRpcBodies(fastify, 'MCP request failed')
+
+  // A listen stream lives at most listenMaxMs, then is cut and the client listens again (python-sdk#3493: streams held
+  // open forever pin serverless invocations and proxies). The SDK caps how many are open (MAX_LISTEN_STREAMS).
+  function expireListenStream (reply: FastifyReply): void {
+    const timer = setTimeout(() => { reply.raw.destroy() }, listenMaxMs)
+    timer.unref()
+    reply.raw.once('close', () => { clearTimeout(timer) })
+  }
 
   async function openSession (request: FastifyRequest, reply: FastifyReply, message: unknown): Promise<void> {
     const release = sessions.reserve()
@@ -128,7 +136,10 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
         body: message
       })
       // The modern path owns all of its answers, its validation-ladder rejections included.
-      if (route.kind !== 'legacy') return await handOver(request, reply, async () => { await modern(request.raw, reply.raw, message) })
+      if (route.kind !== 'legacy') {
+        if (route.kind === 'modern' && (message as { method?: unknown }).method === 'subscriptions/listen') expireListenStream(reply)
+        return await handOver(request, reply, async () => { await modern(request.raw, reply.raw, message) })
+      }
       if (Array.isArray(message)) {
         return await sendJsonRpcError(reply, 400, null, JSONRPC_ERRORS.INVALID_REQUEST,
           'Invalid Request: JSON-RPC batches are not supported (removed from MCP in protocol revision 2025-06-18); send one message per POST')

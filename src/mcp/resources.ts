@@ -117,13 +117,14 @@ export function chainOnClose (server: McpServer, cleanup: () => void): void {
 
 /**
  * 2026-07-28: publishes chart request changes to `subscriptions/listen` streams (once per process, not per server):
- * a new request changes the resource list; a request that completes or fails updates its `chart://requests/…`
- * resource. Returns the unsubscribe function.
+ * a request that completes or fails updates its `chart://requests/…` resource and changes the resource list (its
+ * entry's title carries the status). Returns the unsubscribe function.
  */
 export function publishChartResourceChanges (bus: McpDeps['bus'], notifier: ServerNotifier): () => void {
   return bus.subscribe(({ event }) => {
     const { status } = event.data
-    if (status === 'started') notifier.resourcesChanged()
-    else if (status === 'completed' || status === 'failed') notifier.resourceUpdated(chartRequestUri(event.requestId))
+    if (status !== 'completed' && status !== 'failed') return
+    notifier.resourceUpdated(chartRequestUri(event.requestId))
+    notifier.resourcesChanged()
   })
 }
