@@ -31,6 +31,9 @@ export const EVENT_STORE_TOTAL_BYTES = 64 * 1024 * 1024
 /** Suggested reconnection delay sent in the priming event (`retry:`), spec 2025-11-25 transports §"Resumability". */
 export const SSE_RETRY_MS = 1000
 
+/** The first revision of the sessionless era. */
+const MODERN_ERA_START = '2026-07-28'
+
 /** The endpoint and its trailing-slash twin. */
 export const MCP_PATHS = ['/mcp', '/mcp/'] as const
 
@@ -157,7 +160,8 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
         exposeHeadRoute: false,
         handler: async (request, reply) => {
           const version = header(request, 'mcp-protocol-version')
-          if (header(request, 'mcp-session-id') === undefined && version !== undefined && version >= '2026-07-28') {
+          // The SDK's own era test: a revision dated 2026-07-28 or later is modern (shared/reference/mcp-2026.md §1.1).
+          if (header(request, 'mcp-session-id') === undefined && version !== undefined && version >= MODERN_ERA_START) {
             return await handOver(request, reply, async () => { await modern(request.raw, reply.raw) })
           }
           await serveSession(request, reply)

@@ -68,16 +68,7 @@ export function isResponse (message: JSONRPCMessage): boolean {
   return !('method' in message) && ('result' in message || 'error' in message)
 }
 
-/** An EventStore that also takes a message's JSON, so the transport serialises each message once. */
-export interface SerializedEventStore extends EventStore {
-  storeSerialized: (streamId: StreamId, message: JSONRPCMessage, json: string) => EventId
-}
-
-export function takesSerialized (store: EventStore): store is SerializedEventStore {
-  return typeof (store as Partial<SerializedEventStore>).storeSerialized === 'function'
-}
-
-export class BoundedEventStore implements SerializedEventStore {
+export class BoundedEventStore implements EventStore {
   readonly #limits: EventStoreLimits
   readonly #budget: EventBudget | undefined
   readonly #now: () => number
@@ -118,11 +109,7 @@ export class BoundedEventStore implements SerializedEventStore {
   }
 
   async storeEvent (streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
-    return this.storeSerialized(streamId, message, JSON.stringify(message))
-  }
-
-  /** storeEvent for a message already serialised as `json` (the transport writes the same text): no second stringify, no await. */
-  storeSerialized (streamId: StreamId, message: JSONRPCMessage, json: string): EventId {
+    const json = JSON.stringify(message)
     this.#sweepCompleted()
     const event: StoredEvent = { seq: ++this.#seq, json }
     let stream = this.#streams.get(streamId)

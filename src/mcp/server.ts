@@ -63,7 +63,7 @@ export function createMcpServer (deps: McpServerDeps, options: McpServerOptions)
     era,
     log: deps.log,
     inFlight: options.inFlight,
-    ...(fixtures ? { extra: conformanceFixtureTools(server, options.notifier ?? (() => undefined)) } : {})
+    ...(fixtures ? { extra: conformanceFixtureTools(options.notifier ?? (() => undefined)) } : {})
   })
   const subscriptions = era === 'legacy' ? new ResourceSubscriptions(server) : undefined
   registerChartResources(server, deps, subscriptions)
