@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { abortOnDisconnect } from '../src/http/abort-on-disconnect.js'
 import { classifyRequestError } from '../src/http/request-errors.js'
-import { createError, httpStatusOf, JSONRPC_ERRORS } from '../src/jsonrpc.js'
+import { httpStatusOf, jsonRpcErrorOf } from '../src/jsonrpc.js'
 import { createJsonRpcMethods, JSONRPC_ROUTES } from '../src/jsonrpc-methods.js'
 import { serializeResponse } from '../src/jsonrpc-serialize.js'
 import { acceptJsonBodiesOnly } from './json-bodies.js'
@@ -19,12 +19,7 @@ export default async function jsonRpcRoutes (fastify: FastifyInstance): Promise<
   fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
     const failure = classifyRequestError(error)
     if (failure.kind === 'internal') request.log.error({ err: error }, 'JSON-RPC route failed')
-    const body = failure.kind === 'bad-json'
-      ? createError(null, JSONRPC_ERRORS.PARSE_ERROR, `Parse error: ${failure.message}`)
-      : failure.kind === 'internal'
-        ? createError(null, JSONRPC_ERRORS.INTERNAL_ERROR, 'Internal error')
-        : createError(null, JSONRPC_ERRORS.INVALID_REQUEST, failure.message)
-    return await reply.code(failure.status).send(body)
+    return await reply.code(failure.status).send(jsonRpcErrorOf(failure))
   })
 
   for (const [url, method] of Object.entries(JSONRPC_ROUTES)) {

@@ -3,6 +3,8 @@
  * HTTP statuses so the status and the body agree on every path (the JSON-RPC routes /mcp/initialize,
  * /mcp/tools/list, /mcp/tools/call, and REST, which reports the same outcomes as `{error, statusCode}`).
  */
+import type { RequestFailure } from './http/request-errors.js'
+
 export const JSONRPC_ERRORS = {
   PARSE_ERROR: -32700,
   INVALID_REQUEST: -32600,
@@ -74,6 +76,19 @@ export function httpStatusOfCode (code: number): number {
       return 499
     default:
       return 500
+  }
+}
+
+/**
+ * A request refused before its route answered (src/http/request-errors.ts) as a JSON-RPC error: bad JSON is -32700,
+ * anything else about the request -32600 with what to fix, our own failure -32603 with nothing of its detail.
+ * The HTTP status stays the classification's (415, 413, 400…).
+ */
+export function jsonRpcErrorOf (failure: RequestFailure): JsonRpcFailure {
+  switch (failure.kind) {
+    case 'bad-json': return createError(null, JSONRPC_ERRORS.PARSE_ERROR, `Parse error: ${failure.message}`)
+    case 'internal': return createError(null, JSONRPC_ERRORS.INTERNAL_ERROR, 'Internal error')
+    default: return createError(null, JSONRPC_ERRORS.INVALID_REQUEST, failure.message)
   }
 }
 

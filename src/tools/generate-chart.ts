@@ -1,8 +1,8 @@
 import { generateChartInput, normalizeChartRequest } from '../chart/request.js'
 import type { ToolDeps } from './deps.js'
 import { relayChartProgress } from './progress-relay.js'
-import { defineTool } from './registry.js'
 import { chooseSymbol } from './symbol-choice.js'
+import { defineTool } from './registry.js'
 import { text, toolError } from './results.js'
 import type { ToolContent, ToolDefinition } from './types.js'
 
@@ -21,8 +21,8 @@ export function generateChartTool ({ charts, bus, config }: ToolDeps): ToolDefin
       const request = normalizeChartRequest(args, { storage: config.CHART_IMG_STORAGE })
       if (ctx.elicit !== undefined) {
         const choice = await chooseSymbol(charts, request.symbol, ctx.elicit)
-        if (!choice.ok) return toolError(choice.message)
-        request.symbol = choice.symbol
+        if (choice.kind === 'refused') return toolError(choice.message)
+        if (choice.kind === 'chosen') request.symbol = choice.symbol
       }
       let stopRelay = (): void => {}
       try {

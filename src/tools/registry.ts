@@ -134,8 +134,8 @@ export class ToolRegistry {
 
   /**
    * Validates `args` once with the tool's schema, then runs it. Rejects with ToolCallError (unknown tool, invalid
-   * arguments), ToolDeadlineError (past the deadline) or ToolCancelledError (ctx.signal aborted first); a failure
-   * inside the tool is a ToolResult with `isError: true`.
+   * arguments), ToolDeadlineError (past the deadline), ToolCancelledError (ctx.signal aborted first), or whatever
+   * `ctx.elicit` threw; any other failure inside the tool is a ToolResult with `isError: true`.
    */
   async call (name: string, args: unknown, ctx: ToolContext): Promise<ToolResult> {
     const tool = this.#byName.get(name)
@@ -179,12 +179,31 @@ export class ToolRegistry {
     }
   }
 
-  /** A tool that throws (a bug, not a refusal) still answers: an isError result, the detail in the log. */
+  /**
+   * A tool that throws (a bug, not a refusal) still answers: an isError result, the detail in the log. What
+   * `ctx.elicit` throws is the surface's own signal (e.g. an MRTR adapter's "input required") and reaches the caller
+   * of `call` unchanged.
+   */
   async #runGuarded (tool: ToolDefinition, args: Record<string, unknown>, ctx: ToolContext): Promise<ToolResult> {
+    const fromElicit = new WeakSet<object>()
+    const { elicit } = ctx
+    const guarded: ToolContext = elicit === undefined
+      ? ctx
+      : {
+          ...ctx,
+          elicit: async (request) => {
+            try {
+              return await elicit(request)
+            } catch (error) {
+              if (typeof error === 'object' && error !== null) fromElicit.add(error)
+              throw error
+            }
+          }
+        }
     try {
-      return await tool.run(args, ctx)
+      return await tool.run(args, guarded)
     } catch (error) {
-      if (ctx.signal.aborted) throw error
+      if (ctx.signal.aborted || (typeof error === 'object' && error !== null && fromElicit.has(error))) throw error
       ctx.log.error({ err: error, tool: tool.name }, 'tool failed')
       return { content: [{ type: 'text', text: INTERNAL_FAILURE_TEXT }], isError: true }
     }

@@ -1,34 +1,53 @@
 /**
- * When generate_chart names a symbol the engine does not have and the caller can answer an input request
- * (ToolContext.elicit: a 2025 elicitation/create round trip or 2026-07-28 MRTR), it asks which of the symbols that
- * match the ticker was meant, instead of failing. Runs before any side effect: under MRTR the tool is run again
- * with the answer.
+ * When generate_chart names a symbol this engine does not have but close matches exist (the same ticker on another
+ * exchange, e.g. NYSE:AAPL → NASDAQ:AAPL, or the ticker found in a description), and the caller can answer input
+ * requests (ctx.elicit: an elicitation/create round trip on 2025-11-25, MRTR's input_required on 2026-07-28), the
+ * tool asks which one was meant instead of failing. Read-only, so it runs before any chart work (an MRTR adapter may
+ * run the tool again with the answer).
  */
 import type { ChartServiceApi } from '../chart/service-types.js'
-import type { ToolContext } from './types.js'
+import type { ElicitationRequest, ElicitationResult } from './types.js'
 
-/** Most candidates offered in one question. */
-export const MAX_SYMBOL_CHOICES = 10
+/** At most this many candidates are offered; more would not be a choice a person reads. */
+export const MAX_CANDIDATES = 10
 
 export type SymbolChoice =
-  | { ok: true, symbol: string }
-  | { ok: false, message: string }
+  | { kind: 'keep' }
+  | { kind: 'chosen', symbol: string }
+  | { kind: 'refused', message: string }
 
-export async function chooseSymbol (charts: ChartServiceApi, symbol: string, elicit: NonNullable<ToolContext['elicit']>): Promise<SymbolChoice> {
-  const ticker = symbol.slice(symbol.indexOf(':') + 1)
-  const listing = await charts.listSymbols({ query: ticker, limit: MAX_SYMBOL_CHOICES })
-  const candidates = listing.symbols.map((s) => s.symbol)
-  // Known, or nothing close to offer: the engine answers as usual.
-  if (candidates.length === 0 || candidates.includes(symbol)) return { ok: true, symbol }
-  const answer = await elicit({
-    message: `${symbol} is not available. Which symbol did you mean?`,
+/** The input request for a choice among `candidates` (an MCP elicitation form with a single enum field). */
+export function symbolQuestion (symbol: string, candidates: string[]): ElicitationRequest {
+  return {
+    message: `${symbol} is not available. Which of these symbols did you mean?`,
     requestedSchema: {
       type: 'object',
-      properties: { symbol: { type: 'string', title: 'Symbol', description: 'EXCHANGE:TICKER', enum: candidates } },
+      properties: { symbol: { type: 'string', title: 'Symbol', description: 'The symbol to chart', enum: candidates } },
       required: ['symbol']
     }
-  })
+  }
+}
+
+/**
+ * Asks which candidate was meant when `symbol` (EXCHANGE:TICKER, upper case) is unknown and candidates exist; `keep`
+ * when the symbol is known or nothing matches (the engine then explains what exists).
+ */
+export async function chooseSymbol (charts: ChartServiceApi, symbol: string, elicit: (request: ElicitationRequest) => Promise<ElicitationResult>): Promise<SymbolChoice> {
+  const ticker = symbol.slice(symbol.indexOf(':') + 1)
+  const listing = await charts.listSymbols({ query: ticker, limit: MAX_CANDIDATES })
+  const candidates = listing.symbols.map((info) => info.symbol)
+  if (candidates.length === 0 || candidates.includes(symbol)) return { kind: 'keep' }
+  // An exact listing may still hold the symbol when the ticker query's limit cut it off.
+  if (listing.total > candidates.length && (await charts.listSymbols({ query: symbol, limit: 1 })).symbols.some((info) => info.symbol === symbol)) {
+    return { kind: 'keep' }
+  }
+  const answer = await elicit(symbolQuestion(symbol, candidates))
+  if (answer.action !== 'accept') {
+    return { kind: 'refused', message: `No chart made: ${symbol} is not available and no other symbol was chosen (close matches: ${candidates.join(', ')}).` }
+  }
   const chosen = answer.content?.symbol
-  if (answer.action === 'accept' && typeof chosen === 'string' && candidates.includes(chosen)) return { ok: true, symbol: chosen }
-  return { ok: false, message: `No chart made: ${symbol} is not available and no other symbol was chosen. Symbols matching ${ticker}: ${candidates.join(', ')}.` }
+  if (typeof chosen !== 'string' || !candidates.includes(chosen)) {
+    return { kind: 'refused', message: `No chart made: the answer ${JSON.stringify(chosen ?? null)} is not one of ${candidates.join(', ')}.` }
+  }
+  return { kind: 'chosen', symbol: chosen }
 }

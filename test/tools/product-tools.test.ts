@@ -6,7 +6,7 @@ import t from 'tap'
 import { testConfig } from '../../src/config.js'
 import { createMemoryBus } from '../../src/events/memory-bus.js'
 import type { HealthReport } from '../../src/health.js'
-import { createToolRegistry, TOOL_NAMES, type ProgressUpdate, type ToolContext } from '../../src/tools/index.js'
+import { createToolRegistry, TOOL_NAMES, type ElicitationRequest, type ElicitationResult, type ProgressUpdate, type ToolContext } from '../../src/tools/index.js'
 import { createFakeCharts } from '../mcp/fake-charts.js'
 import { silentLogger } from '../support/logger.js'
 
@@ -75,4 +75,32 @@ t.test('history, symbols and health read the core', async (t) => {
 t.test('health_check is an isError result when no chart can be made', async (t) => {
   const { registry } = setup(t, 'unavailable')
   t.equal((await registry.call('health_check', {}, context(null))).isError, true)
+})
+
+t.test('generate_chart asks which symbol was meant when the caller can answer, and only then', async (t) => {
+  const { registry } = setup(t)
+  const asked: ElicitationRequest[] = []
+  const answering = (result: ElicitationResult): ToolContext['elicit'] => async (request) => { asked.push(request); return result }
+
+  const chosen = await registry.call('generate_chart', { symbol: 'NYSE:AAPL' }, { ...context(null), elicit: answering({ action: 'accept', content: { symbol: 'NASDAQ:AAPL' } }) })
+  t.notOk(chosen.isError)
+  t.match(chosen.content[0], { text: /^Chart ready: NASDAQ:AAPL 1D/ }, 'the chart is of the symbol chosen')
+  t.match(asked[0], { message: 'NYSE:AAPL is not available. Which of these symbols did you mean?', requestedSchema: { type: 'object', required: ['symbol'], properties: { symbol: { type: 'string', enum: ['NASDAQ:AAPL'] } } } })
+
+  const declined = await registry.call('generate_chart', { symbol: 'NYSE:AAPL' }, { ...context(null), elicit: answering({ action: 'decline' }) })
+  t.equal(declined.isError, true)
+  t.match(declined.content[0], { text: /^No chart made: NYSE:AAPL is not available and no other symbol was chosen \(close matches: NASDAQ:AAPL\)\.$/ })
+
+  const invented = await registry.call('generate_chart', { symbol: 'NYSE:AAPL' }, { ...context(null), elicit: answering({ action: 'accept', content: { symbol: 'NYSE:EVIL' } }) })
+  t.equal(invented.isError, true, 'an answer outside the offered choices is refused')
+
+  asked.length = 0
+  const known = await registry.call('generate_chart', { symbol: 'NASDAQ:AAPL' }, { ...context(null), elicit: answering({ action: 'cancel' }) })
+  t.notOk(known.isError)
+  const nothingClose = await registry.call('generate_chart', { symbol: 'NASDAQ:TSLA' }, { ...context(null), elicit: answering({ action: 'cancel' }) })
+  t.match(nothingClose.content[0], { text: /^Unknown symbol NASDAQ:TSLA/ }, 'no close match: the engine explains')
+  t.equal(asked.length, 0, 'a known symbol, or one with no close match, asks nothing')
+
+  const noElicit = await registry.call('generate_chart', { symbol: 'NYSE:AAPL' }, context(null))
+  t.match(noElicit.content[0], { text: /^Unknown symbol NYSE:AAPL/ }, 'a caller that cannot answer gets the engine\'s error')
 })

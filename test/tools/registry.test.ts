@@ -104,3 +104,16 @@ t.test('past the deadline the tool is aborted and the caller answered', async (t
   t.equal(toolSignal?.aborted, true)
   t.type(toolSignal?.reason, ToolDeadlineError)
 })
+
+t.test('what ctx.elicit throws reaches the caller unchanged (an MRTR adapter\'s "input required" signal)', async (t) => {
+  class InputRequired extends Error {}
+  const signal = new InputRequired('input required')
+  const asking = withRun(async (_args, ctx) => {
+    await ctx.elicit?.({ message: 'Which?', requestedSchema: { type: 'object', properties: {} } })
+    return { content: [] }
+  })
+  const error = await new ToolRegistry([asking]).call('echo', { say: 'x' }, context({ elicit: async () => { throw signal } })).catch((e: unknown) => e)
+  t.equal(error, signal)
+  const answered = await new ToolRegistry([asking]).call('echo', { say: 'x' }, context({ elicit: async () => ({ action: 'accept', content: {} }) }))
+  t.same(answered, { content: [] }, 'an answered elicitation lets the tool finish')
+})
