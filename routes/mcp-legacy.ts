@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify'
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse'
 import { parseJSONRPCMessage } from '@modelcontextprotocol/server'
 import { JSONRPC_ERRORS } from '../src/jsonrpc.js'
+import { KEEPALIVE_FRAME } from '../src/sse/frame.js'
 import { handOver, parseJsonBody, retryAfterSeconds, sendJsonRpcError, useJsonRpcBodies } from './mcp-http.js'
 
 export const LEGACY_SSE_PATH = '/mcp/legacy/sse'
@@ -68,7 +69,7 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
       reply.raw.once('close', sessions.track(id))
       reply.raw.once('close', end)
       keepAlive = setInterval(() => {
-        if (!reply.raw.writableEnded) reply.raw.write(': keepalive\n\n')
+        if (!reply.raw.writableEnded) reply.raw.write(KEEPALIVE_FRAME)
       }, config.KEEPALIVE_MS)
       keepAlive.unref()
     })
