@@ -75,7 +75,8 @@ async function ensureTool (pkg: string, prefix: string, file: string): Promise<s
   return file
 }
 
-// The suites' summaries: one `✓|✗ <scenario>: N passed, M failed` line per scenario; 0.2.x then lists the scenarios
+// The suites' summaries: one `✓|✗ <scenario>: N passed, M failed` line per scenario (or, for one --scenario,
+// `Passed: N/M, K failed`); 0.2.x then lists the scenarios
 // it does not score (`Not scored for <revision>: …` followed by `  ✓|✗ <scenario> (<reason>)`). Only scored
 // scenarios are counted; the others are reported with their results.
 function summarize (name: string, code: number, output: string): Outcome {
@@ -100,8 +101,13 @@ function summarize (name: string, code: number, output: string): Outcome {
     passed += Number(match[2])
     failed += Number(match[3])
   }
-  // A run that printed no scenario at all did not run: count it as a failure.
-  return { name, code, passed, failed: scenarios === 0 ? failed + 1 : failed, notScored }
+  if (scenarios === 0) {
+    // One scenario (--scenario) prints `Passed: N/M, K failed` instead; a run that printed neither did not run.
+    const single = [...lines.join('\n').matchAll(/Passed: (\d+)\/\d+, (\d+) failed/g)].at(-1)
+    if (single === undefined) return { name, code, passed, failed: failed + 1, notScored }
+    return { name, code, passed: Number(single[1]), failed: Number(single[2]), notScored }
+  }
+  return { name, code, passed, failed, notScored }
 }
 
 async function main (): Promise<number> {
