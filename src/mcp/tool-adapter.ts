@@ -37,6 +37,8 @@ export interface McpOnlyTool<S extends z.ZodObject = z.ZodObject> {
   title?: string
   description: string
   inputSchema: S
+  /** The schema listed in tools/list when it says more than zod can express (JSON Schema 2020-12 conditionals). */
+  listedInputSchema?: Record<string, unknown>
   run (args: z.output<S>, ctx: ServerContext): Promise<CallToolResult | InputRequiredResult>
 }
 
@@ -92,7 +94,7 @@ function listingOf (registry: ToolRegistry, extra: readonly McpOnlyTool[] | unde
         name: tool.name,
         ...(tool.title === undefined ? {} : { title: tool.title }),
         description: tool.description,
-        inputSchema: z.toJSONSchema(tool.inputSchema, { target: 'draft-2020-12', io: 'input' }) as Tool['inputSchema']
+        inputSchema: (tool.listedInputSchema ?? z.toJSONSchema(tool.inputSchema, { target: 'draft-2020-12', io: 'input' })) as Tool['inputSchema']
       })),
       ...registry.describe() as Tool[]
     ]
