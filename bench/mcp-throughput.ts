@@ -1,9 +1,11 @@
 /**
- * Throughput of MCP over Streamable HTTP at /mcp — `tools/call health_check` and `tools/list` within one session, in
- * SSE and JSON response modes — against, in the same run:
- *   (a) the official SDK's own stateless pattern (new McpServer + transport per request, plain node:http), and
+ * Throughput of MCP over Streamable HTTP at /mcp, per protocol era — `tools/call health_check` (and `tools/list`) in a
+ * 2025-11-25 session (SSE and JSON response modes) and as 2026-07-28 sessionless requests — against, in the same run:
+ *   (a) the official SDK v2's own example server (`createMcpHandler` + `toNodeHandler` on plain node:http: 2026
+ *       per request, 2025 statelessly), and
  *   (b) a minimal node:http JSON-RPC echo answering the same bytes.
- * Plus memory per idle session with 1,000 open sessions. Target: ours (tools/call, in a session) ≥ 0.2× the echo.
+ * Plus memory per idle 2025 session with 1,000 open sessions. Targets: ours ≥ (a) on both eras; heap per idle
+ * session ≤ 28 KB.
  *
  *   npx tsx bench/mcp-throughput.ts [--duration 5] [--connections 50] [--sessions 1000] [--memory-only]
  *
@@ -28,6 +30,12 @@ const SELF = fileURLToPath(import.meta.url)
 const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
 const INIT = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }
+const MODERN = '2026-07-28'
+/** The per-request envelope every 2026-07-28 request carries. */
+const ENVELOPE = { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} }
+function modernHeaders (method: string, name?: string): Record<string, string> {
+  return { ...MCP_HEADERS, 'mcp-protocol-version': MODERN, 'mcp-method': method, ...(name === undefined ? {} : { 'mcp-name': name }) }
+}
 
 interface Ready { port: number, composition: string }
 
@@ -47,43 +55,9 @@ async function serveOurs (json: boolean, maxSessions: string): Promise<void> {
     AUTH_TOKEN: ''
   }
   const config = loadConfig(env)
-  const jsonSupportedByConfig = 'MCP_JSON_RESPONSE' in config
-  let composition: string
-  let app: import('fastify').FastifyInstance
-  try {
-    if (json && !jsonSupportedByConfig) throw new Error('config has no MCP_JSON_RESPONSE')
-    const { buildApp } = await import('../src/app.js')
-    app = await buildApp(config, { logger: false })
-    await app.ready()
-    composition = 'buildApp'
-  } catch (error) {
-    // Fallback: the MCP plugins and routes alone (same code path for /mcp), with the real core if it loads.
-    const Fastify = (await import('fastify')).default
-    app = Fastify({ logger: false, forceCloseConnections: true })
-    await app.register((await import('../plugins/config.js')).default, { config })
-    await app.register((await import('../plugins/event-bus.js')).default)
-    try {
-      await app.register((await import('../plugins/sse-channels.js')).default)
-      await app.register((await import('../plugins/core.js')).default)
-      composition = 'MCP plugins + real core'
-    } catch {
-      const { createFakeCharts } = await import('../test/mcp/fake-charts.js')
-      const charts = createFakeCharts(app.bus)
-      app.decorate('mcpDeps', {
-        config,
-        charts,
-        bus: app.bus,
-        log: app.log as unknown as import('../src/mcp/deps.js').McpDeps['log'],
-        health: async () => ({ status: 'ok' as const, timestamp: new Date().toISOString(), clientCount: 0, chartServiceConfigured: true, engine: 'local' as const, engineDetail: 'stub', uptime: 0, version: '0.1.0' })
-      })
-      composition = 'MCP plugins + stub chart service'
-    }
-    await app.register((await import('../plugins/security.js')).default)
-    await app.register((await import('../plugins/mcp-sessions.js')).default, { jsonResponse: json })
-    await app.register((await import('../routes/mcp.js')).default)
-    await app.register((await import('../routes/mcp-legacy.js')).default)
-    composition += ` (buildApp unavailable: ${error instanceof Error ? error.message.split('\n')[0].slice(0, 80) : String(error)})`
-  }
+  const { buildApp } = await import('../src/app.js')
+  const app = await buildApp(config, { logger: false })
+  const composition = 'buildApp'
   await app.listen({ host: '127.0.0.1', port: 0 })
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : 0
@@ -175,51 +149,68 @@ async function measure (label: Omit<Row, 'rps' | 'p50' | 'p99' | 'bad'>, url: st
   return { ...label, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, bad: result.errors + result.timeouts + result.non2xx }
 }
 
+interface Target { label: Omit<Row, 'rps' | 'p50' | 'p99' | 'bad'>, url: string, headers: Record<string, string>, message: { method: string, params?: unknown } }
+
+/** The median run of a row (by req/s). */
+function median (runs: Row[]): Row {
+  return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)]
+}
+
 async function main (): Promise<void> {
-  const { values } = parseArgs({ options: { duration: { type: 'string', default: '5' }, connections: { type: 'string', default: '50' }, sessions: { type: 'string', default: '1000' }, 'memory-only': { type: 'boolean', default: false } } })
+  const { values } = parseArgs({ options: { duration: { type: 'string', default: '5' }, connections: { type: 'string', default: '50' }, sessions: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '3' }, 'memory-only': { type: 'boolean', default: false } } })
   const duration = Number(values.duration)
   const connections = Number(values.connections)
   const sessionCount = Number(values.sessions)
+  const rounds = Number(values.rounds)
   const call = { method: 'tools/call', params: { name: 'health_check', arguments: {} } }
   const list = { method: 'tools/list', params: {} }
+  const modernCall = { method: 'tools/call', params: { name: 'health_check', arguments: {}, _meta: ENVELOPE } }
+  const modernList = { method: 'tools/list', params: { _meta: ENVELOPE } }
   const rows: Row[] = []
   const notes: string[] = []
-
   const throughput = values['memory-only'] !== true
-  for (const mode of throughput ? ['sse', 'json'] as const : []) {
-    const { child, ready } = await startChild(SELF, ['--serve-ours', mode, '100'])
-    notes.push(`ours (${mode}): ${ready.composition}`)
-    const url = `http://127.0.0.1:${ready.port}/mcp`
-    const session = await initSession(url)
-    const headers = { ...MCP_HEADERS, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' }
-    rows.push(await measure({ server: 'chart-img-mcp /mcp (one session)', method: 'tools/call health_check', mode }, url, headers, call, connections, duration))
-    rows.push(await measure({ server: 'chart-img-mcp /mcp (one session)', method: 'tools/list', mode }, url, headers, list, connections, duration))
-    await stop(child)
+  let echoRps = 1
+
+  if (throughput) {
+    // Every server is up for the whole run and the rows are measured in rounds, each round visiting every row, so a
+    // change in the machine's load (it is shared) hits every server alike; each row reports its median round.
+    const sse = await startChild(SELF, ['--serve-ours', 'sse', '100'])
+    const json = await startChild(SELF, ['--serve-ours', 'json', '100'])
+    const sdkPort = await freePort()
+    const sdk = await startChild(join(ROOT, 'bench/baselines/mcp-sdk-example-server.ts'), [], { PORT: String(sdkPort) }, (p) => `http://127.0.0.1:${p}/`)
+    notes.push(`ours: ${sse.ready.composition} (one process per response mode)`)
+    const sseUrl = `http://127.0.0.1:${sse.ready.port}/mcp`
+    const jsonUrl = `http://127.0.0.1:${json.ready.port}/mcp`
+    const sdkUrl = `http://127.0.0.1:${sdkPort}/`
+    const session = { ...MCP_HEADERS, 'mcp-session-id': await initSession(sseUrl), 'mcp-protocol-version': '2025-11-25' }
+    const jsonSession = { ...MCP_HEADERS, 'mcp-session-id': await initSession(jsonUrl), 'mcp-protocol-version': '2025-11-25' }
+
+    // The echo answers the exact bytes our health_check result has (fetched once in JSON form).
+    const sample = await (await fetch(jsonUrl, { method: 'POST', headers: jsonSession, body: JSON.stringify({ jsonrpc: '2.0', id: 0, ...call }) })).text()
+    const payload = sample.startsWith('{') ? sample : (/data: (\{.*\})/.exec(sample)?.[1] ?? '{"jsonrpc":"2.0","id":0,"result":{}}')
+    const echoPort = await freePort()
+    const echo = await startChild(join(ROOT, 'bench/baselines/mcp-echo-server.ts'), [], { PORT: String(echoPort), PAYLOAD: payload }, (p) => `http://127.0.0.1:${p}/`)
+
+    const targets: Target[] = [
+      { label: { server: 'chart-img-mcp /mcp, 2025-11-25 session', method: 'tools/call health_check', mode: 'sse' }, url: sseUrl, headers: session, message: call },
+      { label: { server: 'chart-img-mcp /mcp, 2025-11-25 session', method: 'tools/call health_check', mode: 'json' }, url: jsonUrl, headers: jsonSession, message: call },
+      { label: { server: '(a) SDK v2 example server, 2025-11-25 (stateless)', method: 'tools/call health_check', mode: 'auto' }, url: sdkUrl, headers: { ...MCP_HEADERS, 'mcp-protocol-version': '2025-11-25' }, message: call },
+      { label: { server: 'chart-img-mcp /mcp, 2026-07-28', method: 'tools/call health_check', mode: 'auto' }, url: sseUrl, headers: modernHeaders('tools/call', 'health_check'), message: modernCall },
+      { label: { server: '(a) SDK v2 example server, 2026-07-28', method: 'tools/call health_check', mode: 'auto' }, url: sdkUrl, headers: modernHeaders('tools/call', 'health_check'), message: modernCall },
+      { label: { server: 'chart-img-mcp /mcp, 2025-11-25 session', method: 'tools/list', mode: 'sse' }, url: sseUrl, headers: session, message: list },
+      { label: { server: 'chart-img-mcp /mcp, 2026-07-28', method: 'tools/list', mode: 'auto' }, url: sseUrl, headers: modernHeaders('tools/list'), message: modernList },
+      { label: { server: '(b) node:http JSON-RPC echo', method: 'tools/call health_check', mode: 'json' }, url: `http://127.0.0.1:${echoPort}/`, headers: { 'content-type': 'application/json' }, message: call }
+    ]
+    const runs = targets.map((): Row[] => [])
+    for (let round = 0; round < rounds; round++) {
+      for (const [index, target] of targets.entries()) runs[index].push(await measure(target.label, target.url, target.headers, target.message, connections, duration))
+    }
+    rows.push(...runs.map(median))
+    echoRps = rows.at(-1)?.rps ?? 1
+    await Promise.all([stop(sse.child), stop(json.child), stop(sdk.child), stop(echo.child)])
   }
 
-  for (const mode of throughput ? ['sse', 'json'] as const : []) {
-    const port = await freePort()
-    const { child } = await startChild(join(ROOT, 'bench/baselines/mcp-sdk-stateless-server.ts'), [], { PORT: String(port), JSON: mode === 'json' ? '1' : '0' }, (p) => `http://127.0.0.1:${p}/`)
-    const url = `http://127.0.0.1:${port}/`
-    rows.push(await measure({ server: '(a) SDK stateless, node:http', method: 'tools/call health_check', mode }, url, { ...MCP_HEADERS, 'mcp-protocol-version': '2025-11-25' }, call, connections, duration))
-    rows.push(await measure({ server: '(a) SDK stateless, node:http', method: 'tools/list', mode }, url, { ...MCP_HEADERS, 'mcp-protocol-version': '2025-11-25' }, list, connections, duration))
-    await stop(child)
-  }
-
-  // The echo answers the exact bytes our health_check result has (fetched once in JSON form).
-  const probe = await startChild(SELF, ['--serve-ours', 'json', '100'])
-  const probeUrl = `http://127.0.0.1:${probe.ready.port}/mcp`
-  const probeSession = await initSession(probeUrl)
-  const sample = await (await fetch(probeUrl, { method: 'POST', headers: { ...MCP_HEADERS, 'mcp-session-id': probeSession, 'mcp-protocol-version': '2025-11-25' }, body: JSON.stringify({ jsonrpc: '2.0', id: 0, ...call }) })).text()
-  await stop(probe.child)
-  const payload = sample.startsWith('{') ? sample : (/data: (\{.*\})/.exec(sample)?.[1] ?? '{"jsonrpc":"2.0","id":0,"result":{}}')
-  const echoPort = await freePort()
-  const echo = await startChild(join(ROOT, 'bench/baselines/mcp-echo-server.ts'), [], { PORT: String(echoPort), PAYLOAD: payload }, (p) => `http://127.0.0.1:${p}/`)
-  const echoRow = !throughput ? { server: '(b) echo', method: '-', mode: 'json', rps: 1, p50: 0, p99: 0, bad: 0 } : await measure({ server: '(b) node:http JSON-RPC echo', method: 'tools/call health_check', mode: 'json' }, `http://127.0.0.1:${echoPort}/`, { 'content-type': 'application/json' }, call, connections, duration)
-  if (throughput) rows.push(echoRow)
-  await stop(echo.child)
-
-  // Memory per idle session.
+  // Memory per idle 2025 session.
   const mem = await startChild(SELF, ['--serve-ours', 'sse', String(sessionCount + 100)])
   const memUrl = `http://127.0.0.1:${mem.ready.port}/mcp`
   const sample0 = await askMemory(mem.child)
@@ -229,21 +220,26 @@ async function main (): Promise<void> {
   const sample1 = await askMemory(mem.child)
   await stop(mem.child)
 
-  const ratio = (r: Row): string => (r.rps / echoRow.rps).toFixed(2)
+  const ratio = (r: Row): string => (r.rps / echoRps).toFixed(2)
   const out = [
-    `Command: \`npx tsx bench/mcp-throughput.ts --duration ${duration} --connections ${connections} --sessions ${sessionCount}\` (Node ${process.version}, ${connections} connections, ${duration} s per row after a 1 s warm-up)`,
+    `Command: \`npx tsx bench/mcp-throughput.ts --duration ${duration} --connections ${connections} --sessions ${sessionCount} --rounds ${rounds}\` (Node ${process.version}, ${connections} connections, ${duration} s per row after a 1 s warm-up, median of ${rounds} rounds)`,
     '',
     '| server | method | response | req/s | p50 ms | p99 ms | errors/non-2xx | × echo |',
     '|---|---|---|---:|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.server} | ${r.method} | ${r.mode === 'sse' ? 'SSE stream' : 'JSON'} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.bad} | ${ratio(r)} |`),
+    ...rows.map((r) => `| ${r.server} | ${r.method} | ${r.mode === 'sse' ? 'SSE stream' : r.mode === 'json' ? 'JSON' : 'SDK default'} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.bad} | ${ratio(r)} |`),
     '',
-    `Memory with ${sessionCount} idle sessions${sample1.gc ? ' (after gc)' : ' (no --expose-gc: approximate)'}: heapUsed +${mb(sample1.memory.heapUsed - sample0.memory.heapUsed)} MB, ` +
+    `Memory with ${sessionCount} idle 2025 sessions${sample1.gc ? ' (after gc)' : ' (no --expose-gc: approximate)'}: heapUsed +${mb(sample1.memory.heapUsed - sample0.memory.heapUsed)} MB, ` +
       `rss +${mb(sample1.memory.rss - sample0.memory.rss)} MB → **${kb((sample1.memory.heapUsed - sample0.memory.heapUsed) / sessionCount)} KB heap / ${kb((sample1.memory.rss - sample0.memory.rss) / sessionCount)} KB rss per session**`,
     '',
     ...notes.map((n) => `- ${n}`)
   ]
-  const target = rows.find((r) => r.server.startsWith('chart-img-mcp') && r.method.startsWith('tools/call') && r.mode === 'sse')
-  if (target !== undefined) out.push(`- target tools/call health_check in a session ≥ 0.2× echo: ${ratio(target)}× (SSE), ${ratio(rows.find((r) => r.server.startsWith('chart-img-mcp') && r.method.startsWith('tools/call') && r.mode === 'json') ?? target)}× (JSON) → ${Number(ratio(target)) >= 0.2 ? 'met' : 'NOT met'}`)
+  const callRow = (server: string, mode?: string): Row | undefined => rows.find((r) => r.server.startsWith(server) && r.method.startsWith('tools/call') && (mode === undefined || r.mode === mode))
+  const versus = (ours: Row | undefined, sdk: Row | undefined, what: string): void => {
+    if (ours !== undefined && sdk !== undefined) out.push(`- ${what}: ours ${Math.round(ours.rps)} req/s vs SDK example ${Math.round(sdk.rps)} req/s → ${(ours.rps / sdk.rps).toFixed(2)}× (${ours.rps >= sdk.rps ? 'met' : 'NOT met'})`)
+  }
+  versus(callRow('chart-img-mcp /mcp, 2025', 'sse'), callRow('(a) SDK v2 example server, 2025'), '2025-11-25 tools/call health_check (ours in a session, SSE)')
+  versus(callRow('chart-img-mcp /mcp, 2025', 'json'), callRow('(a) SDK v2 example server, 2025'), '2025-11-25 tools/call health_check (ours in a session, JSON)')
+  versus(callRow('chart-img-mcp /mcp, 2026'), callRow('(a) SDK v2 example server, 2026'), '2026-07-28 tools/call health_check')
   console.log(out.join('\n'))
 }
 

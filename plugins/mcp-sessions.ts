@@ -1,54 +1,99 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { createMcpServer } from '../src/mcp/server.js'
+import { createMcpHandler, type McpServer, type ServerNotifier } from '@modelcontextprotocol/server'
+import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node'
+import { publishChartResourceChanges } from '../src/mcp/resources.js'
+import { DRAIN_GRACE_MS, InFlightCalls } from '../src/mcp/in-flight.js'
+import { createMcpServer, type McpEra, type McpServerDeps } from '../src/mcp/server.js'
 import { SessionManager } from '../src/mcp/sessions.js'
 
+/** A `subscriptions/listen` stream is cut after this long; the client listens again. */
+export const LISTEN_MAX_MS = 10 * 60_000
+
+/** Most `subscriptions/listen` streams open at once (each is one SSE response); over it → -32603 from the SDK. */
+export const MAX_LISTEN_STREAMS = 256
+
 export interface McpSessionsOptions {
-  /** Builds the McpServer of each new session; default createMcpServer(fastify.mcpDeps, { fixtures: MCP_CONFORMANCE_FIXTURES }). */
-  createServer?: () => McpServer
+  /** Builds the McpServer of each 2025 session and of each 2026 request; default createMcpServer(fastify.mcpDeps, …). */
+  createServer?: (era: McpEra) => McpServer
   /**
-   * Answer POSTed requests with one `application/json` body instead of an SSE stream. Off by default: progress, logs,
-   * sampling and elicitation ride on the SSE stream and are dropped in JSON mode (SDK behaviour).
+   * Answer 2025 POSTed requests with one `application/json` body instead of an SSE stream. Off by default: progress,
+   * logs, sampling and elicitation ride on the SSE stream and are dropped in JSON mode (SDK behaviour).
    */
   jsonResponse?: boolean
+  /** Default DRAIN_GRACE_MS (tests shorten it). */
+  drainGraceMs?: number
+  /** Longest life of a `subscriptions/listen` stream; default LISTEN_MAX_MS. */
+  listenMaxMs?: number
 }
 
 export interface McpSessionsDecorator {
   sessions: SessionManager
-  createServer: () => McpServer
+  createServer: (era: McpEra) => McpServer
   jsonResponse: boolean
+  /** The 2026-07-28 (sessionless) handler on node:http objects. */
+  modern: NodeMcpRequestHandler
+  /** Publishes list/resource changes to open `subscriptions/listen` streams. */
+  notify: ServerNotifier
+  /** Tool calls in progress on every MCP surface of the app. */
+  inFlight: InFlightCalls
+  /** Longest life of a `subscriptions/listen` stream. */
+  listenMaxMs: number
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** MCP session registry shared by Streamable HTTP (/mcp) and legacy SSE (/mcp/legacy/*): one cap, one reaper. */
+    /** MCP session registry shared by Streamable HTTP (/mcp) and legacy SSE (/mcp/legacy/*), and the 2026 handler. */
     mcp: McpSessionsDecorator
   }
 }
 
-/** The session manager and the per-session McpServer factory. Sessions are ended before the server stops listening. */
+/**
+ * The session manager, the McpServer factory and the SDK's 2026-07-28 handler. On close, every tool call in progress
+ * is answered, then every session and every 2026 exchange is ended, before the server stops listening.
+ */
 export default fp(async function mcpSessionsPlugin (fastify: FastifyInstance, options: McpSessionsOptions) {
   const { config } = fastify
-  const sessions = new SessionManager({
-    maxSessions: config.MAX_SESSIONS,
-    idleMs: config.SESSION_IDLE_MS,
-    log: fastify.log.child({ component: 'mcp-sessions' })
-  })
+  const log = fastify.log.child({ component: 'mcp' })
+  const sessions = new SessionManager({ maxSessions: config.MAX_SESSIONS, idleMs: config.SESSION_IDLE_MS, log })
   const fixtures = config.MCP_CONFORMANCE_FIXTURES
   if (fixtures) fastify.log.warn('MCP_CONFORMANCE_FIXTURES is on: the conformance test tools, resources and prompts are exposed')
+  const inFlight = new InFlightCalls()
+  let deps: McpServerDeps | undefined
+  const createServer = options.createServer ?? ((era: McpEra) => {
+    deps ??= { ...fastify.mcpDeps, tools: fastify.tools }
+    return createMcpServer(deps, { era, fixtures, notifier: () => handler.notify, inFlight })
+  })
+  const handler = createMcpHandler(({ era }) => createServer(era), {
+    // 2025 traffic never reaches it: routes/mcp.ts sends it to the sessions.
+    legacy: 'reject',
+    keepAliveMs: config.KEEPALIVE_MS,
+    maxSubscriptions: MAX_LISTEN_STREAMS,
+    onerror: (error) => { log.debug({ err: error }, 'MCP 2026-07-28 request rejected or failed') }
+  })
   fastify.decorate('mcp', {
     sessions,
-    createServer: options.createServer ?? (() => createMcpServer(fastify.mcpDeps, { fixtures })),
+    createServer,
     // The plugin option (tests, benchmarks) wins over MCP_JSON_RESPONSE.
-    jsonResponse: options.jsonResponse ?? config.MCP_JSON_RESPONSE
+    jsonResponse: options.jsonResponse ?? config.MCP_JSON_RESPONSE,
+    modern: toNodeHandler(handler, { onerror: (error) => { log.warn({ err: error }, 'MCP 2026-07-28 response failed') } }),
+    notify: handler.notify,
+    inFlight,
+    listenMaxMs: options.listenMaxMs ?? LISTEN_MAX_MS
   })
+  let unpublish: (() => void) | undefined
   fastify.addHook('onReady', async () => {
-    if (options.createServer === undefined && !fastify.hasDecorator('mcpDeps')) {
-      throw new Error('plugins/mcp-sessions.ts needs fastify.mcpDeps (plugins/core.ts) or a createServer option')
+    if (options.createServer === undefined && !(fastify.hasDecorator('mcpDeps') && fastify.hasDecorator('tools'))) {
+      throw new Error('plugins/mcp-sessions.ts needs fastify.mcpDeps (plugins/core.ts) and fastify.tools (plugins/tool-registry.ts), or a createServer option')
     }
+    if (fastify.hasDecorator('mcpDeps')) unpublish = publishChartResourceChanges(fastify.mcpDeps.bus, handler.notify)
   })
-  // preClose: end every session (and its SSE streams) before the HTTP server waits for open connections.
-  fastify.addHook('preClose', async () => { await sessions.closeAll() })
-// mcpDeps (from plugins/core.ts) is read per session, checked at onReady: tests may decorate their own.
+  // preClose, before the server waits for open connections: answer every tool call in progress (its result within the
+  // grace period, else -32001), then end every session (and its SSE streams) and every 2026 exchange.
+  fastify.addHook('preClose', async () => {
+    unpublish?.()
+    await inFlight.drain(options.drainGraceMs ?? DRAIN_GRACE_MS)
+    await Promise.all([sessions.closeAll(), handler.close()])
+  })
+// mcpDeps and tools are read on first use, checked at onReady: tests may decorate their own.
 }, { name: 'mcp-sessions', dependencies: ['config'] })

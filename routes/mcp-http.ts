@@ -2,29 +2,27 @@
  * Helpers shared by the MCP route plugins (routes/mcp.ts, routes/mcp-legacy.ts). Not a route plugin itself.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js'
-import { createError, JSONRPC_ERRORS, type JsonRpcId } from '../src/jsonrpc.js'
+import { isJsonContentType } from '@modelcontextprotocol/server'
+import { classifyRequestError } from '../src/http/request-errors.js'
+import { createError, JSONRPC_ERRORS, jsonRpcErrorOf, type JsonRpcId } from '../src/jsonrpc.js'
 
 export async function sendJsonRpcError (reply: FastifyReply, status: number, id: JsonRpcId, code: number, message: string): Promise<FastifyReply> {
   return await reply.code(status).header('content-type', 'application/json').header('cache-control', 'no-store').send(createError(id, code, message))
 }
 
 /**
- * For an encapsulated MCP route plugin: every body is read as text (parseJsonBody checks and parses it), and errors
- * become JSON-RPC answers: 413 for a body too large, the client's own 4xx as -32600, anything else a logged 500.
+ * For an encapsulated MCP route plugin: every body is read as text (parseJsonBody checks and parses it, so a wrong
+ * media type or bad JSON gets the MCP transports' JSON-RPC answers), and request errors get the app's one
+ * classification (src/http/request-errors.ts) worded as JSON-RPC (jsonRpcErrorOf): 413 for a body too large, the
+ * client's own 4xx as -32600, anything else a logged 500.
  */
 export function useJsonRpcBodies (fastify: FastifyInstance, failureLog: string): void {
   fastify.removeAllContentTypeParsers()
   fastify.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
   fastify.setErrorHandler(async (error: FastifyError, request, reply) => {
-    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return await sendJsonRpcError(reply, 413, null, JSONRPC_ERRORS.INVALID_REQUEST, 'Request body is too large')
-    }
-    if (error.statusCode !== undefined && error.statusCode < 500) {
-      return await sendJsonRpcError(reply, error.statusCode, null, JSONRPC_ERRORS.INVALID_REQUEST, error.message)
-    }
-    request.log.error({ err: error }, failureLog)
-    return await sendJsonRpcError(reply, 500, null, JSONRPC_ERRORS.INTERNAL_ERROR, 'Internal error')
+    const failure = classifyRequestError(error)
+    if (failure.kind === 'internal') request.log.error({ err: error }, failureLog)
+    return await reply.code(failure.status).header('content-type', 'application/json').header('cache-control', 'no-store').send(jsonRpcErrorOf(failure))
   })
 }
 

@@ -2,18 +2,29 @@
  * Legacy MCP HTTP+SSE transport (protocol 2024-11-05) for clients that predate Streamable HTTP:
  * `GET /mcp/legacy/sse` opens the stream (first event `endpoint` naming the POST URL with this session's id) and
  * `POST /mcp/legacy/messages?sessionId=…` carries the client's messages (replies travel on the stream as
- * `event: message`). SDK `SSEServerTransport`; this route adds what it lacks: routing across sessions (missing id
+ * `event: message`). The SDK's frozen v1 `SSEServerTransport` (@modelcontextprotocol/server-legacy/sse: v2 itself no
+ * longer serves this transport); this route adds what it lacks: routing across sessions (missing id
  * → 400, unknown → 404: a POST reaches only the session it names), keep-alive comments, `X-Accel-Buffering: no`,
  * and the session cap shared with Streamable HTTP.
  */
 import type { FastifyInstance } from 'fastify'
-import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js'
-import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js'
+import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse'
+import { parseJSONRPCMessage } from '@modelcontextprotocol/server'
 import { JSONRPC_ERRORS } from '../src/jsonrpc.js'
+import { KEEPALIVE_FRAME } from '../src/sse/frame.js'
 import { handOver, parseJsonBody, retryAfterSeconds, sendJsonRpcError, useJsonRpcBodies } from './mcp-http.js'
 
 export const LEGACY_SSE_PATH = '/mcp/legacy/sse'
 export const LEGACY_MESSAGES_PATH = '/mcp/legacy/messages'
+
+function isJsonRpcMessage (value: unknown): boolean {
+  try {
+    parseJSONRPCMessage(value)
+    return true
+  } catch {
+    return false
+  }
+}
 
 export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promise<void> {
   if (!fastify.hasDecorator('mcp')) throw new Error('register plugins/mcp-sessions.ts before routes/mcp-legacy.ts')
@@ -30,7 +41,7 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
       return await sendJsonRpcError(reply, 503, null, JSONRPC_ERRORS.SERVER_ERROR,
         `Too many MCP sessions (MAX_SESSIONS=${config.MAX_SESSIONS}); retry later`)
     }
-    const server = createServer()
+    const server = createServer('legacy')
     const transport = new SSEServerTransport(LEGACY_MESSAGES_PATH, reply.raw)
     const id = transport.sessionId
     let keepAlive: NodeJS.Timeout | undefined
@@ -58,7 +69,7 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
       reply.raw.once('close', sessions.track(id))
       reply.raw.once('close', end)
       keepAlive = setInterval(() => {
-        if (!reply.raw.writableEnded) reply.raw.write(': keepalive\n\n')
+        if (!reply.raw.writableEnded) reply.raw.write(KEEPALIVE_FRAME)
       }, config.KEEPALIVE_MS)
       keepAlive.unref()
     })
@@ -74,7 +85,7 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
     const parsed = parseJsonBody(request)
     if (!parsed.ok) return await sendJsonRpcError(reply, parsed.status, null, parsed.code, parsed.message)
     // Checked here so a bad message gets a JSON-RPC error (the SDK would answer with the body echoed as plain text).
-    if (!JSONRPCMessageSchema.safeParse(parsed.value).success) {
+    if (!isJsonRpcMessage(parsed.value)) {
       return await sendJsonRpcError(reply, 400, null, JSONRPC_ERRORS.INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message (batches are not supported)')
     }
     const done = sessions.track(sessionId)

@@ -1,24 +1,27 @@
 /**
- * MCP Streamable HTTP at `/mcp` (spec 2025-11-25, basic/transports): POST, GET and DELETE, one McpServer and one
- * `NodeStreamableHTTPServerTransport` per session, driven through `reply.hijack()`.
+ * MCP Streamable HTTP at `/mcp` (and `/mcp/`, the path seed 004's nginx block forwards), both protocol eras on one
+ * endpoint, decided per request with the SDK's own classifier (`classifyInboundRequest`, the routing of the SDK's
+ * conformance server and examples/legacy-routing; shared/reference/mcp-2026.md §2.4):
  *
- * The transport (src/mcp/node-streamable-transport.ts, a port of the SDK's onto node:http objects: the SDK's own
- * converts every request to a Web Request/Response, which cost more than the protocol work) does the protocol: Accept
- * → 406, protocol version → 400, SSE streams with keep-alives, `X-Accel-Buffering: no`, resumability through an event
- * store. This route adds:
- * - Routing by `Mcp-Session-Id` across many sessions: unknown or ended id → 404/-32001 (client re-initialises),
- *   missing id on anything but `initialize` → 400.
- * - Batches (JSON arrays) → 400/-32600: removed from the protocol in 2025-06-18; the transport (like the SDK's)
- *   still accepts them.
- * - Bad JSON → 400/-32700 and a non-JSON body → 415, as JSON-RPC bodies (Fastify's own errors are not JSON-RPC).
- * - A session cap (503 + Retry-After) and idle reaping (src/mcp/sessions.ts).
- * - Headers set by earlier hooks (CORS) survive the hijack.
+ * - **2026-07-28** (a request carrying the `_meta` envelope claim or a modern `MCP-Protocol-Version`): the SDK's
+ *   `createMcpHandler` in strict mode answers it — `server/discover`, envelope and header validation (-32020/-32021/
+ *   -32022), `resultType`, caching hints, request-scoped SSE with progress, close = cancel, `subscriptions/listen`.
+ *   No sessions: GET/DELETE carrying a modern version get 405 from it.
+ * - **2025-11-25 and older** (`initialize` handshake): one McpServer and one SDK `NodeStreamableHTTPServerTransport`
+ *   per session, with our bounded event store (Last-Event-ID resumability), GET stream, DELETE, idle reaping and the
+ *   session cap (src/mcp/sessions.ts). Unknown or ended id → 404/-32001 (the client re-initialises); a non-initialize
+ *   request without an id → 400 with a -32000 body, never a modern error code, so a modern-probing client that
+ *   reached a 2025-only path falls back (python-sdk#2950).
+ *
+ * This route adds, for both: bad JSON → 400/-32700 and a non-JSON body → 415 as JSON-RPC bodies (Fastify's own
+ * errors are not JSON-RPC), and the headers set by earlier hooks (CORS) carried across the hand-over to the SDK.
  */
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { classifyInboundRequest, isInitializeRequest } from '@modelcontextprotocol/server'
+import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node'
 import { JSONRPC_ERRORS, type JsonRpcId } from '../src/jsonrpc.js'
 import { BoundedEventStore, EventBudget } from '../src/mcp/event-store.js'
-import { NodeStreamableHTTPServerTransport } from '../src/mcp/node-streamable-transport.js'
 import { trackServerRequests } from '../src/mcp/track-server-requests.js'
 import { parseJsonBody, sendJsonRpcError, handOver, retryAfterSeconds, useJsonRpcBodies } from './mcp-http.js'
 
@@ -28,9 +31,11 @@ export const EVENT_STORE_TOTAL_BYTES = 64 * 1024 * 1024
 /** Suggested reconnection delay sent in the priming event (`retry:`), spec 2025-11-25 transports §"Resumability". */
 export const SSE_RETRY_MS = 1000
 
-interface StreamableSession {
-  transport: NodeStreamableHTTPServerTransport
-}
+/** The first revision of the sessionless era. */
+const MODERN_ERA_START = '2026-07-28'
+
+/** The endpoint and its trailing-slash twin. */
+export const MCP_PATHS = ['/mcp', '/mcp/'] as const
 
 function requestIdOf (message: unknown): JsonRpcId {
   if (typeof message === 'object' && message !== null && 'id' in message) {
@@ -40,34 +45,28 @@ function requestIdOf (message: unknown): JsonRpcId {
   return null
 }
 
-/**
- * The JSON-RPC 2.0 envelope, checked cheaply so a malformed message gets -32600 (the transport would answer -32700).
- * The transport then validates the full message with its schemas; doing that twice cost ~7% of a tools/call in the benchmark.
- */
-function looksLikeJsonRpc (message: unknown): boolean {
-  if (typeof message !== 'object' || message === null) return false
-  const m = message as { jsonrpc?: unknown, method?: unknown, id?: unknown, result?: unknown, error?: unknown }
-  if (m.jsonrpc !== '2.0') return false
-  if (m.id !== undefined && typeof m.id !== 'string' && typeof m.id !== 'number') return false
-  if (typeof m.method === 'string') return true
-  return m.id !== undefined && (m.result !== undefined || m.error !== undefined)
-}
-
-// spec: the client MUST list both application/json and text/event-stream. Same test as the transport's, so a request we
-// pass on is never refused there for a reason we did not check.
-function acceptsBoth (accept: string | undefined): boolean {
-  return accept !== undefined && accept.includes('application/json') && accept.includes('text/event-stream')
+function header (request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name]
+  return Array.isArray(value) ? value[0] : value
 }
 
 export default async function mcpRoutes (fastify: FastifyInstance): Promise<void> {
   if (!fastify.hasDecorator('mcp')) throw new Error('register plugins/mcp-sessions.ts before routes/mcp.ts')
-  const { sessions, createServer, jsonResponse } = fastify.mcp
+  const { sessions, createServer, jsonResponse, modern, listenMaxMs } = fastify.mcp
   const { config } = fastify
-  const live = new Map<string, StreamableSession>()
+  const live = new Map<string, NodeStreamableHTTPServerTransport>()
   const eventBudget = new EventBudget(EVENT_STORE_TOTAL_BYTES)
 
   // Encapsulated: read every body as text here, so bad JSON and wrong media types get JSON-RPC answers.
   useJsonRpcBodies(fastify, 'MCP request failed')
+
+  // A listen stream lives at most listenMaxMs, then is cut and the client listens again (python-sdk#3493: streams held
+  // open forever pin serverless invocations and proxies). The SDK caps how many are open (MAX_LISTEN_STREAMS).
+  function expireListenStream (reply: FastifyReply): void {
+    const timer = setTimeout(() => { reply.raw.destroy() }, listenMaxMs)
+    timer.unref()
+    reply.raw.once('close', () => { clearTimeout(timer) })
+  }
 
   async function openSession (request: FastifyRequest, reply: FastifyReply, message: unknown): Promise<void> {
     const release = sessions.reserve()
@@ -76,7 +75,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       return await sendJsonRpcError(reply, 503, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR,
         `Too many MCP sessions (MAX_SESSIONS=${config.MAX_SESSIONS}); close unused sessions (DELETE /mcp) or retry later`)
     }
-    const server = createServer()
+    const server = createServer('legacy')
     const eventStore = new BoundedEventStore({}, eventBudget)
     let sessionId: string | undefined
     const transport: NodeStreamableHTTPServerTransport = new NodeStreamableHTTPServerTransport({
@@ -88,8 +87,8 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       keepAliveMs: config.KEEPALIVE_MS,
       onsessioninitialized: (id) => {
         sessionId = id
-        live.set(id, { transport })
-        sessions.add({ id, kind: 'streamable', close: async () => { await transport.close() } })
+        live.set(id, transport)
+        sessions.add({ id, kind: 'streamable', close: async () => { await server.close() } })
         release()
       }
     })
@@ -108,67 +107,77 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
     } finally {
       release()
       // The initialize request was refused (bad params…): nothing was registered, so nothing else will close it.
-      if (sessionId === undefined) await transport.close()
+      if (sessionId === undefined) await server.close()
     }
   }
 
-  fastify.post('/mcp', { config: { mcpRoute: true } }, async (request, reply) => {
-    if (!acceptsBoth(request.headers.accept)) {
-      return await sendJsonRpcError(reply, 406, null, JSONRPC_ERRORS.SERVER_ERROR, 'Not Acceptable: Client must accept both application/json and text/event-stream')
+  /** A 2025-era message (or GET/DELETE) for an existing session, or an initialize that opens one. */
+  async function serveSession (request: FastifyRequest, reply: FastifyReply, message?: unknown): Promise<void> {
+    const sessionId = header(request, 'mcp-session-id')
+    if (sessionId === undefined || sessionId === '') {
+      if (message !== undefined && isInitializeRequest(message)) return await openSession(request, reply, message)
+      return await sendJsonRpcError(reply, 400, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR,
+        'Bad Request: Mcp-Session-Id header is required (send initialize first)')
     }
-    const parsed = parseJsonBody(request)
-    if (!parsed.ok) return await sendJsonRpcError(reply, parsed.status, null, parsed.code, parsed.message)
-    const message = parsed.value
-    if (Array.isArray(message)) {
-      return await sendJsonRpcError(reply, 400, null, JSONRPC_ERRORS.INVALID_REQUEST,
-        'Invalid Request: JSON-RPC batches are not supported (removed from MCP in protocol revision 2025-06-18); send one message per POST')
-    }
-    if (!looksLikeJsonRpc(message)) {
-      return await sendJsonRpcError(reply, 400, requestIdOf(message), JSONRPC_ERRORS.INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 request, notification or response')
-    }
-
-    const sessionId = request.headers['mcp-session-id']
-    if (typeof sessionId !== 'string' || sessionId === '') {
-      if ((message as { method?: unknown }).method === 'initialize') return await openSession(request, reply, message)
-      return await sendJsonRpcError(reply, 400, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required (send initialize first)')
-    }
-    const session = live.get(sessionId)
+    const transport = live.get(sessionId)
     // spec: a terminated or unknown session → 404, and the client starts a new session with initialize.
-    if (session === undefined) return await sendJsonRpcError(reply, 404, requestIdOf(message), -32001, 'Session not found')
-    const done = sessions.track(sessionId)
-    reply.raw.once('close', done)
-    await handOver(request, reply, async () => { await session.transport.handleRequest(request.raw, reply.raw, message) })
-  })
+    if (transport === undefined) return await sendJsonRpcError(reply, 404, requestIdOf(message), -32001, 'Session not found')
+    reply.raw.once('close', sessions.track(sessionId))
+    await handOver(request, reply, async () => { await transport.handleRequest(request.raw, reply.raw, message) })
+  }
 
-  // GET (the session's server→client stream, or a resume with Last-Event-ID) and DELETE (end the session).
-  for (const method of ['GET', 'DELETE'] as const) {
-    fastify.route({
-      method,
-      url: '/mcp',
-      config: { mcpRoute: true },
-      exposeHeadRoute: false,
-      handler: async (request, reply) => {
-        const sessionId = request.headers['mcp-session-id']
-        if (typeof sessionId !== 'string' || sessionId === '') {
-          return await sendJsonRpcError(reply, 400, null, JSONRPC_ERRORS.SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required')
+  for (const url of MCP_PATHS) {
+    fastify.post(url, { config: { mcpRoute: true } }, async (request, reply) => {
+      const parsed = parseJsonBody(request)
+      if (!parsed.ok) return await sendJsonRpcError(reply, parsed.status, null, parsed.code, parsed.message)
+      const message = parsed.value
+      const route = classifyInboundRequest({
+        httpMethod: 'POST',
+        protocolVersionHeader: header(request, 'mcp-protocol-version'),
+        mcpMethodHeader: header(request, 'mcp-method'),
+        mcpNameHeader: header(request, 'mcp-name'),
+        body: message
+      })
+      // The modern path owns all of its answers, its validation-ladder rejections included.
+      if (route.kind !== 'legacy') {
+        if (route.kind === 'modern' && (message as { method?: unknown }).method === 'subscriptions/listen') expireListenStream(reply)
+        return await handOver(request, reply, async () => { await modern(request.raw, reply.raw, message) })
+      }
+      if (Array.isArray(message)) {
+        return await sendJsonRpcError(reply, 400, null, JSONRPC_ERRORS.INVALID_REQUEST,
+          'Invalid Request: JSON-RPC batches are not supported (removed from MCP in protocol revision 2025-06-18); send one message per POST')
+      }
+      await serveSession(request, reply, message)
+    })
+
+    // GET (the session's server→client stream, or a resume with Last-Event-ID) and DELETE (end the session) exist
+    // only in 2025 sessions; a request naming the modern revision goes to the modern handler, which answers 405.
+    for (const method of ['GET', 'DELETE'] as const) {
+      fastify.route({
+        method,
+        url,
+        config: { mcpRoute: true },
+        exposeHeadRoute: false,
+        handler: async (request, reply) => {
+          const version = header(request, 'mcp-protocol-version')
+          // The SDK's own era test: a revision dated 2026-07-28 or later is modern (shared/reference/mcp-2026.md §1.1).
+          if (header(request, 'mcp-session-id') === undefined && version !== undefined && version >= MODERN_ERA_START) {
+            return await handOver(request, reply, async () => { await modern(request.raw, reply.raw) })
+          }
+          await serveSession(request, reply)
         }
-        const session = live.get(sessionId)
-        if (session === undefined) return await sendJsonRpcError(reply, 404, null, -32001, 'Session not found')
-        const done = sessions.track(sessionId)
-        reply.raw.once('close', done)
-        await handOver(request, reply, async () => { await session.transport.handleRequest(request.raw, reply.raw) })
+      })
+    }
+
+    // spec: methods the endpoint does not serve → 405 with Allow.
+    fastify.route({
+      method: ['PUT', 'PATCH', 'HEAD'],
+      url,
+      config: { mcpRoute: true },
+      handler: async (_request, reply) => {
+        reply.header('allow', 'GET, POST, DELETE')
+        return await sendJsonRpcError(reply, 405, null, JSONRPC_ERRORS.SERVER_ERROR, 'Method not allowed: use POST, GET or DELETE')
       }
     })
   }
-
-  // spec: methods the endpoint does not serve → 405 with Allow.
-  fastify.route({
-    method: ['PUT', 'PATCH', 'HEAD'],
-    url: '/mcp',
-    config: { mcpRoute: true },
-    handler: async (_request, reply) => {
-      reply.header('allow', 'GET, POST, DELETE')
-      return await sendJsonRpcError(reply, 405, null, JSONRPC_ERRORS.SERVER_ERROR, 'Method not allowed: use POST, GET or DELETE')
-    }
-  })
 }

@@ -18,9 +18,12 @@ export interface ApiRoute {
 }
 
 export const API_ROUTES: readonly ApiRoute[] = [
-  { method: 'POST', path: '/mcp', group: 'mcp', description: 'MCP Streamable HTTP endpoint (2025-11-25): one JSON-RPC message per POST; answers JSON or an SSE stream with progress' },
-  { method: 'GET', path: '/mcp', group: 'mcp', description: 'MCP Streamable HTTP: the session\'s server-to-client SSE stream (resumable with Last-Event-ID)' },
-  { method: 'DELETE', path: '/mcp', group: 'mcp', description: 'MCP Streamable HTTP: ends the session named by Mcp-Session-Id' },
+  { method: 'POST', path: '/mcp', group: 'mcp', description: 'MCP Streamable HTTP endpoint, both eras: 2026-07-28 (server/discover, per-request _meta, no session) and 2025-11-25 (initialize, Mcp-Session-Id); one JSON-RPC message per POST; answers JSON or an SSE stream with progress' },
+  { method: 'GET', path: '/mcp', group: 'mcp', description: 'MCP Streamable HTTP (2025-11-25 sessions): the session\'s server-to-client SSE stream (resumable with Last-Event-ID)' },
+  { method: 'DELETE', path: '/mcp', group: 'mcp', description: 'MCP Streamable HTTP (2025-11-25 sessions): ends the session named by Mcp-Session-Id' },
+  { method: 'POST', path: '/mcp/', group: 'mcp', description: 'The same endpoint as POST /mcp (the path reverse proxies forward with location /mcp/)' },
+  { method: 'GET', path: '/mcp/', group: 'mcp', description: 'The same as GET /mcp' },
+  { method: 'DELETE', path: '/mcp/', group: 'mcp', description: 'The same as DELETE /mcp' },
   { method: 'GET', path: '/mcp/legacy/sse', group: 'mcp-legacy', description: 'Legacy MCP HTTP+SSE transport (2024-11-05): opens the stream; its first event names the POST URL' },
   { method: 'POST', path: '/mcp/legacy/messages', group: 'mcp-legacy', description: 'Legacy MCP HTTP+SSE transport: JSON-RPC messages for the session named by ?sessionId=' },
   { method: 'POST', path: '/mcp/initialize', group: 'jsonrpc', description: 'JSON-RPC initialize; the result also names the caller\'s event channel (clientId, eventsUrl)' },

@@ -1,6 +1,6 @@
 /**
  * JSON text of a JSON-RPC response, reusing the text of results seen before. Some results are the same object on
- * every call (tools/list is cached, see src/mcp/tools-list-cache.ts): stringifying its 6 KB each time was a fifth
+ * every call (tools/list is built once, see ToolRegistry.describe in src/tools/registry.ts): stringifying its 6 KB each time was a fifth
  * of the seed route's CPU. Keyed by object identity in a WeakMap, so only results that are kept alive (and never
  * mutated: cached results are shared read-only) are remembered; a fresh tool result is serialised once and dropped.
  */

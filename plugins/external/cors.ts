@@ -15,8 +15,11 @@ export default fp(async function corsPlugin (fastify: FastifyInstance) {
       callback(null, ALLOWED_ORIGINS.includes(origin) || (allowLocal && LOCAL_ORIGIN.test(origin)))
     },
     methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
-    allowedHeaders: ['content-type', 'accept', 'authorization', 'x-client-id', 'last-event-id', 'mcp-session-id', 'mcp-protocol-version'],
-    exposedHeaders: ['mcp-session-id', 'mcp-protocol-version', 'retry-after'],
+    // MCP's request headers (2025 sessions and resumability; 2026-07-28 adds Mcp-Method/Mcp-Name, which the SDK
+    // checks against the body, so a browser that cannot send them gets -32020 — n8n-io/n8n#35471).
+    allowedHeaders: ['content-type', 'accept', 'authorization', 'x-client-id', 'last-event-id', 'mcp-session-id', 'mcp-protocol-version', 'mcp-method', 'mcp-name'],
+    // What a browser client must read: the session id, the negotiated version, the auth challenge, resumption ids.
+    exposedHeaders: ['mcp-session-id', 'mcp-protocol-version', 'www-authenticate', 'last-event-id', 'retry-after'],
     maxAge: 600
   })
 }, { name: 'cors', dependencies: ['config'] })

@@ -1,7 +1,7 @@
 /**
  * Which per-client SSE channel a tool call's progress goes to. An explicit `X-Client-Id` header wins (a page
- * watching /mcp/events/<id> while calling through any surface); else the MCP session id (Streamable HTTP and legacy
- * SSE sessions get /mcp/events/<sessionId>); else null, which broadcasts to every channel as seed 004 did.
+ * watching /mcp/events/<id> while calling through any surface); else the MCP session id (2025 Streamable HTTP and
+ * legacy SSE sessions get /mcp/events/<sessionId>); else null, which broadcasts to every channel as seed 004 did.
  */
 /** Seed 004: the client picks its id (e.g. `mcp_1749698104642_abc123`). Kept to a URL- and log-safe charset. */
 export const CLIENT_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/
@@ -12,9 +12,15 @@ export function isValidClientId (value: unknown): value is string {
   return typeof value === 'string' && CLIENT_ID_PATTERN.test(value)
 }
 
-export function resolveClientId (extra: { sessionId?: string, requestInfo?: { headers?: Record<string, string | string[] | undefined> } }): string | null {
-  const header = extra.requestInfo?.headers?.['x-client-id']
+/** What the SDK tells a request handler about its request (a subset of the SDK's ServerContext). */
+export interface RequestOrigin {
+  sessionId?: string
+  http?: { req?: { headers: { get: (name: string) => string | null } } }
+}
+
+export function resolveClientId (origin: RequestOrigin): string | null {
+  const header = origin.http?.req?.headers.get('x-client-id')
   if (isValidClientId(header)) return header
-  if (isValidClientId(extra.sessionId)) return extra.sessionId
+  if (isValidClientId(origin.sessionId)) return origin.sessionId
   return null
 }

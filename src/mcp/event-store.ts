@@ -17,8 +17,7 @@
  * Written by hand because the SDK ships only an unbounded example store (examples/shared/inMemoryEventStore.js),
  * which grows forever and sorts every event on each replay.
  */
-import type { EventStore, EventId, StreamId } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
+import type { EventStore, EventId, JSONRPCMessage, StreamId } from '@modelcontextprotocol/server'
 
 export interface EventStoreLimits {
   /** Events kept per stream. */
@@ -69,16 +68,7 @@ export function isResponse (message: JSONRPCMessage): boolean {
   return !('method' in message) && ('result' in message || 'error' in message)
 }
 
-/** An EventStore that also takes a message's JSON, so the transport serialises each message once. */
-export interface SerializedEventStore extends EventStore {
-  storeSerialized: (streamId: StreamId, message: JSONRPCMessage, json: string) => EventId
-}
-
-export function takesSerialized (store: EventStore): store is SerializedEventStore {
-  return typeof (store as Partial<SerializedEventStore>).storeSerialized === 'function'
-}
-
-export class BoundedEventStore implements SerializedEventStore {
+export class BoundedEventStore implements EventStore {
   readonly #limits: EventStoreLimits
   readonly #budget: EventBudget | undefined
   readonly #now: () => number
@@ -119,11 +109,7 @@ export class BoundedEventStore implements SerializedEventStore {
   }
 
   async storeEvent (streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
-    return this.storeSerialized(streamId, message, JSON.stringify(message))
-  }
-
-  /** storeEvent for a message already serialised as `json` (the transport writes the same text): no second stringify, no await. */
-  storeSerialized (streamId: StreamId, message: JSONRPCMessage, json: string): EventId {
+    const json = JSON.stringify(message)
     this.#sweepCompleted()
     const event: StoredEvent = { seq: ++this.#seq, json }
     let stream = this.#streams.get(streamId)

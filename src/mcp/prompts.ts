@@ -2,8 +2,7 @@
  * Prompts that turn a plain request ("chart AAPL with RSI") into a well-formed `generate_chart` call, with argument
  * completion (`completion/complete`) for symbols — from the engine's own symbol list — and intervals.
  */
-import { completable } from '@modelcontextprotocol/sdk/server/completable.js'
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
+import { completable, type McpServer } from '@modelcontextprotocol/server'
 import { z } from 'zod'
 import type { McpDeps } from './deps.js'
 import { INTERVALS, RANGE_PRESETS } from '../chart/request.js'
@@ -29,10 +28,11 @@ export function completeInterval (typed: string): string[] {
   return [...exact, ...loose]
 }
 
+// The completer sits inside `.optional()`: the SDK unwraps an optional argument to find it.
 const rangeArg = (what: string) => completable(
-  z.string().optional().describe(what),
+  z.string(),
   (value) => RANGE_PRESETS.filter((p) => p.startsWith((value ?? '').toUpperCase()))
-)
+).optional().describe(what)
 
 /** Argument schemas of both prompts. Immutable, so built once per deps and shared by every session's server. */
 function buildArgs (deps: McpDeps) {
@@ -41,22 +41,22 @@ function buildArgs (deps: McpDeps) {
     async (value) => await completeSymbol(deps, value ?? '')
   )
   const interval = completable(
-    z.string().optional().describe(`Bar interval: ${INTERVALS.join(', ')} (default 1D)`),
+    z.string(),
     (value) => completeInterval(value ?? '')
-  )
+  ).optional().describe(`Bar interval: ${INTERVALS.join(', ')} (default 1D)`)
   return {
-    chart: {
+    chart: z.object({
       symbol: symbol('Symbol'),
       interval,
       indicators: z.string().optional().describe('Comma-separated indicators, e.g. "RSI 14, MACD, EMA 50, Volume"'),
       range: rangeArg(`Range preset: ${RANGE_PRESETS.join(', ')}`)
-    },
-    compare: {
+    }),
+    compare: z.object({
       first: symbol('First symbol'),
       second: symbol('Second symbol'),
       interval,
       range: rangeArg(`Range preset: ${RANGE_PRESETS.join(', ')} (default 1Y)`)
-    }
+    })
   }
 }
 

@@ -3,11 +3,10 @@
  * JSON), and `chart://symbols` (the symbol list as JSON). A client that subscribes to a request's URI gets
  * `notifications/resources/updated` when the request completes or fails.
  */
-import { ResourceTemplate, type McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { McpError, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js'
+import { ResourceNotFoundError, ResourceTemplate, type McpServer, type ReadResourceResult, type ServerNotifier } from '@modelcontextprotocol/server'
 import type { McpDeps } from './deps.js'
-import { describeRecord } from './tools.js'
 import type { ResourceSubscriptions } from './subscriptions.js'
+import { describeRecord } from '../tools/chart-record.js'
 import type { ChartRecord } from '../history/types.js'
 
 export const CHART_REQUEST_URI_PREFIX = 'chart://requests/'
@@ -56,7 +55,8 @@ function templateFor (deps: McpDeps): ResourceTemplate {
   return template
 }
 
-export function registerChartResources (server: McpServer, deps: McpDeps, subscriptions: ResourceSubscriptions): void {
+/** `subscriptions` is the 2025 session's registry (2026 requests subscribe through subscriptions/listen). */
+export function registerChartResources (server: McpServer, deps: McpDeps, subscriptions: ResourceSubscriptions | undefined): void {
   server.registerResource('chart-symbols', SYMBOLS_URI, {
     title: 'Chart symbols',
     description: 'Symbols the chart engine can draw (EXCHANGE:TICKER, intervals, data range and source), as JSON',
@@ -73,8 +73,8 @@ export function registerChartResources (server: McpServer, deps: McpDeps, subscr
     const requestId = decodeURIComponent(String(variables.requestId))
     const record = deps.charts.status(requestId)
     if (record === undefined) {
-      // spec 2025-11-25 server/resources §"Error Handling": resource not found → -32002.
-      throw new McpError(-32002, `No chart request ${requestId}; list chart://requests/ resources or call get_recent_requests`, { uri: uri.href })
+      // -32602 with data.uri in both eras (SEP-2164; the SDK never sends 2025's -32002, which clients also accept).
+      throw new ResourceNotFoundError(uri.href, `No chart request ${requestId}; list chart://requests/ resources or call get_recent_requests`)
     }
     const contents: ReadResourceResult['contents'] = [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(metadata(record, deps.charts.imageUrl(record))) }]
     if (record.status === 'completed' && record.mimeType !== null) {
@@ -84,6 +84,7 @@ export function registerChartResources (server: McpServer, deps: McpDeps, subscr
     return { contents }
   })
 
+  if (subscriptions === undefined) return
   subscriptions.allow((uri) => uri.startsWith(CHART_REQUEST_URI_PREFIX) && uri.length > CHART_REQUEST_URI_PREFIX.length)
 
   // Listen on the bus only while this session watches at least one chart request.
@@ -112,4 +113,18 @@ export function chainOnClose (server: McpServer, cleanup: () => void): void {
     previous?.()
     cleanup()
   }
+}
+
+/**
+ * 2026-07-28: publishes chart request changes to `subscriptions/listen` streams (once per process, not per server):
+ * a request that completes or fails updates its `chart://requests/…` resource and changes the resource list (its
+ * entry's title carries the status). Returns the unsubscribe function.
+ */
+export function publishChartResourceChanges (bus: McpDeps['bus'], notifier: ServerNotifier): () => void {
+  return bus.subscribe(({ event }) => {
+    const { status } = event.data
+    if (status !== 'completed' && status !== 'failed') return
+    notifier.resourceUpdated(chartRequestUri(event.requestId))
+    notifier.resourcesChanged()
+  })
 }

@@ -1,11 +1,11 @@
 /**
- * `resources/subscribe` and `resources/unsubscribe` for one MCP server (= one session). McpServer has no subscription
+ * `resources/subscribe` and `resources/unsubscribe` for one 2025-era MCP server (= one session; 2026-07-28 has
+ * subscriptions/listen instead, served by the SDK's handler). McpServer has no subscription
  * API, and a method has exactly one handler, so the chart resources and the conformance fixtures share this registry:
  * each declares which URIs can be watched, and asks whether a URI is watched before sending
  * `notifications/resources/updated` (spec 2025-11-25, server/resources §"Subscriptions").
  */
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js'
+import { ProtocolError, ProtocolErrorCode, type McpServer } from '@modelcontextprotocol/server'
 
 export type SubscriptionListener = (uri: string, subscribed: boolean) => void
 
@@ -17,10 +17,10 @@ export class ResourceSubscriptions {
 
   constructor (server: McpServer) {
     this.#server = server
-    server.server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+    server.server.setRequestHandler('resources/subscribe', async (request) => {
       const { uri } = request.params
       if (!this.#watchable.some((matches) => matches(uri))) {
-        throw new McpError(ErrorCode.InvalidParams, `Resource ${uri} cannot be subscribed to; chart://requests/{requestId} can`)
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource ${uri} cannot be subscribed to; chart://requests/{requestId} can`)
       }
       if (!this.#uris.has(uri)) {
         this.#uris.add(uri)
@@ -28,7 +28,7 @@ export class ResourceSubscriptions {
       }
       return {}
     })
-    server.server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+    server.server.setRequestHandler('resources/unsubscribe', async (request) => {
       const { uri } = request.params
       if (this.#uris.delete(uri)) {
         for (const listener of this.#listeners) listener(uri, false)

@@ -5,8 +5,7 @@
  * Wraps the transport after `server.connect()`: a request counts from its arrival to the send of its response, its
  * cancellation (notifications/cancelled) or the transport's close.
  */
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
+import type { JSONRPCMessage, Transport } from '@modelcontextprotocol/server'
 
 type RequestId = string | number
 

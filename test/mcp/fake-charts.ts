@@ -10,6 +10,7 @@ import type { ChartStatus } from '../../src/events/types.js'
 import { newChartRecord, type ChartRecord } from '../../src/history/types.js'
 import { RED_PIXEL_PNG_BASE64 } from '../../src/mcp/fixtures/media.js'
 import { TurnQueue } from '../../src/scheduling/turn-queue.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 const SYMBOLS: SymbolInfo[] = ['SP:SPX', 'NASDAQ:AAPL', 'NASDAQ:AMZN', 'NASDAQ:GOOG', 'NASDAQ:MSFT', 'NYSE:IBM'].map((symbol) => {
   const [exchange, ticker] = symbol.split(':')
@@ -19,6 +20,11 @@ const SYMBOLS: SymbolInfo[] = ['SP:SPX', 'NASDAQ:AAPL', 'NASDAQ:AMZN', 'NASDAQ:G
 export interface FakeCharts extends ChartServiceApi {
   /** Milliseconds each stage takes (default 20). */
   stageMs: number
+}
+
+/** One stage of a fake render; stops (rejects) when the call's signal aborts, as the real engines do. */
+async function stage (ms: number, signal: AbortSignal | undefined): Promise<void> {
+  await sleep(ms, undefined, signal === undefined ? {} : { signal })
 }
 
 export function createFakeCharts (bus: EventBus): FakeCharts {
@@ -40,11 +46,11 @@ export function createFakeCharts (bus: EventBus): FakeCharts {
       records.set(requestId, record)
       options.onAccepted?.(requestId)
       await publish(record, options.clientId, 'queued')
-      await new Promise((resolve) => setTimeout(resolve, service.stageMs))
+      await stage(service.stageMs, options.signal)
       record.status = 'rendering'
       record.startedAt = Date.now()
       await publish(record, options.clientId, 'rendering')
-      await new Promise((resolve) => setTimeout(resolve, service.stageMs))
+      await stage(service.stageMs, options.signal)
       if (!SYMBOLS.some((s) => s.symbol === request.symbol)) {
         record.status = 'failed'
         record.error = `Unknown symbol ${request.symbol}`

@@ -20,6 +20,7 @@ import type { McpDeps } from '../../src/mcp/deps.js'
 
 type McpDepsLog = McpDeps['log']
 import { createFakeCharts, type FakeCharts } from './fake-charts.js'
+import { createToolRegistry } from '../../src/tools/index.js'
 
 export interface McpApp {
   app: FastifyInstance
@@ -54,6 +55,7 @@ export async function startMcpApp (t: TestLike, overrides: Partial<Config> = {},
   if (realCore === true) {
     await app.register((await import('../../plugins/sse-channels.js')).default)
     await app.register((await import('../../plugins/core.js')).default)
+    await app.register((await import('../../plugins/tool-registry.js')).default)
   } else {
     charts = createFakeCharts(app.bus)
     const startedAt = Date.now()
@@ -68,6 +70,7 @@ export async function startMcpApp (t: TestLike, overrides: Partial<Config> = {},
       version: '0.0.0-test'
     })
     app.decorate('mcpDeps', { config, charts, bus: app.bus, health, log: app.log as unknown as McpDepsLog })
+    app.decorate('tools', createToolRegistry({ config, charts, bus: app.bus, health }))
   }
   await app.register(securityPlugin)
   await app.register(mcpSessionsPlugin, sessionOptions)

@@ -29,7 +29,7 @@ t.test('chart://requests/{requestId}: list, read (image blob + JSON record), unk
 
   const missing = await client.readResource({ uri: 'chart://requests/req_1_deadbeef' }).then(() => null, (e: unknown) => e)
   t.ok(missing instanceof McpError)
-  t.equal((missing as McpError).code, -32002)
+  t.equal((missing as McpError).code, -32602, 'resource not found: -32602 (SEP-2164; the SDK v2 never sends -32002)')
 
   const symbols = await client.readResource({ uri: 'chart://symbols' })
   const listing = JSON.parse(String('text' in symbols.contents[0] ? symbols.contents[0].text : '{}'))

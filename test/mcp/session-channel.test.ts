@@ -30,3 +30,25 @@ t.test('chart_progress of a session reaches /mcp/events/<sessionId>', async (t) 
   t.ok(events.length >= 2, `events: ${events.map((e) => e.data.status).join(',')}`)
   t.ok(events.every((e) => e.requestId === requestId), 'only this call’s events')
 })
+
+t.test('a 2026-07-28 call with X-Client-Id: its chart_progress reaches /mcp/events/<X-Client-Id>', async (t) => {
+  const { Client, StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client')
+  const { url } = await startApp(t)
+  const clientId = 'desk_2026'
+  const client = new Client({ name: 'channel-2026', version: '1' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } })
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { 'x-client-id': clientId } } }))
+  t.teardown(async () => { await client.close() })
+  const source = new EventSource(`${url}/mcp/events/${clientId}`)
+  t.teardown(() => { source.close() })
+  const completed = new Promise<string>((resolve) => {
+    source.addEventListener('chart_progress', (event) => {
+      const parsed = JSON.parse(event.data) as { requestId: string, data: { status: string } }
+      if (parsed.data.status === 'completed') resolve(parsed.requestId)
+    })
+  })
+  await new Promise<void>((resolve, reject) => { source.onopen = () => { resolve() }; source.onerror = () => { reject(new Error('channel failed')) } })
+  const result = await client.callTool({ name: 'generate_chart', arguments: { symbol: 'SP:SPX', range: '1M' } })
+  t.notOk(result.isError)
+  const requestId = /Request: (req_\d+_[0-9a-f]+)/.exec(JSON.stringify(result.content))?.[1]
+  t.equal(await completed, requestId, 'the completed event of this call arrived on the X-Client-Id channel')
+})

@@ -60,3 +60,42 @@ t.test('stdout is JSON-RPC only; the process exits when stdin ends', async (t) =
   for (const line of out) t.match(JSON.parse(line), { jsonrpc: '2.0' }, 'every stdout line is a JSON-RPC message')
   t.match(stderr, /"msg":"MCP server ready on stdio"/, 'pino JSON logs on stderr')
 })
+
+t.test('SDK v2 client pinned to 2026-07-28 over stdio: the same tools, with progress', async (t) => {
+  const { Client: ModernClient } = await import('@modelcontextprotocol/client')
+  const { StdioClientTransport: ModernStdio } = await import('@modelcontextprotocol/client/stdio')
+  const transport = new ModernStdio({ command: process.execPath, args: ARGS, cwd: ROOT, env: childEnv(t.testdir()), stderr: 'pipe' })
+  transport.stderr?.on('data', () => {})
+  const client = new ModernClient({ name: 'stdio-modern-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } })
+  await client.connect(transport)
+  t.teardown(async () => { await client.close() })
+  t.equal(client.getNegotiatedProtocolVersion(), '2026-07-28')
+  const { tools } = await client.listTools()
+  t.equal(tools.length, 5)
+  const progress: number[] = []
+  const chart = await client.callTool({ name: 'generate_chart', arguments: { symbol: 'SP:SPX', width: 400, height: 300 } }, { onprogress: (p) => { progress.push(p.progress) } })
+  t.notOk(chart.isError)
+  t.match(chart.content, [{ type: 'text' }, { type: 'image', mimeType: 'image/png' }])
+  t.ok(progress.length >= 2, `progress: ${progress.join(', ')}`)
+})
+
+t.test('SIGTERM while a chart renders: the call is answered on stdout before the process exits', async (t) => {
+  const child = spawn(process.execPath, ARGS, { cwd: ROOT, env: childEnv(t.testdir()), stdio: ['pipe', 'pipe', 'pipe'] })
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  child.stderr.resume()
+  let stdout = ''
+  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+  const lines = [
+    { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } },
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'generate_chart', arguments: { symbol: 'SP:SPX', width: 1920, height: 1080 }, _meta: { progressToken: 'p' } } }
+  ]
+  for (const line of lines) child.stdin.write(`${JSON.stringify(line)}\n`)
+  // A progress notification: the render is under way.
+  while (!stdout.includes('"progressToken":"p"')) await once(child.stdout, 'data')
+  child.kill('SIGTERM')
+  const [code] = await once(child, 'exit') as [number | null]
+  t.equal(code, 0, 'clean exit')
+  const answer = stdout.trim().split('\n').map((line) => JSON.parse(line)).find((message: { id?: unknown }) => message.id === 2)
+  t.ok(answer !== undefined && ('result' in answer || answer.error?.code === -32001), `the call got its result or -32001: ${JSON.stringify(answer)?.slice(0, 120)}`)
+})

@@ -8,7 +8,8 @@ t.test('SDK Client over Streamable HTTP: tools, progress and logs of a chart cal
   t.match(transport.sessionId, /^[0-9a-f-]{36}$/, 'crypto-random session id')
   t.equal(client.getServerVersion()?.name, 'chart-img-mcp')
   const caps = client.getServerCapabilities()
-  t.same(caps?.resources, { subscribe: true, listChanged: true })
+  // 2025 sessions get per-resource updates; list changes are published to 2026 subscriptions/listen streams only.
+  t.same(caps?.resources, { subscribe: true, listChanged: false })
   t.ok(caps?.prompts)
   t.ok(caps?.logging)
   t.ok(caps?.completions)

@@ -1,0 +1,33 @@
+/**
+ * The `requestState` of 2026-07-28 multi-round-trip requests (MRTR, spec basic/patterns/mrtr): it travels through the
+ * client and comes back as attacker-controlled input, so it is sealed with the SDK's HMAC codec
+ * (`createRequestStateCodec`), expires, and is bound to the method and the caller (principal and event channel):
+ * state minted for one caller or one method is rejected (-32602) when replayed by another. The key is per process:
+ * a flow's rounds must reach the same process (no shared secret is configured for scale-out yet).
+ */
+import { randomBytes } from 'node:crypto'
+import { CLIENT_CAPABILITIES_META_KEY, createRequestStateCodec, type ClientCapabilities, type RequestStateCodec, type ServerContext } from '@modelcontextprotocol/server'
+import { resolveClientId } from './client-id.js'
+
+/** How long a client may take to answer an input request (seconds). */
+export const REQUEST_STATE_TTL_SECONDS = 600
+
+/** The authenticated principal of a request, or null in open mode. */
+export function principalOf (ctx: ServerContext): string | null {
+  return ctx.http?.authInfo?.clientId ?? null
+}
+
+export const requestStateCodec: RequestStateCodec<Record<string, unknown>> = createRequestStateCodec({
+  key: randomBytes(32),
+  ttlSeconds: REQUEST_STATE_TTL_SECONDS,
+  bind: (ctx) => [ctx.mcpReq.method, principalOf(ctx) ?? '', resolveClientId(ctx) ?? ''].join('\0')
+})
+
+/**
+ * The client capabilities a 2026-07-28 request declared in its `_meta` envelope (each request carries its own;
+ * the SDK types the envelope as an empty object, so it is read here, once).
+ */
+export function declaredClientCapabilities (ctx: ServerContext): ClientCapabilities | undefined {
+  const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined
+  return envelope?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined
+}
