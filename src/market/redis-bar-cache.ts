@@ -80,7 +80,7 @@ export function openRedisBarCache (options: RedisBarCacheOptions): BarCache {
   const readCoverage = async (key: BarCacheKey): Promise<CoverageRecord> => {
     const text = await redis.get(coverageKey(key))
     if (text === null) return { ranges: [] }
-    const parsed = coverageSchema.safeParse(JSON.parse(text))
+    const parsed = coverageSchema.safeParse(parseJson(text))
     // An unreadable record (another program, an older layout) means nothing is known covered: fetched again.
     return parsed.success ? parsed.data : { ranges: [] }
   }
@@ -90,7 +90,8 @@ export function openRedisBarCache (options: RedisBarCacheOptions): BarCache {
       const members = await attempt('read bars', async () => await redis.zrangebyscore(barsKey(key), from, `(${to}`))
       const bars: Bar[] = []
       for (const member of members) {
-        const parsed = barSchema.safeParse(JSON.parse(member))
+        const parsed = barSchema.safeParse(parseJson(member))
+        // A member that is not a bar (another program's, an older layout) is left out, never guessed at.
         if (!parsed.success) continue
         const [time, open, high, low, close, volume] = parsed.data
         bars.push({ time, open, high, low, close, volume })
@@ -138,7 +139,7 @@ export function openRedisBarCache (options: RedisBarCacheOptions): BarCache {
       return await attempt('list cached symbols', async () => {
         const spans: CachedSpan[] = []
         for (const member of await redis.smembers(tickersKey(provider))) {
-          const parsed = tickerSchema.safeParse(JSON.parse(member))
+          const parsed = tickerSchema.safeParse(parseJson(member))
           if (!parsed.success) continue
           const [ticker, interval] = parsed.data as [string, Interval]
           const key = barsKey({ provider, ticker, interval })
@@ -166,6 +167,15 @@ export function openRedisBarCache (options: RedisBarCacheOptions): BarCache {
       // Every operation awaits its reply, so nothing is left to flush: drop the connection at once.
       redis.disconnect()
     }
+  }
+}
+
+/** JSON text as a value, or undefined when it is not JSON (the schema check then skips it). */
+function parseJson (text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
   }
 }
 

@@ -17,7 +17,7 @@ import { createTwelveDataProvider } from '../../src/market/providers/twelvedata/
 import { KEY_TTL_MS, openRedisBarCache, REQUEST_COUNT_TTL_MS } from '../../src/market/redis-bar-cache.js'
 import { openSqliteBarCache } from '../../src/market/sqlite-bar-cache.js'
 import { silentLogger } from '../support/logger.js'
-import { startRedis } from '../support/redis-server.js'
+import { freePort, startRedis } from '../support/redis-server.js'
 import { providersAt, startFakeProviders, TWELVEDATA_KEY, type FakeProviders } from './providers/fake-providers.js'
 
 const MINUTE = 60_000
@@ -210,4 +210,19 @@ t.test('Redis layout: every key expires (refreshed on write) and a key keeps at 
   await client.pexpire(`${prefix}bars:binance:1h:BTCUSDT`, 1000)
   await cache.store(key, [bar(98 * HOUR, 8)], { start: 98 * HOUR, end: 99 * HOUR }, 99 * HOUR + MINUTE)
   t.ok(await client.pttl(`${prefix}bars:binance:1h:BTCUSDT`) > KEY_TTL_MS - HOUR, 'a write refreshes the TTL')
+})
+
+t.test('Redis: unreadable entries are skipped, never guessed at; an unreachable Redis fails with where and why', async (t) => {
+  const prefix = 'garbage:market:'
+  const cache = handle(t, openRedisBarCache({ url: redis.url, log: silentLogger, prefix }))
+  const client = new Redis(redis.url)
+  t.teardown(() => { client.disconnect() })
+  await cache.store(key, [bar(90 * HOUR, 5)], { start: 90 * HOUR, end: 91 * HOUR }, 95 * HOUR)
+  await client.zadd(`${prefix}bars:binance:1h:BTCUSDT`, 90 * HOUR + 1, 'not json')
+  t.same((await cache.bars(key, 0, 100 * HOUR)).map((b) => b.close), [5], 'a member that is not a bar is left out')
+  await client.set(`${prefix}coverage:binance:1h:BTCUSDT`, '{"ranges": "nonsense"}')
+  t.same(await cache.missing(key, 90 * HOUR, 91 * HOUR, 95 * HOUR), [{ start: 90 * HOUR, end: 91 * HOUR }], 'an unreadable coverage record covers nothing')
+
+  const nowhere = handle(t, openRedisBarCache({ url: `redis://127.0.0.1:${await freePort()}`, log: silentLogger }))
+  await t.rejects(nowhere.bars(key, 0, HOUR), { message: /^The market-data cache in Redis at redis:\/\/127\.0\.0\.1:\d+\/? failed to read bars: / })
 })
