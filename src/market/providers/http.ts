@@ -77,6 +77,8 @@ export function createProviderHttp (options: ProviderHttpOptions): ProviderHttp 
   const base = options.baseUrl.replace(/\/+$/, '')
   const throttle = pThrottle({ limit: options.rate.limit, interval: options.rate.intervalMs })
   const send = throttle(async (url: string, signal: AbortSignal): Promise<Response> => {
+    // A chart cancelled while waiting for its turn spends nothing.
+    signal.throwIfAborted()
     await options.quota?.spend()
     return await fetch(url, { headers: { accept: 'application/json', ...options.headers }, signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]) })
   })
