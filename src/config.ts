@@ -35,7 +35,7 @@ export const configSchema = z.object({
   CHART_IMG_SYMBOLS_TTL_MS: int(0, 7 * 86_400_000).default(3_600_000),
 
   MARKET_DATA_DIR: z.string().min(1).optional(),
-  /** Online market data for the embedded engine (src/market/providers); bars are cached in DATA_DIR/market-cache.sqlite. */
+  /** Online market data for the embedded engine (src/market/providers); bars are cached in DATA_DIR/market-cache.sqlite, or in Redis when REDIS_URL is set. */
   BINANCE_ENABLED: flag.default(true),
   BINANCE_BASE_URL: z.url().default('https://api.binance.com'),
   COINBASE_ENABLED: flag.default(true),
@@ -45,6 +45,8 @@ export const configSchema = z.object({
   TWELVEDATA_BASE_URL: z.url().default('https://api.twelvedata.com'),
   /** Twelve Data's free plan allows 8 API credits per minute; raise it for paid plans. */
   TWELVEDATA_REQUESTS_PER_MINUTE: int(1, 10_000).default(8),
+  /** Twelve Data's free plan allows 800 API credits per UTC day; counted in the bar cache's store (SQLite or Redis). */
+  TWELVEDATA_DAILY_LIMIT: int(1, 10_000_000).default(800),
   MARKET_FETCH_TIMEOUT_MS: int(1000, 120_000).default(15_000),
   /** Longest provider rate-limit wait (Retry-After) honoured inside one chart request; longer ones fail at once. */
   MARKET_MAX_RETRY_WAIT_MS: int(0, 120_000).default(10_000),
