@@ -50,7 +50,7 @@ if (!existsSync(CHROMIUM)) {
   t.test('chart studio: form → live progress → image', async (t) => {
     const { url } = await startApp(t)
     const { page, pageErrors } = await openPage(t)
-    await page.goto(`${url}/`)
+    await page.goto(`${url}/studio`)
 
     await page.waitForSelector('#log li[data-event="connected"]', { timeout: 15_000 })
     t.equal(await page.getAttribute('#stream-status', 'data-state'), 'open')
@@ -100,7 +100,7 @@ if (!existsSync(CHROMIUM)) {
       }
       await route.fulfill({ contentType: 'application/json', body: JSON.stringify({ jsonrpc: '2.0', id: body.id, result: { content: [{ type: 'text', text: JSON.stringify(listing) }] } }) })
     })
-    await page.goto(`${url}/`)
+    await page.goto(`${url}/studio`)
     await page.waitForSelector('#symbol option[value="EVIL:X"]', { state: 'attached', timeout: 15_000 })
     t.equal(await page.textContent('#symbol option[value="EVIL:X"]'), `EVIL:X — ${XSS_TEXT}`)
     t.match(await page.textContent('#symbol-info'), XSS_TEXT)
@@ -225,7 +225,7 @@ if (!existsSync(CHROMIUM)) {
     t.test(`chart studio at ${size}: no horizontal scroll, a failed request then a successful one, every control usable`, async (t) => {
       const { url } = await startApp(t)
       const { page, pageErrors } = await openPage(t, viewport)
-      await page.goto(`${url}/`)
+      await page.goto(`${url}/studio`)
       await page.waitForSelector('#symbol option[value="SP:SPX"]', { state: 'attached', timeout: 15_000 })
       await page.waitForSelector('#log li[data-event="connected"]', { timeout: 15_000 })
       await noHorizontalScroll(t, page, 'loaded')
@@ -306,7 +306,7 @@ if (!existsSync(CHROMIUM)) {
     const token = 'studio-test-token-0123456789'
     const { url } = await startApp(t, { AUTH_TOKEN: token })
     const { page, pageErrors } = await openPage(t, { width: 390, height: 844 })
-    await page.goto(`${url}/`)
+    await page.goto(`${url}/studio`)
 
     await page.waitForSelector('#token-status[data-state="needed"]', { timeout: 15_000 })
     t.equal(await page.getAttribute('#token-section', 'open'), '', 'the token section opens by itself')
@@ -338,7 +338,7 @@ if (!existsSync(CHROMIUM)) {
     await page.waitForSelector('#recent tr[data-request-id]', { timeout: 15_000 })
 
     const { page: other } = await openPage(t, { width: 390, height: 844 })
-    await other.goto(`${url}/`)
+    await other.goto(`${url}/studio`)
     await other.waitForSelector('#token-status[data-state="needed"]', { timeout: 15_000 })
     t.equal(await other.inputValue('#token'), '', 'another browser session starts without it')
     t.same(pageErrors, [])
