@@ -72,6 +72,7 @@ t.test('a tool-call round trip: the model asks for a chart, the registry makes i
   const image = await fetch(call.imageUrl)
   t.equal(image.status, 200, 'the chart the model asked for really exists')
   t.equal(image.headers.get('content-type'), 'image/png')
+  t.ok((await image.arrayBuffer()).byteLength > 1000)
 
   t.equal(model.seen.length, 2)
   const [first, second] = model.seen
