@@ -27,12 +27,16 @@ export type ChatCommand =
 
 export const COMMAND_HELP = [
   'Commands:',
-  '  chart SYMBOL [interval] [style] [studies…] [range=1Y] [theme=dark] [size=800x600]',
-  '      e.g. chart SP:SPX 1W candle rsi macd   ·   chart NASDAQ:AAPL 1D line ema20 "Bollinger Bands" range=1Y',
-  '  symbols [words…] [exchange=SP] [limit=N]   the symbols this server can chart',
-  '  recent [N]                                   the last N chart requests (default 10)',
-  '  status REQUEST_ID                            one chart request, e.g. status req_1749698104642_1a2b3c4d',
-  '  help                                         this text',
+  'chart SYMBOL [interval] [style] [studies…] [range=1Y] [theme=dark] [size=800x600]',
+  '  draws a chart, e.g. chart SP:SPX 1W candle rsi macd, or chart NASDAQ:AAPL 1M line ema20 "Bollinger Bands" range=5Y',
+  'symbols [words…] [exchange=SP] [limit=N]',
+  '  the symbols this server can chart, e.g. symbols apple',
+  'recent [N]',
+  '  the last N chart requests (default 10)',
+  'status REQUEST_ID',
+  '  one chart request, e.g. status req_1749698104642_1a2b3c4d',
+  'help',
+  '  this text',
   `Intervals: 1m … 12h, 1D, 1W, 1M. Styles: ${STYLES.join(', ')}. Studies: volume, ma, ema, bb, rsi, macd, stoch, atr, obv, vwap… (a number sets the length: ema20).`
 ].join('\n')
 

@@ -97,7 +97,7 @@ t.test('symbols, recent, status, help and unknown commands', async (t) => {
   t.match((await chat(url, 'recent 99')).body, { response: /limit: /, toolCalls: [{ isError: true }] }, 'the tool\'s own bound applies')
 
   const help = await chat(url, 'help')
-  t.match(help.body, { response: /^Commands:\n {2}chart SYMBOL/, toolCalls: [] })
+  t.match(help.body, { response: /^Commands:\nchart SYMBOL/, toolCalls: [] })
   const unknown = await chat(url, 'please draw SPX')
   t.match(unknown.body.response, /^Unknown command "please"\.\n\nCommands:/)
   t.same(unknown.body.toolCalls, [], 'nothing runs for an unknown command')
