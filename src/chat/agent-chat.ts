@@ -51,6 +51,8 @@ export function createAgentChat (tools: ToolRegistry, complete: CompleteChat): C
       try {
         reply = await complete(messages, modelTools, ctx.signal)
       } catch (error) {
+        // The caller went away (or the server is draining): nobody reads an answer, and this is no failure to log.
+        if (ctx.signal.aborted) return { response: 'Cancelled.', toolCalls, mode: 'agent' }
         if (!(error instanceof ModelEndpointError)) throw error
         ctx.log.warn({ err: error.message }, 'chat model request failed')
         return { response: `${error.message} No answer from the model; try again, or check LLM_BASE_URL / LLM_MODEL.`, toolCalls, mode: 'agent' }

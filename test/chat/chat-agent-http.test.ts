@@ -153,6 +153,20 @@ t.test('errors from the model endpoint are a clear answer, never a 500, and neve
   t.notMatch(unreachable.body.response, API_KEY)
 })
 
+t.test('a model that does not answer in LLM_TIMEOUT_MS: the chat says so', async (t) => {
+  const sockets = new Set<import('node:net').Socket>()
+  const silent = createServer(() => {})
+  silent.on('connection', (socket) => { sockets.add(socket) })
+  silent.listen(0, '127.0.0.1')
+  await once(silent, 'listening')
+  t.teardown(async () => { for (const socket of sockets) socket.destroy(); silent.close(); await once(silent, 'close') })
+  const port = (silent.address() as { port: number }).port
+  const { url } = await startApp(t, { LLM_BASE_URL: `http://127.0.0.1:${port}/v1`, LLM_MODEL: 'fake-model', LLM_TIMEOUT_MS: 1000 })
+  const { status, body } = await chat(url, 'hello')
+  t.equal(status, 200)
+  t.match(body.response, /did not answer within 1 s/)
+})
+
 t.test('a model that keeps calling tools is stopped after a bounded number of rounds', async (t) => {
   const model = await startFakeModel(t, (_body, turn) => ({ json: toolCallsReply([{ id: `c${turn}`, name: 'health_check', arguments: '{}' }]) }))
   const { url } = await startApp(t, { LLM_BASE_URL: model.baseUrl, LLM_MODEL: 'fake-model' })
