@@ -37,7 +37,9 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/charts/:file', pattern: '/charts/*', group: 'charts', description: 'A stored chart image, /charts/<requestId>.png or .jpg' },
   { method: 'GET', path: '/mcp/health', group: 'health', description: 'Health report (200 ok/degraded, 503 unavailable): engine, connected event clients, uptime, version' },
   { method: 'GET', path: '/health', group: 'health', description: 'Same report as /mcp/health, at the path older clients use' },
-  { method: 'GET', path: '/', group: 'pages', description: 'Chart studio: make a chart and watch its progress live' },
+  { method: 'POST', path: '/chat', group: 'rest', description: 'Chat: {message} → {response, toolCalls}; a model agent over the tools when LLM_BASE_URL/LLM_MODEL are set, else commands (send "help")' },
+  { method: 'GET', path: '/', group: 'pages', description: 'Chat page: ask for charts in words or commands; charts shown inline with live progress' },
+  { method: 'GET', path: '/studio', group: 'pages', description: 'Chart studio: make a chart from a form and watch its progress live' },
   { method: 'GET', path: '/sse-demo.html', group: 'pages', description: 'Demo page of the /sse stream: status, messages, message count and connection time' }
 ]
 

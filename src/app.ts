@@ -25,6 +25,7 @@ import chartImageRoutes from '../routes/charts.js'
 import mcpRoutes from '../routes/mcp.js'
 import mcpLegacyRoutes from '../routes/mcp-legacy.js'
 import restRoutes from '../routes/rest.js'
+import chatRoutes from '../routes/chat.js'
 
 export interface AppOptions {
   config: Config
@@ -67,6 +68,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(mcpRoutes)
   await fastify.register(mcpLegacyRoutes)
   await fastify.register(restRoutes)
+  await fastify.register(chatRoutes)
 }
 
 /** Fastify options for a long-lived SSE server (also used by tests). */

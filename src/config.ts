@@ -78,6 +78,18 @@ export const configSchema = z.object({
   /** Answer /mcp POSTs with plain JSON instead of an SSE stream (no progress or log notifications then). */
   MCP_JSON_RESPONSE: flag.default(false),
 
+  /**
+   * An OpenAI-compatible Chat Completions endpoint for POST /chat (e.g. https://api.openai.com/v1 or a local server's
+   * /v1). Unset: /chat answers a command syntax instead (src/chat/commands.ts).
+   */
+  LLM_BASE_URL: z.url().optional(),
+  /** Bearer key for LLM_BASE_URL (optional: local servers often need none). Never logged. */
+  LLM_API_KEY: z.string().min(1).optional(),
+  /** The model name sent to LLM_BASE_URL; the chat agent is on when both LLM_BASE_URL and LLM_MODEL are set. */
+  LLM_MODEL: z.string().min(1).optional(),
+  /** How long one model request may take. */
+  LLM_TIMEOUT_MS: int(1000, 600_000).default(60_000),
+
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()
 })
 
