@@ -20,7 +20,7 @@ import mcpSessionsPlugin from '../plugins/mcp-sessions.js'
 import healthRoutes from '../routes/health.js'
 import jsonRpcRoutes from '../routes/jsonrpc.js'
 import eventRoutes from '../routes/events.js'
-import seedSseRoutes from '../routes/seed-sse.js'
+import sseStreamRoutes from '../routes/sse-stream.js'
 import chartImageRoutes from '../routes/charts.js'
 import mcpRoutes from '../routes/mcp.js'
 import mcpLegacyRoutes from '../routes/mcp-legacy.js'
@@ -62,7 +62,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(healthRoutes)
   await fastify.register(jsonRpcRoutes)
   await fastify.register(eventRoutes)
-  await fastify.register(seedSseRoutes)
+  await fastify.register(sseStreamRoutes)
   await fastify.register(chartImageRoutes)
   await fastify.register(mcpRoutes)
   await fastify.register(mcpLegacyRoutes)
