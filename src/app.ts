@@ -10,6 +10,7 @@ import configPlugin from '../plugins/config.js'
 import corsPlugin from '../plugins/external/cors.js'
 import ssePlugin from '../plugins/external/sse.js'
 import staticPagesPlugin from '../plugins/external/static-pages.js'
+import openApiPlugin from '../plugins/external/openapi.js'
 import eventBusPlugin from '../plugins/event-bus.js'
 import nativeMemoryPlugin from '../plugins/native-memory.js'
 import sseChannelsPlugin from '../plugins/sse-channels.js'
@@ -25,6 +26,7 @@ import chartImageRoutes from '../routes/charts.js'
 import mcpRoutes from '../routes/mcp.js'
 import mcpLegacyRoutes from '../routes/mcp-legacy.js'
 import restRoutes from '../routes/rest.js'
+import docsRoutes from '../routes/docs.js'
 
 export interface AppOptions {
   config: Config
@@ -33,6 +35,8 @@ export interface AppOptions {
 export default async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
   await fastify.register(configPlugin, { config: options.config })
 
+  // Before every plugin that adds routes (static pages included): it collects routes as they are registered.
+  await fastify.register(openApiPlugin)
   await fastify.register(corsPlugin)
   await fastify.register(ssePlugin)
   await fastify.register(staticPagesPlugin)
@@ -56,7 +60,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   })
 
   fastify.setNotFoundHandler(async (request, reply) => {
-    return await reply.code(404).send({ error: `No route for ${request.method} ${request.url.split('?')[0]}. See GET /api for the routes.`, statusCode: 404 })
+    return await reply.code(404).send({ error: `No route for ${request.method} ${request.url.split('?')[0]}. See GET /docs for the routes.`, statusCode: 404 })
   })
 
   await fastify.register(healthRoutes)
@@ -67,6 +71,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(mcpRoutes)
   await fastify.register(mcpLegacyRoutes)
   await fastify.register(restRoutes)
+  await fastify.register(docsRoutes)
 }
 
 /** Fastify options for a long-lived SSE server (also used by tests). */
