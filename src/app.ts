@@ -23,6 +23,7 @@ import jsonRpcRoutes from '../routes/jsonrpc.js'
 import eventRoutes from '../routes/events.js'
 import sseStreamRoutes from '../routes/sse-stream.js'
 import chartImageRoutes from '../routes/charts.js'
+import chartRenderRoutes from '../routes/chart-render.js'
 import mcpRoutes from '../routes/mcp.js'
 import mcpLegacyRoutes from '../routes/mcp-legacy.js'
 import restRoutes from '../routes/rest.js'
@@ -68,6 +69,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(eventRoutes)
   await fastify.register(sseStreamRoutes)
   await fastify.register(chartImageRoutes)
+  await fastify.register(chartRenderRoutes)
   await fastify.register(mcpRoutes)
   await fastify.register(mcpLegacyRoutes)
   await fastify.register(restRoutes)

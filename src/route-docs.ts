@@ -27,6 +27,8 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'GET /mcp/tools': { tag: 'rest', summary: 'The tools as JSON: name, title, description, inputSchema, annotations' },
   'POST /mcp/tools/:toolName': { tag: 'rest', summary: 'Calls a tool with the JSON body as its arguments; returns the MCP CallToolResult {content, isError?}; X-Client-Id routes progress' },
   'GET /api': { tag: 'docs', summary: 'Where the API is described: the OpenAPI document (/docs/json) and its browsable page (/docs)' },
+  'GET /charts/render.png': { tag: 'charts', summary: 'A chart as the response (PNG): generate_chart\'s scalar arguments as query parameters, e.g. ?symbol=SP:SPX&interval=1W; cached' },
+  'GET /charts/render.jpeg': { tag: 'charts', summary: 'A chart as the response (JPEG): generate_chart\'s scalar arguments as query parameters; cached' },
   'GET /charts/*': { tag: 'charts', summary: 'A stored chart image, /charts/<requestId>.png or .jpg' },
   'GET /mcp/health': { tag: 'health', summary: 'Health report (200 ok/degraded, 503 unavailable): engine, connected event clients, uptime, version' },
   'GET /health': { tag: 'health', summary: 'Same report as /mcp/health, at the path older clients use' },
