@@ -7,10 +7,10 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { callTool, startApp } from './support/app.js'
+import { CHROMIUM, launchChromium, openPage as openBrowserPage } from './support/chromium.js'
 
-const CHROMIUM = '/usr/bin/chromium'
 const VIEWPORTS = [{ width: 1280, height: 800 }, { width: 390, height: 844 }]
 
 /** PAGES_SCREENSHOT_DIR=docs/screenshots npx tap test/pages-sse-demo.test.ts refreshes the README's pictures. */
@@ -28,23 +28,12 @@ if (!existsSync(CHROMIUM)) {
   t.test('/sse demo in headless Chromium', { skip: `${CHROMIUM} is missing (Debian package chromium): the page tests need a real browser` }, async () => {})
 } else {
   let browser: Browser | undefined
-  t.before(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run', '--disable-quic']
-    })
-  })
+  t.before(async () => { browser = await launchChromium() })
   t.teardown(async () => { await browser?.close() })
 
   async function openPage (t: Test, viewport: { width: number, height: number }): Promise<{ page: Page, pageErrors: string[] }> {
     if (browser === undefined) throw new Error('browser not started')
-    const context = await browser.newContext({ viewport })
-    const page = await context.newPage()
-    const pageErrors: string[] = []
-    page.on('pageerror', (error) => { pageErrors.push(error.message) })
-    t.teardown(async () => { await context.close() })
-    return { page, pageErrors }
+    return await openBrowserPage(browser, t, viewport)
   }
 
   for (const viewport of VIEWPORTS) {
