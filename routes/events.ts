@@ -1,6 +1,7 @@
 import { fastifySSE } from '@fastify/sse'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from '../src/mcp/client-id.js'
+import type { Channel } from '../src/sse/channel.js'
 import type { FrameSink } from '../src/sse/frame-sink.js'
 import type { ChannelRegistry } from '../src/sse/registry.js'
 
@@ -61,28 +62,34 @@ export default async function eventsRoutes (fastify: FastifyInstance): Promise<v
 
 /**
  * Attaches one SSE response to a channel registry: 503 + Retry-After at the limit, else the stream headers and the
- * channel's first events. Shared by `/mcp/events/:clientId` and seed 000's `/sse` (routes/seed-sse.ts).
+ * channel's first events. Shared by `/mcp/events/:clientId` and seed 000's `/sse` (routes/sse-stream.ts). Returns the
+ * channel, or null when no stream was opened.
  */
-export async function openChannelStream (request: FastifyRequest, reply: FastifyReply, channels: ChannelRegistry, clientId: string, options: { remember?: boolean } = {}): Promise<void> {
+export async function openChannelStream (request: FastifyRequest, reply: FastifyReply, channels: ChannelRegistry, clientId: string, options: { remember?: boolean, messagesUrl?: string } = {}): Promise<Channel | null> {
   if (!channels.canAccept(clientId)) {
     request.log.warn({ clientId, clients: channels.clientCount }, 'SSE client limit reached; 503')
-    return await reply.code(503).header('Retry-After', String(RETRY_AFTER_SECONDS)).send({
+    await reply.code(503).header('Retry-After', String(RETRY_AFTER_SECONDS)).send({
       statusCode: 503,
       code: 'SSE_TOO_MANY_CLIENTS',
       error: `This server has its maximum of ${channels.maxClients} event streams open; retry in ${RETRY_AFTER_SECONDS} seconds.`
     })
+    return null
   }
   // A client that left before we got here: no stream, nothing to register (and nothing for Fastify to send).
-  if (reply.raw.destroyed) return
+  if (reply.raw.destroyed) return null
 
   // no-transform: compressing or rewriting proxies must pass events through as they come (RFC 9111 §5.2.2.6).
   reply.header('Cache-Control', 'no-cache, no-transform')
   reply.sse.keepAlive()
   // Headers first: a push-style handler that returns before its first write would give an empty 200.
   reply.sse.sendHeaders()
-  const channel = channels.open(clientId, new ResponseSink(reply), reply.sse.lastEventId, options)
+  // A stream that cannot be resumed (server-made id, remember: false) has nothing to replay: its Last-Event-ID (sent by
+  // EventSource after a restart) would only produce an events_missed warning about events it could never have had.
+  const lastEventId = options.remember === false ? null : reply.sse.lastEventId
+  const channel = channels.open(clientId, new ResponseSink(reply), lastEventId, options)
   reply.sse.onClose(() => { channels.release(channel) })
   request.log.debug({ clientId, clients: channels.clientCount }, 'SSE stream opened')
+  return channel
 }
 
 /** The HTTP response as a FrameSink. A class, not an object of closures: there is one per open stream. */
