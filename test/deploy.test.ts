@@ -54,7 +54,8 @@ t.test('Dockerfile: build-context sources exist and are not docker-ignored; runt
   t.match(env, /HOST=0\.0\.0\.0/)
   t.match(env, /DATA_DIR=\/data/)
   t.same(dockerfile.instruction('USER'), ['node'], 'runs as the unprivileged node user')
-  t.match(dockerfile.instruction('FROM').at(-1), /^node:20-bookworm-slim\b/)
+  // Node 20 reached end of life on 2026-04-30: both stages build on a supported LTS (CI tests 22 and 24).
+  for (const from of dockerfile.instruction('FROM')) t.match(from, /^node:(22|24)-bookworm-slim\b/, `${from} is a supported Node LTS`)
 })
 
 t.test('the compiled app starts from the image layout, passes the HEALTHCHECK, and stops in time on SIGTERM', async (t) => {
