@@ -31,6 +31,8 @@ export const configSchema = z.object({
   CHART_IMG_PLAN: z.enum(PLANS).default('BASIC'),
   CHART_IMG_TIMEOUT_MS: int(1000, 600_000).default(90_000),
   CHART_IMG_MAX_ATTEMPTS: int(1, 10).default(3),
+  /** Largest Chart-IMG response body accepted (bytes); larger ones are cut off as they arrive. */
+  CHART_IMG_MAX_RESPONSE_BYTES: int(65_536, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
   CHART_IMG_STORAGE: flag.default(false),
   CHART_IMG_SYMBOLS_TTL_MS: int(0, 7 * 86_400_000).default(3_600_000),
 

@@ -42,6 +42,7 @@ export function createEngine (config: Config, history: HistoryStore, log: Logger
       plan: config.CHART_IMG_PLAN,
       timeoutMs: config.CHART_IMG_TIMEOUT_MS,
       maxAttempts: config.CHART_IMG_MAX_ATTEMPTS,
+      maxResponseBytes: config.CHART_IMG_MAX_RESPONSE_BYTES,
       symbolsTtlMs: config.CHART_IMG_SYMBOLS_TTL_MS,
       usage: createDailyUsage(history.db),
       log: log.child({ engine: 'chart-img' })

@@ -54,6 +54,10 @@ export type ScriptedReply =
   | { kind: 'raw', status?: number, contentType: string, body: string | Buffer }
   | { kind: 'hang' }
   | { kind: 'reset' }
+  /** A 200 body sent in `count` chunks of `chunk` without Content-Length (chunked), e.g. an oversized image. */
+  | { kind: 'stream', contentType: string, chunk: Buffer, count: number }
+  /** A 200 that announces `declaredBytes` and sends `body` only, then cuts the connection (a truncated body). */
+  | { kind: 'truncated', contentType: string, body: Buffer, declaredBytes: number }
 
 export interface FakeChartImgOptions {
   apiKey?: string
@@ -82,8 +86,8 @@ export interface RecordedRequest {
   key: 'valid' | 'invalid' | 'missing'
   /** Parsed JSON body, or the raw text when it is not JSON, or undefined when empty. */
   body: unknown
-  /** What the fake answered ('hang' and 'reset' for scripted non-answers). */
-  status: number | 'hang' | 'reset'
+  /** What the fake answered ('hang', 'reset' and 'truncated' for scripted non-answers). */
+  status: number | 'hang' | 'reset' | 'truncated'
 }
 
 export interface FakeChartImg {
@@ -150,6 +154,22 @@ export async function startFakeChartImg (options: FakeChartImgOptions = {}): Pro
     if (next !== undefined) {
       if (next.kind === 'hang') { record.status = 'hang'; return }
       if (next.kind === 'reset') { record.status = 'reset'; req.socket.destroy(); return }
+      if (next.kind === 'stream') {
+        record.status = 200
+        res.writeHead(200, { 'content-type': next.contentType })
+        for (let i = 0; i < next.count && !res.destroyed; i++) {
+          // Honour backpressure: the client may stop reading (and cut the socket) after a few chunks.
+          if (!res.write(next.chunk)) await new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve) })
+        }
+        res.end()
+        return
+      }
+      if (next.kind === 'truncated') {
+        record.status = 'truncated'
+        res.writeHead(200, { 'content-type': next.contentType, 'content-length': String(next.declaredBytes) })
+        res.write(next.body, () => { req.socket.destroy() })
+        return
+      }
       if (next.kind === 'raw') {
         record.status = next.status ?? 200
         res.writeHead(record.status, { 'content-type': next.contentType }).end(next.body)

@@ -28,8 +28,12 @@ export interface ChartImgEngineOptions {
   plan: PlanName
   /** Per HTTP attempt. */
   timeoutMs: number
-  /** HTTP attempts per call, first one included (retries only for 429, 500, 504, connection failures). */
+  /** HTTP attempts per call, first one included (retries only for 429, 500, 502, 503, 504, connection failures). */
   maxAttempts: number
+  /** Largest response body accepted (CHART_IMG_MAX_RESPONSE_BYTES); default 32 MiB. */
+  maxResponseBytes?: number
+  /** How often a long upstream call repeats its `requesting` progress; default 15 s. */
+  heartbeatMs?: number
   /** How long symbol listings are reused. */
   symbolsTtlMs: number
   usage: DailyUsage
@@ -52,6 +56,8 @@ export function createChartImgEngine (options: ChartImgEngineOptions): ChartEngi
     plan: options.plan,
     timeoutMs: options.timeoutMs,
     maxAttempts: options.maxAttempts,
+    maxResponseBytes: options.maxResponseBytes,
+    heartbeatMs: options.heartbeatMs,
     usage: options.usage,
     log,
     sleep: options.sleep ?? defaultSleep,
