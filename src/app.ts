@@ -13,6 +13,7 @@ import eventBusPlugin from '../plugins/event-bus.js'
 import nativeMemoryPlugin from '../plugins/native-memory.js'
 import sseChannelsPlugin from '../plugins/sse-channels.js'
 import corePlugin from '../plugins/core.js'
+import drainPlugin from '../plugins/drain.js'
 import seedDispatcherPlugin from '../plugins/seed-dispatcher.js'
 import securityPlugin from '../plugins/security.js'
 import mcpSessionsPlugin from '../plugins/mcp-sessions.js'
@@ -40,6 +41,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(eventBusPlugin)
   await fastify.register(sseChannelsPlugin)
   await fastify.register(corePlugin)
+  await fastify.register(drainPlugin)
   await fastify.register(seedDispatcherPlugin)
   await fastify.register(securityPlugin)
   await fastify.register(mcpSessionsPlugin)

@@ -21,6 +21,8 @@ export interface Core {
   engine: ChartEngine
   charts: ChartServiceApi
   health: () => Promise<HealthReport>
+  /** Graceful shutdown of chart work (ChartService.drain): refuse new and queued charts, let running ones finish by the deadline. */
+  drain: (deadlineMs: number) => Promise<{ finished: number, aborted: number }>
   /** Sets the absolute base of image URLs once the listening address is known (unless PUBLIC_BASE_URL is set). */
   setBaseUrl: (url: string) => void
   close: () => Promise<void>
@@ -66,7 +68,7 @@ export function formatBaseUrl (host: string, port: number): string {
 export function createCore (options: CoreOptions): Core {
   const { config, bus, log } = options
   const startedAt = Date.now()
-  const history = openHistoryStore({ dataDir: config.DATA_DIR, maxRows: config.HISTORY_MAX_ROWS, maxAgeDays: config.HISTORY_MAX_AGE_DAYS, log })
+  const history = openHistoryStore({ dataDir: config.DATA_DIR, maxRows: config.HISTORY_MAX_ROWS, maxAgeDays: config.HISTORY_MAX_AGE_DAYS, minFreeBytes: config.DATA_DIR_MIN_FREE_BYTES, log })
   // One queue for all synchronous chart work, so a burst's intake and preparation take turns with each other too.
   const turns = new TurnQueue()
   const engine = createEngine(config, history, log, turns)
@@ -82,8 +84,9 @@ export function createCore (options: CoreOptions): Core {
       clientCount: options.clientCount ?? (() => 0),
       startedAt,
       version: VERSION,
-      storeWritable: history.isWritable
+      storeProblem: history.problem
     }),
+    drain: async (deadlineMs) => await charts.drain(deadlineMs),
     setBaseUrl (url) {
       if (config.PUBLIC_BASE_URL === undefined) baseUrl = url
     },

@@ -94,6 +94,8 @@ export interface FakeChartImg {
   readonly url: string
   readonly apiKey: string
   readonly requests: RecordedRequest[]
+  /** Keyless `HEAD /` reachability probes (src/engines/chart-img/reachability.ts); not in `requests`. */
+  readonly probes: number
   /** Replies for the next calls, one per call, before any checking. */
   script: (...replies: ScriptedReply[]) => void
   set: (options: Partial<Omit<FakeChartImgOptions, 'apiKey'>>) => void
@@ -128,7 +130,13 @@ export async function startFakeChartImg (options: FakeChartImgOptions = {}): Pro
   await once(server, 'listening')
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
+  let probes = 0
   async function handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'HEAD' && req.url === '/') {
+      probes++
+      res.writeHead(404).end()
+      return
+    }
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const raw = Buffer.concat(chunks).toString('utf8')
@@ -298,6 +306,7 @@ export async function startFakeChartImg (options: FakeChartImgOptions = {}): Pro
     url,
     apiKey,
     requests,
+    get probes () { return probes },
     script: (...replies) => { scripted.push(...replies) },
     set: (changes) => {
       Object.assign(settings, changes)

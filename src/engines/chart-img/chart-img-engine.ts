@@ -13,6 +13,7 @@ import { imageInfo } from './image-info.js'
 import { PLAN_LIMITS, assertWithinPlan, type PlanName } from './plan-limits.js'
 import { buildAdvancedChartBody } from './request-body.js'
 import { createSymbolDirectory } from './symbol-listing.js'
+import { createReachabilityProbe } from './reachability.js'
 import { UpstreamClient, type Sleep, type UpstreamResponse } from './upstream-client.js'
 import { readUpstreamMessage } from './upstream-errors.js'
 
@@ -64,6 +65,7 @@ export function createChartImgEngine (options: ChartImgEngineOptions): ChartEngi
     now
   })
   const symbols = createSymbolDirectory({ client, ttlMs: options.symbolsTtlMs, now })
+  const reachability = createReachabilityProbe({ baseUrl: options.baseUrl, now })
 
   async function render (request: ChartRequest, context: RenderContext): Promise<RenderResult> {
     if (client.closed) throw new ChartError('CANCELLED', 'The Chart-IMG engine is closed.')
@@ -93,7 +95,12 @@ export function createChartImgEngine (options: ChartImgEngineOptions): ChartEngi
     if (client.authRejected) return { ready: false, detail: 'Chart-IMG rejected the API key; check CHART_IMG_API_KEY' }
     const cap = PLAN_LIMITS[options.plan].perDay
     const used = client.usedToday()
-    return { ready: true, detail: `Chart-IMG, ${options.plan} plan, ${used}${cap === null ? '' : `/${cap}`} requests used today (UTC)` }
+    const problem = await reachability.problem()
+    return {
+      ready: true,
+      detail: `Chart-IMG, ${options.plan} plan, ${used}${cap === null ? '' : `/${cap}`} requests used today (UTC)`,
+      ...(problem === null ? {} : { problem })
+    }
   }
 
   async function close (): Promise<void> {

@@ -2,6 +2,9 @@
  * Chart-IMG faults beyond plain statuses: 502/503 retried like the other 5xx, a response-size cap (declared and
  * chunked bodies), a truncated body, and time-based `requesting` heartbeats while an attempt waits.
  */
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { chartRequest, rejectionOf, renderContext, setup } from './harness.js'
 
@@ -83,4 +86,28 @@ t.test('an attempt that waits repeats its requesting stage every heartbeatMs unt
   // No heartbeat after the call ended: the next stage is the next call's own.
   await engine.render(chartRequest(), renderContext())
   t.equal(stages.length, before, 'the finished call\'s heartbeat timer is gone')
+})
+
+t.test('health: Chart-IMG unreachable makes status carry a problem (cached), reachable again clears it', async (t) => {
+  const { fake, restart } = await setup(t)
+  let clock = 1_000_000
+  // A port nobody listens on any more: connection refused at once.
+  const closed = createServer().listen(0, '127.0.0.1')
+  await once(closed, 'listening')
+  const port = (closed.address() as AddressInfo).port
+  await new Promise((resolve) => closed.close(resolve))
+  const dead = restart({ baseUrl: `http://127.0.0.1:${port}`, now: () => clock })
+  const down = await dead.status()
+  t.equal(down.ready, true, 'an unreachable upstream does not stop the server from trying')
+  t.match(down.problem, new RegExp(`Chart-IMG at http://127\\.0\\.0\\.1:${port} is unreachable \\(ECONNREFUSED\\)`))
+
+  const live = restart({ now: () => clock })
+  t.notOk((await live.status()).problem)
+  const heads = (): number => fake.probes
+  const before = heads()
+  for (let i = 0; i < 20; i++) await live.status()
+  t.equal(heads(), before, 'probes are cached: 20 status calls, no new probe')
+  clock += 61_000
+  await live.status()
+  t.equal(heads(), before + 1, 'probed again once the cache expired')
 })
