@@ -16,6 +16,11 @@ declare module 'fastify' {
 
 /** Seconds a client should wait before retrying: long enough for a restart, short enough for a person. */
 const RETRY_AFTER_SECONDS = 5
+const SHUTTING_DOWN_BODY = JSON.stringify({
+  statusCode: 503,
+  code: 'SHUTTING_DOWN',
+  error: `The server is shutting down (a restart or deploy); retry in ${RETRY_AFTER_SECONDS} seconds.`
+})
 
 /**
  * Drain before close. Fastify's own `return503OnClosing` only helps once `close()` has begun, and by then the
@@ -29,11 +34,9 @@ export default fp(async function drainPlugin (fastify: FastifyInstance) {
   fastify.addHook('onRequest', async (request, reply) => {
     if (!draining) return
     request.log.info('refused: the server is draining for shutdown')
-    await reply.code(503).header('connection', 'close').header('retry-after', String(RETRY_AFTER_SECONDS)).send({
-      statusCode: 503,
-      code: 'SHUTTING_DOWN',
-      error: `The server is shutting down (a restart or deploy); retry in ${RETRY_AFTER_SECONDS} seconds.`
-    })
+    // Sent as text: a route's own 503 response schema (health, SSE limits) describes other bodies.
+    await reply.code(503).header('connection', 'close').header('retry-after', String(RETRY_AFTER_SECONDS))
+      .type('application/json; charset=utf-8').send(SHUTTING_DOWN_BODY)
     return reply
   })
   // Answers to calls that were already in flight also close their connection, so no client reuses it.

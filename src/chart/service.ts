@@ -77,9 +77,9 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
     // Write then rename, so /charts/<file> never serves a half-written image.
     const temporary = `${target}.${process.pid}${TEMPORARY_SUFFIX}`
     try {
-      // Recreated if an operator (or a cleanup job) removed it while the server ran; chartsDir's parent was
-      // checked at start (src/history/data-dir.ts), so this never walks up into a virtual file system.
-      await mkdir(history.chartsDir, { recursive: true })
+      // Recreated if an operator (or a cleanup job) removed it while the server ran. One level only: DATA_DIR
+      // itself was checked at start (src/history/data-dir.ts); a recursive mkdir reports ENOENT for a read-only disk.
+      await mkdir(history.chartsDir).catch((error: NodeJS.ErrnoException) => { if (error.code !== 'EEXIST') throw error })
       await writeFile(temporary, data)
       await rename(temporary, target)
     } catch (error) {

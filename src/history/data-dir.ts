@@ -36,7 +36,7 @@ export function prepareDataDir (dataDir: string, sub: string): string {
   const missing: string[] = []
   let existing = join(root, sub)
   for (;;) {
-    const stat = statOrNull(existing)
+    const stat = statOrNull(existing, dataDir)
     if (stat !== null) {
       if (!stat.isDirectory()) throw new DataDirError(dataDir, `${existing} exists and is not a directory`)
       break
@@ -53,20 +53,22 @@ export function prepareDataDir (dataDir: string, sub: string): string {
       mkdirSync(dir)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
-      if (code === 'EEXIST' && statOrNull(dir)?.isDirectory() === true) continue
+      if (code === 'EEXIST' && statOrNull(dir, dataDir)?.isDirectory() === true) continue
+      // An existing DATA_DIR that is read-only or full: start anyway; health and tool errors say why (probeDataDir).
+      if (dir !== root && describeStorageError(error) !== null) break
       throw new DataDirError(dataDir, `cannot create ${dir} (${code ?? String(error)})`)
     }
   }
   return root
 }
 
-function statOrNull (path: string): Stats | null {
+function statOrNull (path: string, dataDir: string): Stats | null {
   try {
     return statSync(path)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return null
-    if (code === 'ENOTDIR') throw new DataDirError(path, 'a part of the path is a file, not a directory')
+    if (code === 'ENOTDIR') throw new DataDirError(dataDir, `a part of ${path} is a file, not a directory`)
     throw error
   }
 }
@@ -105,6 +107,8 @@ export interface DataDirProbe {
  * counts as full (SQLite needs room for its journal before it can commit anything).
  */
 export function probeDataDir (dir: string, minFreeBytes: number): DataDirProbe {
+  // The image directory may not exist yet (DATA_DIR was read-only at start): probe DATA_DIR itself then.
+  if (statOrNull(dir, dir) === null) dir = dirname(dir)
   let freeBytes: number | null = null
   try {
     const stats = statfsSync(dir)

@@ -3,7 +3,7 @@
  * image file. Survives restarts; retention is bounded by row count and age, and pruning deletes the image files too.
  */
 import { rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Logger } from 'pino'
 import { describeStorageError, prepareDataDir, probeDataDir, sweepTemporaryFiles } from './data-dir.js'
@@ -143,8 +143,9 @@ function openDatabase (file: string, log: Logger): { db: Database.Database, star
     return { db, startupProblem: null }
   } catch (error) {
     db?.close()
-    const reason = describeStorageError(error)
-    if (reason === null) throw error
+    if (describeStorageError(error) === null) throw error
+    // SQLite says only "cannot open"; a write probe of the directory says why (read-only, full, permissions).
+    const reason = probeDataDir(dirname(file), 0).problem ?? describeStorageError(error)
     log.error({ err: error, file }, 'history store cannot be written; keeping history in memory until restart')
     const memory = new Database(':memory:')
     memory.exec(SCHEMA)

@@ -4,14 +4,18 @@
  */
 import t from 'tap'
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { once } from 'node:events'
+import { join } from 'node:path'
 
 function cli (args: string[], env: Record<string, string> = {}): { status: number | null, stdout: string, stderr: string } {
   const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
     cwd: new URL('../..', import.meta.url).pathname,
     env: { PATH: process.env.PATH ?? '', ...env },
     encoding: 'utf8',
-    timeout: 30_000
+    // An outer bound only: a start-up that hangs (DATA_DIR=/proc/x once spun forever) fails here, a slow machine does not.
+    timeout: 120_000
   })
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
@@ -37,4 +41,28 @@ t.test('--version, --help and an unknown command', async (t) => {
   const unknown = cli(['paint'])
   t.equal(unknown.status, 2)
   t.match(unknown.stderr, /Unknown command: paint/)
+})
+
+t.test('unusable DATA_DIR: exit 1 at once with DATA_DIR named (a virtual file system, a file in the way)', async (t) => {
+  const proc = cli([], { DATA_DIR: '/proc/chart-img-mcp-test', PORT: '0' })
+  t.equal(proc.status, 1, 'exits (recursive mkdir on /proc used to spin forever)')
+  t.match(proc.stderr, /DATA_DIR=\/proc\/chart-img-mcp-test cannot be used: \/proc is on the kernel's proc file system/)
+  t.notMatch(proc.stderr, /at .*\.(ts|js):\d+/, 'no stack trace')
+
+  const file = join(t.testdir({ 'not-a-dir': 'x' }), 'not-a-dir')
+  const blocked = cli([], { DATA_DIR: join(file, 'data'), PORT: '0' })
+  t.equal(blocked.status, 1)
+  t.match(blocked.stderr, /DATA_DIR=.*cannot be used: .*not a directory/)
+})
+
+t.test('PORT in use: exit 1 naming PORT', async (t) => {
+  const holder = createServer().listen(0, '127.0.0.1')
+  await once(holder, 'listening')
+  t.teardown(() => { holder.close() })
+  const port = (holder.address() as { port: number }).port
+  const dataDir = t.testdir()
+  writeFileSync(join(dataDir, '.keep'), '')
+  const proc = cli([], { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', RENDER_WORKERS: '1', LOG_LEVEL: 'silent' })
+  t.equal(proc.status, 1)
+  t.match(proc.stderr, new RegExp(`PORT=${port} on HOST=127\\.0\\.0\\.1 is already in use`))
 })
