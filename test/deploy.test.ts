@@ -71,7 +71,7 @@ t.test('the compiled app starts from the image layout, passes the HEALTHCHECK, a
   await symlink(join(ROOT, 'node_modules'), join(app, 'node_modules'), 'dir')
   await symlink(join(ROOT, 'static'), join(app, 'static'), 'dir')
 
-  const version = await run(process.execPath, ['dist/src/cli.js', '--version'], { cwd: app, timeout: 30_000 })
+  const version = await run(process.execPath, ['dist/src/cli.js', '--version'], { cwd: app, timeout: 120_000 })
   const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }
   t.equal(version.stdout.trim(), pkg.version)
 
@@ -85,7 +85,8 @@ t.test('the compiled app starts from the image layout, passes the HEALTHCHECK, a
   t.teardown(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL') })
   let output = ''
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => { reject(new Error(`no "listening" line within 30 s:\n${output}`)) }, 30_000)
+    // An outer bound for a server that never starts, not a timing check.
+    const timer = setTimeout(() => { reject(new Error(`no "listening" line within 120 s:\n${output}`)) }, 120_000)
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString()
       const match = /listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(output)
@@ -104,7 +105,7 @@ t.test('the compiled app starts from the image layout, passes the HEALTHCHECK, a
   const healthcheck = dockerfile.instruction('HEALTHCHECK')[0]
   const command = execArray(healthcheck.slice(healthcheck.indexOf('CMD ') + 4))
   t.equal(command[0], 'node')
-  const probe = async (): Promise<number> => await run(process.execPath, command.slice(1), { env: { PORT: String(port) }, timeout: 10_000 }).then(() => 0, (error: { code?: number }) => error.code ?? 1)
+  const probe = async (): Promise<number> => await run(process.execPath, command.slice(1), { env: { PORT: String(port) }, timeout: 60_000 }).then(() => 0, (error: { code?: number }) => error.code ?? 1)
   t.equal(await probe(), 0, 'HEALTHCHECK passes against the running app')
 
   const started = Date.now()

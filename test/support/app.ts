@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { testConfig, type Config } from '../../src/config.js'
+import { waitFor } from '../sse/wait.js'
 
 export interface RunningApp {
   app: FastifyInstance
@@ -23,6 +24,12 @@ export async function startApp (t: TestLike, overrides: Partial<Config> = {}): P
   const app = await buildApp(config, process.env.TEST_LOG === undefined ? { logger: false } : { logger: { level: process.env.TEST_LOG } })
   await app.listen({ host: '127.0.0.1', port: 0 })
   t.teardown(async () => { await app.close() })
+  // Render workers warm up in the background (seconds on a busy machine); a test starts once the engine says it is
+  // ready, so "health is ok" or a first render never races the warm-up. An outer bound for a pool that never starts.
+  await waitFor('the chart engine to be ready', async () => {
+    const status = await app.core.engine.status()
+    return status.ready || /failed|closed|not set/.test(status.detail) ? true : undefined
+  }, 180_000)
   const address = app.server.address()
   if (address === null || typeof address !== 'object') throw new Error('no address')
   return { app, url: `http://127.0.0.1:${address.port}`, config }
