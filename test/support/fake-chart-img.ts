@@ -98,6 +98,8 @@ export interface FakeChartImg {
   readonly probes: number
   /** Replies for the next calls, one per call, before any checking. */
   script: (...replies: ScriptedReply[]) => void
+  /** Drops scripted replies no call used; returns how many there were. */
+  unscript: () => number
   set: (options: Partial<Omit<FakeChartImgOptions, 'apiKey'>>) => void
   close: () => Promise<void>
 }
@@ -308,6 +310,7 @@ export async function startFakeChartImg (options: FakeChartImgOptions = {}): Pro
     requests,
     get probes () { return probes },
     script: (...replies) => { scripted.push(...replies) },
+    unscript: () => scripted.splice(0).length,
     set: (changes) => {
       Object.assign(settings, changes)
       if (changes.plan !== undefined) bucket.tokens = FAKE_PLANS[changes.plan].burst
