@@ -6,7 +6,6 @@
  * reset), every stream gets its close event with `retry:`, the process exits 0 within its hard limit, and the
  * history store is intact after a restart (integrity check, row count, nothing left pending).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { request as httpRequest, type ClientRequest } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -15,7 +14,7 @@ import Database from 'better-sqlite3'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { SHUTDOWN_HARD_LIMIT_MS } from '../../src/server.js'
-import { ROOT } from '../support/processes.js'
+import { startServerProcess, type ServerProcess } from './server-process.js'
 import { BOUNDED, Report, hasStackTrace } from './report.js'
 
 const STREAMS = BOUNDED ? 200 : 2000
@@ -24,25 +23,9 @@ const MCP_SESSIONS = BOUNDED ? 4 : 20
 
 const report = new Report(`5. SIGTERM under load: ${CALLS} calls in flight on three surfaces, ${STREAMS.toLocaleString('en-US')} event streams`)
 
-async function startServer (dataDir: string): Promise<{ child: ChildProcess, url: string, exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', RENDER_WORKERS: '2', RENDER_QUEUE_LIMIT: '10000', RENDER_CACHE_ENTRIES: '0', MAX_SSE_CLIENTS: '100000', MAX_SESSIONS: '100000' },
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-  const exited = new Promise<number | null>((resolve) => { child.once('exit', (code) => { resolve(code) }) })
-  const url = await new Promise<string>((resolve, reject) => {
-    let output = ''
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (match !== null) resolve(match[1])
-    })
-    child.once('exit', () => { reject(new Error(`the server exited before listening:\n${output.slice(-2000)}`)) })
-  })
-  child.stdout?.resume()
-  return { child, url, exited }
-}
+const startServer = async (dataDir: string): Promise<ServerProcess> => await startServerProcess(dataDir, {
+  RENDER_WORKERS: '2', RENDER_QUEUE_LIMIT: '10000', RENDER_CACHE_ENTRIES: '0', MAX_SSE_CLIENTS: '100000', MAX_SESSIONS: '100000'
+})
 
 interface Stream { request: ClientRequest, text: string, connected: Promise<void>, ended: Promise<void> }
 
