@@ -49,8 +49,10 @@ t.test('a burst of heavy tool calls starts one per event-loop turn, and a due ti
   const turns = started.map((s) => s.turn)
   t.equal(new Set(turns).size, 20, `20 calls in 20 distinct loop turns (${turns.join(',')})`)
   t.ok(turns.every((turn, i) => i === 0 || turn > turns[i - 1]), 'in arrival order')
-  // Each call busies the thread for 2 ms, so the 1 ms timer is due after the first; it must not wait for all 20.
-  t.ok(timerFiredAfter >= 1 && timerFiredAfter <= 2, `the timer ran after call ${timerFiredAfter}, not after the whole burst`)
+  // Each call busies the thread for 2 ms, so the 1 ms timer is due after the first at the latest; it must not wait
+  // for all 20. (It may also run before the first call starts: on Node 24, or a busy machine, the calls' set-up
+  // takes longer than 1 ms. What is asserted is the bound, not a timing.)
+  t.ok(timerFiredAfter >= 0 && timerFiredAfter <= 2, `the timer ran after call ${timerFiredAfter}, not after the whole burst`)
 })
 
 t.test('cheap tools are not spread: a burst of them starts in one turn', async (t) => {
