@@ -8,17 +8,11 @@
 import { request as httpRequest } from 'node:http'
 import t from 'tap'
 import type { ChartStatus } from '../src/events/types.js'
-import { callTool, startApp } from './support/app.js'
+import { callTool, heavyChartArgs, startApp } from './support/app.js'
 import { parseSse } from './sse/sse-text.js'
 import { waitFor } from './sse/wait.js'
 
-const big = (i: number): Record<string, unknown> => ({
-  symbol: 'SP:SPX',
-  width: 1920,
-  height: 1080,
-  range: { from: '2005-01-01', to: `2019-06-${String(1 + i).padStart(2, '0')}` },
-  studies: [{ name: 'Volume' }, { name: 'MACD' }, { name: 'Relative Strength Index' }]
-})
+const big = heavyChartArgs
 
 /** Every status each request went through, from the bus (in-process: the positive signal the test waits on). */
 function watchStatuses (app: Awaited<ReturnType<typeof startApp>>['app']): Map<string, ChartStatus[]> {

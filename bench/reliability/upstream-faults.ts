@@ -98,7 +98,8 @@ async function main (): Promise<void> {
   }
   const growth = rssPeak - rssStart
   report.figure('RSS at start, peak (MB)', `${mb(rssStart)}, ${mb(rssPeak)}`)
-  report.check(`RSS bounded: peak growth ${mb(growth)} MB while ${mb(OVERSIZED_BYTES)} MiB was offered`, growth < OVERSIZED_BYTES / 2 && growth < 128 * 1024 * 1024)
+  // A fixed bound, whatever was offered: an uncapped client grew by the body size (+121–203 MB per 64 MiB call).
+  report.check(`RSS bounded: peak growth ${mb(growth)} MB (< 96 MB) while ${mb(OVERSIZED_BYTES)} MiB was offered`, growth < 96 * 1024 * 1024)
   report.finish()
 }
 

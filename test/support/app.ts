@@ -49,3 +49,14 @@ export async function rpc (url: string, body: unknown, headers: Record<string, s
 export function callTool (url: string, name: string, args: Record<string, unknown>, headers: Record<string, string> = {}, id: number | string = 1): Promise<{ status: number, body: any }> {
   return rpc(`${url}/mcp/tools/call`, { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }, headers)
 }
+
+/** A chart that takes a render worker a while (1920×1080, three studies): to keep workers busy and queues full. */
+export function heavyChartArgs (i: number): Record<string, unknown> {
+  return {
+    symbol: 'SP:SPX',
+    width: 1920,
+    height: 1080,
+    range: { from: '2005-01-01', to: `2019-06-${String(1 + i).padStart(2, '0')}` },
+    studies: [{ name: 'Volume' }, { name: 'MACD' }, { name: 'Relative Strength Index' }]
+  }
+}
