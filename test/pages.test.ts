@@ -8,8 +8,9 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { callTool, startApp } from './support/app.js'
+import { CHROMIUM, launchChromium, openPage as openBrowserPage } from './support/chromium.js'
 
 /**
  * PAGES_SCREENSHOT_DIR=dir npx tap test/pages.test.ts keeps a picture of each page for a person to look at
@@ -20,7 +21,6 @@ async function screenshot (page: Page, name: string): Promise<void> {
   if (dir !== undefined) await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true })
 }
 
-const CHROMIUM = '/usr/bin/chromium'
 const XSS_TEXT = '<img src=x onerror="window.__xss=1">'
 
 if (!existsSync(CHROMIUM)) {
@@ -28,23 +28,13 @@ if (!existsSync(CHROMIUM)) {
 } else {
   let browser: Browser | undefined
   t.before(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run', '--disable-quic']
-    })
+    browser = await launchChromium()
   })
   t.teardown(async () => { await browser?.close() })
 
-  /** A fresh page (own context, so own sessionStorage) that records uncaught page errors, closed at the end. */
   async function openPage (t: { teardown: (fn: () => Promise<void>) => void }, viewport = { width: 1280, height: 1100 }): Promise<{ page: Page, pageErrors: string[] }> {
     if (browser === undefined) throw new Error('browser not started')
-    const context = await browser.newContext({ viewport })
-    const page = await context.newPage()
-    const pageErrors: string[] = []
-    page.on('pageerror', (error) => { pageErrors.push(error.message) })
-    t.teardown(async () => { await context.close() })
-    return { page, pageErrors }
+    return await openBrowserPage(browser, t, viewport)
   }
 
   t.test('chart studio: form → live progress → image', async (t) => {
