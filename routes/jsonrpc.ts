@@ -7,6 +7,7 @@ import { abortOnDisconnect } from '../src/http/abort-on-disconnect.js'
 import { createError, httpStatusOf, JSONRPC_ERRORS } from '../src/jsonrpc.js'
 import { serializeResponse } from '../src/jsonrpc-serialize.js'
 import { SEED_METHODS } from '../src/mcp/seed-dispatcher.js'
+import { authInfoOf } from '../src/auth/mcp-auth-info.js'
 
 const NOT_JSON = createError(null, JSONRPC_ERRORS.INVALID_REQUEST, 'Content-Type must be application/json')
 
@@ -30,12 +31,12 @@ export default async function seedJsonRpcRoutes (fastify: FastifyInstance): Prom
   for (const [url, method] of Object.entries(SEED_METHODS)) {
     // No Fastify schema: the body is a JSON-RPC envelope checked by the dispatcher (errors must be JSON-RPC, not
     // Fastify's 400), and X-Client-Id is checked where it is used (src/mcp/client-id.ts).
-    fastify.post(url, { config: { mcpRoute: true } }, async (request, reply) => {
+    fastify.post(url, { config: { access: method === 'tools/call' ? 'json-rpc-call' : 'json-rpc' } }, async (request, reply) => {
       // Fastify also parses text/plain; JSON-RPC bodies must be declared as JSON.
       if (!isJsonContentType(request.headers['content-type'])) return await reply.code(415).send(NOT_JSON)
       // Only a tool call does work worth cancelling when its client leaves; the others answer at once.
       const signal = method === 'tools/call' ? abortOnDisconnect(reply.raw) : undefined
-      const response = await dispatcher.dispatch(method, request.body, request.headers, signal)
+      const response = await dispatcher.dispatch(method, request.body, request.headers, signal, authInfoOf(request.principal))
       return await reply.code(httpStatusOf(response)).type('application/json; charset=utf-8').send(serializeResponse(response))
     })
   }

@@ -3,7 +3,9 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js'
+import type { IncomingMessage } from 'node:http'
 import { createError, JSONRPC_ERRORS, type JsonRpcId } from '../src/jsonrpc.js'
+import { authInfoOf, type McpAuthInfo } from '../src/auth/mcp-auth-info.js'
 
 export async function sendJsonRpcError (reply: FastifyReply, status: number, id: JsonRpcId, code: number, message: string): Promise<FastifyReply> {
   return await reply.code(status).header('content-type', 'application/json').header('cache-control', 'no-store').send(createError(id, code, message))
@@ -52,6 +54,8 @@ export function parseJsonBody (request: FastifyRequest): ParsedBody {
  * becomes a JSON-RPC 500; after that the socket is closed (the stream cannot carry a late error).
  */
 export async function handOver (request: FastifyRequest, reply: FastifyReply, run: () => Promise<void>): Promise<void> {
+  // The SDK transports read the caller from req.auth (→ extra.authInfo): how tools learn the principal.
+  (request.raw as IncomingMessage & { auth?: McpAuthInfo }).auth = authInfoOf(request.principal)
   for (const [name, value] of Object.entries(reply.getHeaders())) {
     if (value !== undefined) reply.raw.setHeader(name, value)
   }

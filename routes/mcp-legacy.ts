@@ -23,7 +23,7 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
 
   useJsonRpcBodies(fastify, 'legacy MCP request failed')
 
-  fastify.get(LEGACY_SSE_PATH, { config: { mcpRoute: true }, exposeHeadRoute: false }, async (request, reply) => {
+  fastify.get(LEGACY_SSE_PATH, { config: { access: 'mcp-legacy' }, exposeHeadRoute: false }, async (request, reply) => {
     const release = sessions.reserve()
     if (release === null) {
       reply.header('retry-after', String(retryAfterSeconds(config.SESSION_IDLE_MS)))
@@ -64,7 +64,7 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
     })
   })
 
-  fastify.post(LEGACY_MESSAGES_PATH, { config: { mcpRoute: true } }, async (request, reply) => {
+  fastify.post(LEGACY_MESSAGES_PATH, { config: { access: 'mcp-legacy' } }, async (request, reply) => {
     const { sessionId } = request.query as { sessionId?: unknown }
     if (typeof sessionId !== 'string' || sessionId === '') {
       return await sendJsonRpcError(reply, 400, null, JSONRPC_ERRORS.SERVER_ERROR, 'Bad Request: the sessionId query parameter is required (from the endpoint event)')

@@ -112,7 +112,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
     }
   }
 
-  fastify.post('/mcp', { config: { mcpRoute: true } }, async (request, reply) => {
+  fastify.post('/mcp', { config: { access: 'mcp' } }, async (request, reply) => {
     if (!acceptsBoth(request.headers.accept)) {
       return await sendJsonRpcError(reply, 406, null, JSONRPC_ERRORS.SERVER_ERROR, 'Not Acceptable: Client must accept both application/json and text/event-stream')
     }
@@ -145,7 +145,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
     fastify.route({
       method,
       url: '/mcp',
-      config: { mcpRoute: true },
+      config: { access: 'mcp' },
       exposeHeadRoute: false,
       handler: async (request, reply) => {
         const sessionId = request.headers['mcp-session-id']
@@ -165,7 +165,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
   fastify.route({
     method: ['PUT', 'PATCH', 'HEAD'],
     url: '/mcp',
-    config: { mcpRoute: true },
+    config: { access: 'mcp' },
     handler: async (_request, reply) => {
       reply.header('allow', 'GET, POST, DELETE')
       return await sendJsonRpcError(reply, 405, null, JSONRPC_ERRORS.SERVER_ERROR, 'Method not allowed: use POST, GET or DELETE')

@@ -4,8 +4,8 @@
  * goes through the same McpServer registrations as the MCP transports (via the seed dispatcher), so arguments are
  * validated by the tool's own zod schema, tool failures come back as `isError` results (MCP spec, server/tools
  * "Error Handling"), and a call that outlives its deadline gets a 504 instead of a hung connection.
- * Encapsulated (not fp): the JSON parser tweak and the error handler apply only to these routes. Routes carry
- * `config: { apiRoute: true }`: plugins/security.ts checks Host/Origin (and the bearer token when AUTH_TOKEN is set)
+ * Encapsulated (not fp): the JSON parser tweak and the error handler apply only to these routes. Each route names
+ * its access family (src/auth/policy.ts): plugins/security.ts checks Host/Origin, credentials, scope and rate limit,
  * and answers refusals as `{ error, statusCode }`, the same shape as every error here.
  */
 import type { FastifyError, FastifyInstance } from 'fastify'
@@ -15,6 +15,7 @@ import { httpStatusOf } from '../src/jsonrpc.js'
 import { CLIENT_ID_PATTERN } from '../src/mcp/client-id.js'
 
 import { abortOnDisconnect } from '../src/http/abort-on-disconnect.js'
+import { authInfoOf } from '../src/auth/mcp-auth-info.js'
 
 interface ToolSummary {
   name: string
@@ -167,7 +168,7 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
   })
 
   fastify.get('/mcp/tools', {
-    config: { apiRoute: true },
+    config: { access: 'rest-read' },
     schema: {
       response: {
         200: { type: 'object', required: ['tools'], properties: { tools: { type: 'array', items: toolSummary } } },
@@ -181,7 +182,7 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
   })
 
   fastify.post<{ Params: { toolName: string }, Body: unknown, Headers: { 'x-client-id'?: string } }>('/mcp/tools/:toolName', {
-    config: { apiRoute: true },
+    config: { access: 'rest-call' },
     schema: {
       params: { type: 'object', required: ['toolName'], properties: { toolName: { type: 'string', minLength: 1, maxLength: 128 } } },
       headers: clientIdHeader,
@@ -214,7 +215,7 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
     }
 
     const response = await withDeadline(
-      dispatcher.dispatch('tools/call', { jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name: toolName, arguments: args } }, request.headers, abortOnDisconnect(reply.raw)),
+      dispatcher.dispatch('tools/call', { jsonrpc: '2.0', id: nextId++, method: 'tools/call', params: { name: toolName, arguments: args } }, request.headers, abortOnDisconnect(reply.raw), authInfoOf(request.principal)),
       deadlineMs
     )
     if (response === TIMED_OUT) {
@@ -237,7 +238,7 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
   // The index is computed once, on first request, when every plugin has registered its routes.
   let index: { routes: ApiRoute[] } | undefined
   fastify.get('/api', {
-    config: { apiRoute: true },
+    config: { access: 'rest-read' },
     schema: { response: { 200: apiIndex, 401: errorBody, 403: errorBody } }
   }, async (_request, reply) => {
     index ??= { routes: mountedRoutes((method, pattern) => fastify.hasRoute({ method, url: pattern })) }

@@ -25,6 +25,8 @@ const chartProgressEventSchema = z.looseObject({
 
 const busMessageSchema = z.object({
   clientId: z.string().nullable(),
+  // An instance from before owners existed sends none: open mode's null.
+  owner: z.string().nullable().default(null),
   event: chartProgressEventSchema
 })
 

@@ -38,9 +38,9 @@ export class DirectTransport implements Transport {
   /**
    * Sends a request into the server. Internal ids keep concurrent callers' ids (which may collide) apart.
    * When `signal` aborts, the server gets `notifications/cancelled` (its handler's signal aborts, so a render stops)
-   * and the call resolves at once with a -32800 "Request cancelled" error.
+   * and the call resolves at once with a -32800 "Request cancelled" error. `authInfo` names the caller (its principal).
    */
-  async request (request: JsonRpcRequest, headers: Record<string, string | string[] | undefined>, signal?: AbortSignal): Promise<JsonRpcResponse> {
+  async request (request: JsonRpcRequest, headers: Record<string, string | string[] | undefined>, signal?: AbortSignal, authInfo?: MessageExtraInfo['authInfo']): Promise<JsonRpcResponse> {
     if (this.#closed || this.onmessage === undefined) throw new Error('DirectTransport is not connected')
     const internalId = this.#nextId++
     const response = new Promise<JsonRpcResponse>((resolve) => {
@@ -58,7 +58,7 @@ export class DirectTransport implements Transport {
       return { jsonrpc: '2.0', id: request.id, error: { code: REQUEST_CANCELLED, message: 'Request cancelled' } }
     }
     signal?.addEventListener('abort', cancel, { once: true })
-    this.onmessage({ ...request, id: internalId } as JSONRPCMessage, { requestInfo: { headers } })
+    this.onmessage({ ...request, id: internalId } as JSONRPCMessage, { requestInfo: { headers }, authInfo })
     try {
       return await response
     } finally {

@@ -9,6 +9,7 @@ import type { McpDeps } from './deps.js'
 import { describeRecord } from './tools.js'
 import type { ResourceSubscriptions } from './subscriptions.js'
 import type { ChartRecord } from '../history/types.js'
+import { principalIdOf } from '../auth/mcp-auth-info.js'
 
 export const CHART_REQUEST_URI_PREFIX = 'chart://requests/'
 export const SYMBOLS_URI = 'chart://symbols'
@@ -30,8 +31,8 @@ function metadata (record: ChartRecord, imageUrl: string | null): Record<string,
 
 function buildTemplate (deps: McpDeps): ResourceTemplate {
   return new ResourceTemplate(`${CHART_REQUEST_URI_PREFIX}{requestId}`, {
-    list: async () => ({
-      resources: deps.charts.recent(RECENT_REQUESTS_LISTED).map((record) => ({
+    list: async (extra) => ({
+      resources: deps.charts.recent(RECENT_REQUESTS_LISTED, principalIdOf(extra.authInfo)).map((record) => ({
         uri: chartRequestUri(record.requestId),
         name: record.requestId,
         title: describe(record),
@@ -40,7 +41,8 @@ function buildTemplate (deps: McpDeps): ResourceTemplate {
       }))
     }),
     complete: {
-      requestId: (value) => deps.charts.recent(RECENT_REQUESTS_LISTED).map((r) => r.requestId).filter((id) => id.startsWith(value))
+      // The SDK gives completions no caller: complete from open mode's rows only, never another principal's ids.
+      requestId: (value) => deps.charts.recent(RECENT_REQUESTS_LISTED, null).map((r) => r.requestId).filter((id) => id.startsWith(value))
     }
   })
 }
@@ -69,9 +71,9 @@ export function registerChartResources (server: McpServer, deps: McpDeps, subscr
   server.registerResource('chart-request', templateFor(deps), {
     title: 'Chart request',
     description: 'One chart request: the rendered image (when stored locally) and its record as JSON. Subscribe to be told when it completes.'
-  }, async (uri, variables): Promise<ReadResourceResult> => {
+  }, async (uri, variables, extra): Promise<ReadResourceResult> => {
     const requestId = decodeURIComponent(String(variables.requestId))
-    const record = deps.charts.status(requestId)
+    const record = deps.charts.status(requestId, principalIdOf(extra.authInfo))
     if (record === undefined) {
       // spec 2025-11-25 server/resources §"Error Handling": resource not found → -32002.
       throw new McpError(-32002, `No chart request ${requestId}; list chart://requests/ resources or call get_recent_requests`, { uri: uri.href })

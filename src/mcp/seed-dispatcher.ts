@@ -9,6 +9,7 @@ import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
 import { checkRequestEnvelope, createError, createResponse, JSONRPC_ERRORS, type JsonRpcResponse } from '../jsonrpc.js'
 import { isValidClientId } from './client-id.js'
+import type { McpAuthInfo } from '../auth/mcp-auth-info.js'
 import { DirectTransport } from './direct-transport.js'
 import { formatZodIssues } from './protocol-errors.js'
 import { requestHandlers } from './sdk-internals.js'
@@ -43,7 +44,7 @@ export function newClientId (): string {
 
 export interface SeedDispatcher {
   /** `signal`: abort when the caller goes away (see DirectTransport.request). */
-  dispatch: (method: SeedMethod, body: unknown, headers: Record<string, string | string[] | undefined>, signal?: AbortSignal) => Promise<JsonRpcResponse>
+  dispatch: (method: SeedMethod, body: unknown, headers: Record<string, string | string[] | undefined>, signal?: AbortSignal, authInfo?: McpAuthInfo) => Promise<JsonRpcResponse>
   close: () => Promise<void>
 }
 
@@ -57,7 +58,7 @@ export async function createSeedDispatcher (server: McpServer): Promise<SeedDisp
   if (listTools === undefined) throw new Error('createSeedDispatcher: the server has no tools/list handler')
 
   return {
-    async dispatch (method, body, headers, signal) {
+    async dispatch (method, body, headers, signal, authInfo) {
       const envelope = checkRequestEnvelope(body)
       if (!envelope.ok) return envelope.error
       const { request } = envelope
@@ -76,7 +77,7 @@ export async function createSeedDispatcher (server: McpServer): Promise<SeedDisp
       if (method === 'tools/list') {
         return createResponse(request.id, await listTools(forwarded, {}) as Record<string, unknown>)
       }
-      if (method !== 'initialize') return await transport.request(forwarded, headers, signal)
+      if (method !== 'initialize') return await transport.request(forwarded, headers, signal, authInfo)
 
       // initialize also tells the client its event channel: progress of its later calls (sent with X-Client-Id) goes there.
       const header = headers['x-client-id']

@@ -12,6 +12,7 @@ import { enforceToolProtocolErrors } from './protocol-errors.js'
 import { createProgressRelay, type ToolExtra } from './progress-relay.js'
 import { requestLogger, trackLogLevels } from './request-logging.js'
 import { resolveClientId } from './client-id.js'
+import { principalIdOf } from '../auth/mcp-auth-info.js'
 import { spreadToolCallsOverTurns } from './tool-call-turns.js'
 
 export const TOOL_NAMES = ['generate_chart', 'get_chart_status', 'get_available_symbols', 'get_recent_requests', 'health_check'] as const
@@ -82,6 +83,7 @@ export function registerChartTools (server: McpServer, deps: McpDeps): void {
     try {
       const outcome = await charts.generate(request, {
         clientId: resolveClientId(extra),
+        owner: principalIdOf(extra.authInfo),
         signal: extra.signal,
         onAccepted: relay.follow
       })
@@ -110,8 +112,8 @@ export function registerChartTools (server: McpServer, deps: McpDeps): void {
     description: 'Status (pending | rendering | completed | failed), timings, error and image URL of a chart request.',
     inputSchema: chartStatusInput,
     annotations: { readOnlyHint: true }
-  }, async ({ requestId }) => {
-    const record = charts.status(requestId)
+  }, async ({ requestId }, extra) => {
+    const record = charts.status(requestId, principalIdOf(extra.authInfo))
     if (record === undefined) {
       return toolError(`No chart request ${requestId}. It may be older than the history retention (${config.HISTORY_MAX_AGE_DAYS} days / ${config.HISTORY_MAX_ROWS} requests); use get_recent_requests to list known ones.`)
     }
@@ -141,8 +143,8 @@ export function registerChartTools (server: McpServer, deps: McpDeps): void {
     description: 'The most recent chart requests, newest first.',
     inputSchema: recentInput,
     annotations: { readOnlyHint: true }
-  }, async ({ limit }) => {
-    const records = charts.recent(limit)
+  }, async ({ limit }, extra) => {
+    const records = charts.recent(limit, principalIdOf(extra.authInfo))
     return { content: [json({ count: records.length, requests: records.map((r) => describeRecord(r, charts.imageUrl(r))) })] }
   })
 
