@@ -22,6 +22,7 @@ import { isLoopbackHost } from '../src/config.js'
 import { formatBaseUrl } from '../src/core.js'
 import { createAuthenticator, type Authenticator } from '../src/auth/authenticator.js'
 import { FailedAuthBackoff } from '../src/auth/failed-auth-backoff.js'
+import { McpSessionGuard } from '../src/auth/mcp-session-guard.js'
 import { createHostOriginGuard } from '../src/auth/host-origin.js'
 import { ACCESS_POLICIES, isAccessFamily, type AccessFamily, type AccessPolicy } from '../src/auth/policy.js'
 import type { Principal } from '../src/auth/principal.js'
@@ -58,6 +59,8 @@ export interface SecurityDecorator {
   readonly routes: readonly DeclaredRoute[]
   /** The key per-principal quotas count under: the principal id, or the client address when there is none. */
   quotaKeyOf: (request: FastifyRequest) => string
+  /** MCP sessions: per-principal quota (MCP_SESSIONS_PER_PRINCIPAL) and owners (src/auth/mcp-session-guard.ts). */
+  readonly mcpSessions: McpSessionGuard
 }
 
 /** For routes another plugin creates (static files, CORS preflight): register this onRoute hook in their scope first. */
@@ -120,7 +123,7 @@ export default fp(async function securityPlugin (fastify: FastifyInstance) {
   const seen: Array<{ route: RouteOptions }> = []
   const routes: DeclaredRoute[] = []
   fastify.decorateRequest('principal', null)
-  fastify.decorate('security', { authenticator, baseUrl, routes, quotaKeyOf: quotaKey })
+  fastify.decorate('security', { authenticator, baseUrl, routes, quotaKeyOf: quotaKey, mcpSessions: new McpSessionGuard(config.MCP_SESSIONS_PER_PRINCIPAL) })
 
   fastify.addHook('onRoute', (route) => {
     const access: unknown = route.config?.access

@@ -63,6 +63,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
   if (!fastify.hasDecorator('mcp')) throw new Error('register plugins/mcp-sessions.ts before routes/mcp.ts')
   const { sessions, createServer, jsonResponse } = fastify.mcp
   const { config } = fastify
+  const guard = fastify.security.mcpSessions
   const live = new Map<string, StreamableSession>()
   const eventBudget = new EventBudget(EVENT_STORE_TOTAL_BYTES)
 
@@ -70,8 +71,15 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
   useJsonRpcBodies(fastify, 'MCP request failed')
 
   async function openSession (request: FastifyRequest, reply: FastifyReply, message: unknown): Promise<void> {
+    const slot = guard.reserve(fastify.security.quotaKeyOf(request))
+    if (slot === null) {
+      reply.header('retry-after', String(retryAfterSeconds(config.SESSION_IDLE_MS)))
+      return await sendJsonRpcError(reply, 429, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR,
+        `You hold ${guard.maxPerKey} MCP sessions, the most one client may; end unused ones (DELETE /mcp) or retry later`)
+    }
     const release = sessions.reserve()
     if (release === null) {
+      slot()
       reply.header('retry-after', String(retryAfterSeconds(config.SESSION_IDLE_MS)))
       return await sendJsonRpcError(reply, 503, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR,
         `Too many MCP sessions (MAX_SESSIONS=${config.MAX_SESSIONS}); close unused sessions (DELETE /mcp) or retry later`)
@@ -89,6 +97,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       onsessioninitialized: (id) => {
         sessionId = id
         live.set(id, { transport })
+        guard.bind(id, request.principal?.id ?? null, slot)
         sessions.add({ id, kind: 'streamable', close: async () => { await transport.close() } })
         release()
       }
@@ -96,6 +105,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
     transport.onclose = () => {
       if (sessionId !== undefined) {
         live.delete(sessionId)
+        guard.forget(sessionId)
         sessions.remove(sessionId)
       }
       eventStore.clear()
@@ -108,7 +118,10 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
     } finally {
       release()
       // The initialize request was refused (bad params…): nothing was registered, so nothing else will close it.
-      if (sessionId === undefined) await transport.close()
+      if (sessionId === undefined) {
+        slot()
+        await transport.close()
+      }
     }
   }
 
@@ -132,7 +145,8 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       if ((message as { method?: unknown }).method === 'initialize') return await openSession(request, reply, message)
       return await sendJsonRpcError(reply, 400, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required (send initialize first)')
     }
-    const session = live.get(sessionId)
+    // Another principal's session is as unknown as an ended one: no existence oracle.
+    const session = guard.allows(sessionId, request.principal?.id ?? null) ? live.get(sessionId) : undefined
     // spec: a terminated or unknown session → 404, and the client starts a new session with initialize.
     if (session === undefined) return await sendJsonRpcError(reply, 404, requestIdOf(message), -32001, 'Session not found')
     const done = sessions.track(sessionId)
@@ -152,7 +166,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
         if (typeof sessionId !== 'string' || sessionId === '') {
           return await sendJsonRpcError(reply, 400, null, JSONRPC_ERRORS.SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required')
         }
-        const session = live.get(sessionId)
+        const session = guard.allows(sessionId, request.principal?.id ?? null) ? live.get(sessionId) : undefined
         if (session === undefined) return await sendJsonRpcError(reply, 404, null, -32001, 'Session not found')
         const done = sessions.track(sessionId)
         reply.raw.once('close', done)
