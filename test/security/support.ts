@@ -160,7 +160,8 @@ export async function holdStream (t: TestLike, base: string, path: string, heade
     const chunk = await reader.read()
     first = new TextDecoder().decode(chunk.value)
     // Keep reading in the background so the server never sees a stalled client.
-    void (async () => { try { while (!(await reader.read()).done); } catch {} })()
+    const drain = async (): Promise<void> => { while (!(await reader.read()).done); }
+    drain().catch(() => {})
   } else {
     first = await response.text()
   }
