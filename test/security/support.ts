@@ -71,11 +71,13 @@ export async function startIssuer (t: TestLike): Promise<Issuer> {
     if (req.method === 'GET' && path === '/.well-known/oauth-authorization-server') {
       return send(200, {
         issuer: url,
+        // RFC 8414 requires it with response_types_supported; this issuer grants client_credentials only (it refuses).
+        authorization_endpoint: `${url}/authorize`,
         token_endpoint: `${url}/token`,
         jwks_uri: `${url}/jwks`,
         grant_types_supported: ['client_credentials'],
         token_endpoint_auth_methods_supported: ['client_secret_basic'],
-        response_types_supported: ['token'],
+        response_types_supported: ['code'],
         scopes_supported: ['charts:read', 'charts:write']
       })
     }
