@@ -12,7 +12,8 @@ const BENCHES: Array<[string, string[]]> = [
   ['bench/render-cores.ts', []],
   ['bench/heartbeat-during-renders.ts', []],
   ['bench/chart-img-client.ts', []],
-  ['bench/mcp-throughput.ts', []]
+  ['bench/mcp-throughput.ts', []],
+  ['bench/security-burst.ts', []]
 ]
 
 let failed = 0
