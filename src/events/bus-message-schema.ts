@@ -25,8 +25,8 @@ const chartProgressEventSchema = z.looseObject({
 
 const busMessageSchema = z.object({
   clientId: z.string().nullable(),
-  // An instance from before owners existed sends none: open mode's null.
-  owner: z.string().nullable().default(null),
+  // Absent from an instance that predates owners: open mode (BusMessage.owner is optional).
+  owner: z.string().nullable().optional(),
   event: chartProgressEventSchema
 })
 

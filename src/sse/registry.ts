@@ -200,9 +200,10 @@ export class ChannelRegistry {
     if (releaseQuota !== null) this.#quotaReleases.set(channel, releaseQuota)
 
     const resumeFrom = lastEventId === null || lastEventId === '' ? null : lastEventId
-    // Only an id sent on this very channel resumes it: any other (`<epoch>-0`, one seen on another stream) replays nothing.
+    // Only an id sent on this very channel resumes it: any other (`<epoch>-0`, one seen on another stream) replays
+    // nothing. (A channel no longer known has nothing to replay: that stays `expired`.)
     let lastSeq = this.#ids.parseOwn(resumeFrom)
-    if (lastSeq !== null && !binding.wasSent(lastSeq, history)) lastSeq = null
+    if (lastSeq !== null && known && !binding.wasSent(lastSeq, history)) lastSeq = null
     const connected: ConnectedEvent = { type: 'connected', clientId, timestamp: new Date().toISOString() }
     // On a resume the connected event repeats the client's own Last-Event-ID: a fresh (higher) id here would
     // become the client's Last-Event-ID, and a drop before the replay below arrived would then skip the replay.
