@@ -142,6 +142,7 @@ export default fp(async function securityPlugin (fastify: FastifyInstance) {
         else routes.push({ method, url: route.url, access })
       }
     }
+    seen.length = 0
     if (missing.length > 0) {
       throw new Error(`Routes without an access policy: ${missing.join(', ')}. Declare config: { access: <family> } (src/auth/policy.ts).`)
     }
