@@ -2,7 +2,9 @@
  * Helpers shared by the MCP route plugins (routes/mcp.ts, routes/mcp-legacy.ts). Not a route plugin itself.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { IncomingMessage } from 'node:http'
 import { isJsonContentType } from '@modelcontextprotocol/server'
+import { authInfoOf, type McpAuthInfo } from '../src/auth/mcp-auth-info.js'
 import { classifyRequestError } from '../src/http/request-errors.js'
 import { createError, JSONRPC_ERRORS, jsonRpcErrorOf, type JsonRpcId } from '../src/jsonrpc.js'
 
@@ -50,6 +52,8 @@ export function parseJsonBody (request: FastifyRequest): ParsedBody {
  * becomes a JSON-RPC 500; after that the socket is closed (the stream cannot carry a late error).
  */
 export async function handOver (request: FastifyRequest, reply: FastifyReply, run: () => Promise<void>): Promise<void> {
+  // The SDK transports read the caller from req.auth (→ extra.authInfo): how tools learn the principal.
+  (request.raw as IncomingMessage & { auth?: McpAuthInfo }).auth = authInfoOf(request.principal)
   for (const [name, value] of Object.entries(reply.getHeaders())) {
     if (value !== undefined) reply.raw.setHeader(name, value)
   }

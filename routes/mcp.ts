@@ -54,6 +54,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
   if (!fastify.hasDecorator('mcp')) throw new Error('register plugins/mcp-sessions.ts before routes/mcp.ts')
   const { sessions, createServer, jsonResponse, modern, listenMaxMs } = fastify.mcp
   const { config } = fastify
+  const guard = fastify.security.mcpSessions
   const live = new Map<string, NodeStreamableHTTPServerTransport>()
   const eventBudget = new EventBudget(EVENT_STORE_TOTAL_BYTES)
 
@@ -69,8 +70,16 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
   }
 
   async function openSession (request: FastifyRequest, reply: FastifyReply, message: unknown): Promise<void> {
+    // The per-principal quota first, so one client cannot take every slot of MAX_SESSIONS (src/auth/mcp-session-guard.ts).
+    const slot = guard.reserve(fastify.security.quotaKeyOf(request))
+    if (slot === null) {
+      reply.header('retry-after', String(retryAfterSeconds(config.SESSION_IDLE_MS)))
+      return await sendJsonRpcError(reply, 429, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR,
+        `You hold ${guard.maxPerKey} MCP sessions, the most one client may; end unused ones (DELETE /mcp) or retry later`)
+    }
     const release = sessions.reserve()
     if (release === null) {
+      slot()
       reply.header('retry-after', String(retryAfterSeconds(config.SESSION_IDLE_MS)))
       return await sendJsonRpcError(reply, 503, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR,
         `Too many MCP sessions (MAX_SESSIONS=${config.MAX_SESSIONS}); close unused sessions (DELETE /mcp) or retry later`)
@@ -88,6 +97,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       onsessioninitialized: (id) => {
         sessionId = id
         live.set(id, transport)
+        guard.bind(id, request.principal?.id ?? null, slot)
         sessions.add({ id, kind: 'streamable', close: async () => { await server.close() } })
         release()
       }
@@ -95,6 +105,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
     transport.onclose = () => {
       if (sessionId !== undefined) {
         live.delete(sessionId)
+        guard.forget(sessionId)
         sessions.remove(sessionId)
       }
       eventStore.clear()
@@ -107,7 +118,10 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
     } finally {
       release()
       // The initialize request was refused (bad params…): nothing was registered, so nothing else will close it.
-      if (sessionId === undefined) await server.close()
+      if (sessionId === undefined) {
+        slot()
+        await server.close()
+      }
     }
   }
 
@@ -119,7 +133,8 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       return await sendJsonRpcError(reply, 400, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR,
         'Bad Request: Mcp-Session-Id header is required (send initialize first)')
     }
-    const transport = live.get(sessionId)
+    // Another principal's session is as unknown as an ended one: no existence oracle.
+    const transport = guard.allows(sessionId, request.principal?.id ?? null) ? live.get(sessionId) : undefined
     // spec: a terminated or unknown session → 404, and the client starts a new session with initialize.
     if (transport === undefined) return await sendJsonRpcError(reply, 404, requestIdOf(message), -32001, 'Session not found')
     reply.raw.once('close', sessions.track(sessionId))
@@ -127,7 +142,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
   }
 
   for (const url of MCP_PATHS) {
-    fastify.post(url, { config: { mcpRoute: true } }, async (request, reply) => {
+    fastify.post(url, { config: { access: 'mcp' } }, async (request, reply) => {
       const parsed = parseJsonBody(request)
       if (!parsed.ok) return await sendJsonRpcError(reply, parsed.status, null, parsed.code, parsed.message)
       const message = parsed.value
@@ -156,7 +171,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       fastify.route({
         method,
         url,
-        config: { mcpRoute: true },
+        config: { access: 'mcp' },
         exposeHeadRoute: false,
         handler: async (request, reply) => {
           const version = header(request, 'mcp-protocol-version')
@@ -173,7 +188,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
     fastify.route({
       method: ['PUT', 'PATCH', 'HEAD'],
       url,
-      config: { mcpRoute: true },
+      config: { access: 'mcp' },
       handler: async (_request, reply) => {
         reply.header('allow', 'GET, POST, DELETE')
         return await sendJsonRpcError(reply, 405, null, JSONRPC_ERRORS.SERVER_ERROR, 'Method not allowed: use POST, GET or DELETE')

@@ -13,6 +13,7 @@ import { openChannelStream, tooManyClientsSchema } from './events.js'
 
 export default async function seedSseRoutes (fastify: FastifyInstance): Promise<void> {
   fastify.get<{ Querystring: { clientId?: string } }>('/sse', {
+    config: { access: 'sse' },
     sse: { kind: 'only', heartbeat: false },
     exposeHeadRoute: false,
     schema: {
@@ -21,7 +22,7 @@ export default async function seedSseRoutes (fastify: FastifyInstance): Promise<
         properties: { clientId: { type: 'string', pattern: CLIENT_ID_PATTERN.source } },
         additionalProperties: false
       },
-      response: { 503: tooManyClientsSchema }
+      response: { 404: tooManyClientsSchema, 409: tooManyClientsSchema, 429: tooManyClientsSchema, 503: tooManyClientsSchema }
     },
     schemaErrorFormatter: () => new Error(CLIENT_ID_RULE)
   }, async (request, reply) => {

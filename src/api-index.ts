@@ -13,7 +13,7 @@ export interface ApiRoute {
   /** The router's pattern when it differs from `path` (e.g. a static prefix registered as a wildcard). */
   pattern?: string
   /** Which surface the route belongs to. */
-  group: 'mcp' | 'mcp-legacy' | 'jsonrpc' | 'events' | 'sse' | 'rest' | 'charts' | 'health' | 'pages'
+  group: 'mcp' | 'mcp-legacy' | 'jsonrpc' | 'events' | 'sse' | 'rest' | 'charts' | 'health' | 'pages' | 'oauth'
   description: string
 }
 
@@ -37,6 +37,8 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/charts/:file', pattern: '/charts/*', group: 'charts', description: 'A stored chart image, /charts/<requestId>.png or .jpg' },
   { method: 'GET', path: '/mcp/health', group: 'health', description: 'Health report (200 ok/degraded, 503 unavailable): engine, connected event clients, uptime, version' },
   { method: 'GET', path: '/health', group: 'health', description: 'Same report as /mcp/health, at the path older clients use' },
+  { method: 'GET', path: '/.well-known/oauth-protected-resource', group: 'oauth', description: 'RFC 9728 Protected Resource Metadata of this server (when OAUTH_ISSUER is set): the authorization server and scopes' },
+  { method: 'GET', path: '/.well-known/oauth-protected-resource/mcp', group: 'oauth', description: 'RFC 9728 Protected Resource Metadata of the MCP endpoint /mcp (when OAUTH_ISSUER is set)' },
   { method: 'GET', path: '/', group: 'pages', description: 'Chart studio: make a chart and watch its progress live' },
   { method: 'GET', path: '/sse-demo.html', group: 'pages', description: 'Demo page of the /sse stream: status, messages, message count and connection time' }
 ]

@@ -25,6 +25,8 @@ import chartImageRoutes from '../routes/charts.js'
 import mcpRoutes from '../routes/mcp.js'
 import mcpLegacyRoutes from '../routes/mcp-legacy.js'
 import restRoutes from '../routes/rest.js'
+import oauthMetadataRoutes from '../routes/oauth-metadata.js'
+import { redactUrl } from './auth/redact-url.js'
 
 export interface AppOptions {
   config: Config
@@ -32,6 +34,8 @@ export interface AppOptions {
 
 export default async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
   await fastify.register(configPlugin, { config: options.config })
+  // First after config: its onRoute hook must see every route, including those the external plugins add.
+  await fastify.register(securityPlugin)
 
   await fastify.register(corsPlugin)
   await fastify.register(ssePlugin)
@@ -42,7 +46,6 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(sseChannelsPlugin)
   await fastify.register(corePlugin)
   await fastify.register(toolRegistryPlugin)
-  await fastify.register(securityPlugin)
   await fastify.register(mcpSessionsPlugin)
 
   // One error handler for every `{ error, statusCode }` route (REST included): the detail goes to the log; a client
@@ -67,6 +70,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(mcpRoutes)
   await fastify.register(mcpLegacyRoutes)
   await fastify.register(restRoutes)
+  await fastify.register(oauthMetadataRoutes)
 }
 
 /** Fastify options for a long-lived SSE server (also used by tests). */
@@ -75,7 +79,17 @@ export function serverOptions (config: Config): FastifyServerOptions {
     logger: {
       level: config.LOG_LEVEL,
       // Never log credentials (ours or Chart-IMG's).
-      redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie']
+      redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
+      // Logged URLs lose session ids, channel ids and anything named like a token (src/auth/redact-url.ts).
+      serializers: {
+        req: (request: { method: string, url: string, host?: string, ip?: string, socket?: { remotePort?: number } }) => ({
+          method: request.method,
+          url: redactUrl(request.url),
+          host: request.host,
+          remoteAddress: request.ip,
+          remotePort: request.socket?.remotePort
+        })
+      }
     },
     // Node's requestTimeout bounds receiving a request, not streaming a response; SSE streams stay open.
     requestTimeout: 120_000,

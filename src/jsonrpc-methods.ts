@@ -72,6 +72,8 @@ export async function callTool (tools: ToolRegistry, name: string, args: unknown
 /** What a route knows about one HTTP request. */
 export interface JsonRpcCall {
   body: unknown
+  /** The authenticated principal (plugins/security.ts), or null in open mode: it owns the call's chart. */
+  principal: string | null
   /** The X-Client-Id header: where the call's chart_progress events go (none: broadcast). */
   clientIdHeader: string | string[] | undefined
   log: Logger
@@ -125,7 +127,7 @@ export function createJsonRpcMethods (tools: ToolRegistry): (method: JsonRpcRout
         const params = parsed.data as { name: string, arguments?: Record<string, unknown> }
         const outcome = await callTool(tools, params.name, params.arguments ?? {}, {
           signal: call.signal ?? never,
-          caller: { principal: null, clientId },
+          caller: { principal: call.principal, clientId },
           // Progress travels on the caller's event channel (the chart service publishes it); no stream here.
           progress: noProgress,
           log: call.log

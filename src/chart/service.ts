@@ -52,7 +52,7 @@ export function createChartService (deps: ChartServiceDeps): ChartServiceApi {
       data: { symbol: record.request.symbol, status, engine: engine.name, ...extra }
     }
     // The bus never throws for a listener; a failing transport (Redis down) must not fail the chart either.
-    bus.publish({ clientId: record.clientId, event }).catch((error: unknown) => {
+    bus.publish({ clientId: record.clientId, owner: record.owner, event }).catch((error: unknown) => {
       log.warn({ err: error, requestId: record.requestId }, 'could not publish chart progress')
     })
   }
@@ -99,7 +99,7 @@ export function createChartService (deps: ChartServiceDeps): ChartServiceApi {
 
   async function generate (request: ChartRequest, options: GenerateOptions): Promise<GenerateOutcome> {
     const createdAt = Date.now()
-    let record = newChartRecord({ requestId: newRequestId(), clientId: options.clientId, engine: engine.name, request, createdAt })
+    let record = newChartRecord({ requestId: newRequestId(), clientId: options.clientId, owner: options.owner, engine: engine.name, request, createdAt })
     history.insert(record)
     options.onAccepted?.(record.requestId)
     publish(record, 'started', `Chart generation started for ${request.symbol}`)
@@ -127,8 +127,11 @@ export function createChartService (deps: ChartServiceDeps): ChartServiceApi {
     engineName: engine.name,
     turns,
     generate,
-    status: (requestId) => history.get(requestId),
-    recent: (limit) => history.recent(limit),
+    status: (requestId, owner) => {
+      const record = history.get(requestId)
+      return record?.owner === owner ? record : undefined
+    },
+    recent: (limit, owner) => history.recent(limit, owner),
     listSymbols: async (query) => await engine.listSymbols(query),
     imageUrl,
     async readImage (record) {

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino'
 import type { BusMessage } from '../events/types.js'
+import { QuotaCounter } from '../auth/quota.js'
 import { Channel } from './channel.js'
+import { ChannelBinding } from './channel-binding.js'
 import {
   type ConnectedEvent,
   type EventsMissedEvent,
@@ -23,6 +25,8 @@ export interface ChannelRegistryOptions {
   keepaliveMs: number
   /** Open streams at most (config MAX_SSE_CLIENTS). */
   maxClients: number
+  /** Open streams one quota key (principal, or address in open mode) may hold (config SSE_CHANNELS_PER_PRINCIPAL). */
+  maxClientsPerKey?: number
   /** Events kept per channel for `Last-Event-ID` replay (config SSE_REPLAY_EVENTS). */
   replayEvents: number
   /** Bytes queued for one slow client before its stream is dropped (config SSE_MAX_QUEUED_BYTES). */
@@ -44,7 +48,18 @@ const DEFAULT_REMEMBER_MS = 5 * 60_000
 
 interface RememberedChannel {
   history: ReplayBuffer
+  binding: ChannelBinding
   expiresAt: number
+}
+
+/** Who opens a stream (see ChannelBinding and src/sse/channel-access.ts). */
+export interface OpenOptions {
+  /** false: a server-made id no client can present again; its buffer is dropped at disconnect. */
+  remember?: boolean
+  /** The principal opening it (null in open mode); a new channel becomes theirs. */
+  owner?: string | null
+  /** The key its per-key quota is counted under. */
+  quotaKey?: string
 }
 
 /**
@@ -74,6 +89,8 @@ export class ChannelRegistry {
   /** Insertion-ordered by disconnect time, so the oldest (first to expire) come first. */
   readonly #remembered = new Map<string, RememberedChannel>()
   readonly #timers: NodeJS.Timeout[]
+  readonly #quota: QuotaCounter
+  readonly #quotaReleases = new WeakMap<Channel, () => void>()
   #closed = false
   #slowClientsClosed = 0
 
@@ -87,6 +104,7 @@ export class ChannelRegistry {
     this.#retryMs = options.retryMs ?? DEFAULT_RETRY_MS
     this.#rememberMs = options.rememberMs ?? DEFAULT_REMEMBER_MS
     this.#rememberMax = options.rememberMax ?? options.maxClients
+    this.#quota = new QuotaCounter(options.maxClientsPerKey ?? options.maxClients)
     this.#timers = [
       setInterval(() => this.#heartbeat(), options.heartbeatMs).unref(),
       setInterval(() => this.#keepalive(), options.keepaliveMs).unref()
@@ -117,6 +135,33 @@ export class ChannelRegistry {
     return !this.#closed && (this.#live.size < this.#maxClients || this.#live.has(clientId))
   }
 
+  /** Streams one quota key may hold at once. */
+  get maxClientsPerKey (): number {
+    return this.#quota.max
+  }
+
+  /** Whether `quotaKey` may open one more stream (a replacement of its own stream always may). */
+  quotaAllows (quotaKey: string, clientId: string): boolean {
+    return this.#quota.allows(quotaKey) || this.#live.has(clientId)
+  }
+
+  /** Who a known channel (open, or remembered for a reconnect) belongs to; undefined for an unknown id. */
+  bindingOf (clientId: string): ChannelBinding | undefined {
+    return this.#live.get(clientId)?.binding ?? this.#remembered.get(clientId)?.binding
+  }
+
+  isLive (clientId: string): boolean {
+    return this.#live.has(clientId)
+  }
+
+  /** Whether `lastEventId` is an id this registry sent on the channel `clientId` (proof of having received it). */
+  provesReceipt (clientId: string, lastEventId: string | null): boolean {
+    const seq = this.#ids.parseOwn(lastEventId)
+    if (seq === null) return false
+    const known = this.#live.get(clientId) ?? this.#remembered.get(clientId)
+    return known !== undefined && known.binding.wasSent(seq, known.history)
+  }
+
   /**
    * Attaches a new stream for `clientId` and writes its first events: `connected` (with `retry:`), then, when the
    * client sent `Last-Event-ID`, every remembered event after it, then `events_missed` if that replay is incomplete.
@@ -124,33 +169,47 @@ export class ChannelRegistry {
    * call `release(channel)` when the HTTP stream closes. `remember: false` (a server-made id no client can present
    * again) drops the replay buffer at disconnect instead of keeping it for `rememberMs`.
    */
-  open (clientId: string, sink: FrameSink, lastEventId: string | null, options: { remember?: boolean } = {}): Channel {
-    if (!this.canAccept(clientId)) {
+  open (clientId: string, sink: FrameSink, lastEventId: string | null, options: OpenOptions = {}): Channel {
+    const quotaKey = options.quotaKey ?? ''
+    if (!this.canAccept(clientId) || !this.quotaAllows(quotaKey, clientId)) {
       throw new Error(`SSE channel registry cannot accept ${clientId}: ${this.#closed ? 'closed' : 'at the client limit'}`)
     }
     let history: ReplayBuffer | undefined
+    let binding: ChannelBinding | undefined
     const previous = this.#live.get(clientId)
     if (previous !== undefined) {
       this.#live.delete(clientId)
       previous.close()
+      this.#quotaReleases.get(previous)?.()
       history = previous.history
+      binding = previous.binding
       this.#log.debug({ clientId }, 'SSE stream replaced by a new connection with the same clientId')
     } else {
-      history = this.#remembered.get(clientId)?.history
+      const remembered = this.#remembered.get(clientId)
+      history = remembered?.history
+      binding = remembered?.binding
       this.#remembered.delete(clientId)
     }
     const known = history !== undefined
     history ??= new ReplayBuffer(this.#replayEvents)
+    binding ??= new ChannelBinding(options.owner ?? null)
 
-    const channel = new Channel({ clientId, history, sink, maxQueuedBytes: this.#maxQueuedBytes, remember: options.remember })
+    const channel = new Channel({ clientId, history, binding, sink, maxQueuedBytes: this.#maxQueuedBytes, remember: options.remember })
     this.#live.set(clientId, channel)
+    const releaseQuota = this.#quota.acquire(quotaKey)
+    if (releaseQuota !== null) this.#quotaReleases.set(channel, releaseQuota)
 
     const resumeFrom = lastEventId === null || lastEventId === '' ? null : lastEventId
-    const lastSeq = this.#ids.parseOwn(resumeFrom)
+    // Only an id sent on this very channel resumes it: any other (`<epoch>-0`, one seen on another stream) replays
+    // nothing. (A channel no longer known has nothing to replay: that stays `expired`.)
+    let lastSeq = this.#ids.parseOwn(resumeFrom)
+    if (lastSeq !== null && known && !binding.wasSent(lastSeq, history)) lastSeq = null
     const connected: ConnectedEvent = { type: 'connected', clientId, timestamp: new Date().toISOString() }
     // On a resume the connected event repeats the client's own Last-Event-ID: a fresh (higher) id here would
     // become the client's Last-Event-ID, and a drop before the replay below arrived would then skip the replay.
-    const connectedId = lastSeq === null ? this.#ids.format(this.#ids.next()) : this.#ids.format(lastSeq)
+    let connectedSeq = lastSeq
+    if (connectedSeq === null) binding.noteConnected(connectedSeq = this.#ids.next())
+    const connectedId = this.#ids.format(connectedSeq)
     this.#send(channel, this.#format.frame(connectedId, { name: 'connected', payload: connected }, this.#retryMs))
 
     if (resumeFrom !== null) this.#replay(channel, resumeFrom, lastSeq, known)
@@ -163,32 +222,39 @@ export class ChannelRegistry {
    */
   release (channel: Channel): void {
     channel.markClosed()
+    this.#quotaReleases.get(channel)?.()
     if (this.#live.get(channel.clientId) !== channel) return
     this.#live.delete(channel.clientId)
     if (this.#closed || !channel.remember) return
-    this.#remembered.set(channel.clientId, { history: channel.history, expiresAt: Date.now() + this.#rememberMs })
+    this.#remembered.set(channel.clientId, { history: channel.history, binding: channel.binding, expiresAt: Date.now() + this.#rememberMs })
     while (this.#remembered.size > this.#rememberMax) this.#forgetOldest()
     this.#log.debug({ clientId: channel.clientId, clients: this.#live.size }, 'SSE stream closed')
   }
 
-  /** Routes one bus message (the registry's bus listener). */
+  /** Routes one bus message (the registry's bus listener), only ever to channels of the message's owner. */
   deliver (message: BusMessage): void {
     if (this.#closed) return
+    const owner = message.owner ?? null
     if (message.clientId === null) {
       // Both registries (/mcp/events and /sse) hear every broadcast; one with no one to tell need not encode it.
       if (this.#live.size === 0 && this.#remembered.size === 0) return
       const { seq, frame } = this.#encode({ name: 'chart_progress', payload: message.event })
       // Remembered channels first: a live channel dropped as too slow in the loop below becomes remembered, and
       // must not get this event in its history twice.
-      for (const remembered of this.#remembered.values()) remembered.history.push(seq, frame)
+      for (const remembered of this.#remembered.values()) {
+        if (remembered.binding.owner === owner) remembered.history.push(seq, frame)
+      }
       for (const channel of this.#live.values()) {
+        if (channel.binding.owner !== owner) continue
         channel.history.push(seq, frame)
         this.#send(channel, frame)
       }
       return
     }
     const channel = this.#live.get(message.clientId)
-    const history = channel?.history ?? this.#remembered.get(message.clientId)?.history
+    const target = channel ?? this.#remembered.get(message.clientId)
+    // Another principal's channel is as good as none: its owner must never see this caller's events.
+    const history = target?.binding.owner === owner ? target.history : undefined
     if (history === undefined) {
       // No stream and none remembered: nobody to tell, and buffering for ids that never connect would let any
       // caller grow memory. The tool result still carries the outcome.

@@ -36,6 +36,11 @@ export class ReplayBuffer {
     this.#start = (this.#start + 1) % this.#capacity
   }
 
+  /** Whether the event `seq` is still held. */
+  has (seq: number): boolean {
+    return this.#seqs.includes(seq)
+  }
+
   /**
    * The frames of every held event after `seq`, oldest first. `complete` is false when an event after `seq` was
    * already pushed out, i.e. the client missed something the buffer can no longer give it.
