@@ -12,6 +12,7 @@ import { ACCESS_POLICIES, type AccessFamily, type AccessPolicy } from '../../src
 import { ALICE_TOKEN, BOB_TOKEN, bearer, holdStream, send, startIssuer, startSecureApp, type RawResponse } from './support.js'
 
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
+const DISCOVER = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} } } })
 const INITIALIZE = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'matrix', version: '1' } } })
 
 interface Probe {
@@ -49,6 +50,7 @@ t.test('every route × every credential case', async (t) => {
   }
   const session = await initialize()
   const sessionToDelete = await initialize()
+  const slashSessionToDelete = await initialize()
   await send(url, '/mcp', { method: 'POST', headers: { ...alice, ...MCP_HEADERS, 'mcp-session-id': session }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })
   const legacy = await holdStream(t, url, '/mcp/legacy/sse', alice)
   const legacySession = /sessionId=([0-9a-f-]+)/.exec(legacy.first)?.[1] ?? ''
@@ -75,6 +77,13 @@ t.test('every route × every credential case', async (t) => {
     'PUT /mcp': { method: 'PUT', path: '/mcp', ok: 405 },
     'PATCH /mcp': { method: 'PATCH', path: '/mcp', ok: 405 },
     'HEAD /mcp': { method: 'HEAD', path: '/mcp', ok: 405 },
+    // The trailing-slash twin, probed with the sessionless 2026-07-28 era (the same family as the 2025 sessions).
+    'POST /mcp/': { method: 'POST', path: '/mcp/', headers: { ...MCP_HEADERS, 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'server/discover' }, body: DISCOVER, ok: 200 },
+    'GET /mcp/': { method: 'GET', path: '/mcp/', headers: { accept: 'text/event-stream', 'mcp-session-id': session }, ok: 200, owned: true },
+    'DELETE /mcp/': { method: 'DELETE', path: '/mcp/', headers: { 'mcp-session-id': slashSessionToDelete }, ok: 200, owned: true },
+    'PUT /mcp/': { method: 'PUT', path: '/mcp/', ok: 405 },
+    'PATCH /mcp/': { method: 'PATCH', path: '/mcp/', ok: 405 },
+    'HEAD /mcp/': { method: 'HEAD', path: '/mcp/', ok: 405 },
     'GET /mcp/legacy/sse': { method: 'GET', path: '/mcp/legacy/sse', headers: { accept: 'text/event-stream' }, ok: 200 },
     'POST /mcp/legacy/messages': { method: 'POST', path: `/mcp/legacy/messages?sessionId=${legacySession}`, headers: json, body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }), ok: 202, owned: true }
   }
@@ -116,7 +125,7 @@ t.test('every route × every credential case', async (t) => {
     for (const cell of cells) {
       // A stream or a session-ending request only at the end, with the right token (the other cells never reach it).
       if (cell.name !== 'right token' && cell.expected === probe.ok && probe.owned === true) continue
-      if (key === 'DELETE /mcp' && cell.name !== 'right token' && cell.expected === probe.ok) continue
+      if (key.startsWith('DELETE /mcp') && cell.name !== 'right token' && cell.expected === probe.ok) continue
       const response: RawResponse = await send(url, probe.path, { method: probe.method, headers: { ...probe.headers, ...cell.headers }, body: probe.body })
       t.equal(response.status, cell.expected, `${key} [${access}] ${cell.name} → ${cell.expected}`)
       if (response.status === 401) {
@@ -137,7 +146,7 @@ t.test('open mode: every protected route answers without a token; Host and Origi
   const { app, url } = await (await import('../support/app.js')).startApp(t)
   for (const { method, url: pattern, access } of app.security.routes) {
     if (method !== 'GET' || pattern.includes(':') || pattern.includes('*') || ACCESS_POLICIES[access].checkHostOrigin === false) continue
-    if (pattern === '/sse' || pattern === '/mcp' || pattern.startsWith('/mcp/legacy')) continue
+    if (pattern === '/sse' || pattern === '/mcp' || pattern === '/mcp/' || pattern.startsWith('/mcp/legacy')) continue
     const expected = access === 'oauth-metadata' ? 404 : 200
     t.equal((await send(url, pattern)).status, expected, `GET ${pattern} open`)
     t.equal((await send(url, pattern, { headers: { host: 'evil.example' } })).status, 403, `GET ${pattern} forged Host`)
