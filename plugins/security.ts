@@ -24,7 +24,7 @@ import { createAuthenticator, type Authenticator } from '../src/auth/authenticat
 import { FailedAuthBackoff } from '../src/auth/failed-auth-backoff.js'
 import { McpSessionGuard } from '../src/auth/mcp-session-guard.js'
 import { createHostOriginGuard } from '../src/auth/host-origin.js'
-import { ACCESS_POLICIES, isAccessFamily, type AccessFamily, type AccessPolicy } from '../src/auth/policy.js'
+import { ACCESS_POLICIES, isAccessFamily, type AccessFamily, type AccessPolicy, type Scope } from '../src/auth/policy.js'
 import type { Principal } from '../src/auth/principal.js'
 import { bearerChallenge, metadataUrl, resourceIdentifiers, type Challenge } from '../src/auth/protected-resource.js'
 import { quotaKeyOf } from '../src/auth/quota.js'
@@ -61,6 +61,12 @@ export interface SecurityDecorator {
   quotaKeyOf: (request: FastifyRequest) => string
   /** MCP sessions: per-principal quota (MCP_SESSIONS_PER_PRINCIPAL) and owners (src/auth/mcp-session-guard.ts). */
   readonly mcpSessions: McpSessionGuard
+  /**
+   * For a request that needs more than its route's scope (an MCP `tools/call` of a tool that writes; the route only
+   * knows once the body is read): null when the principal holds `scope` or auth is off, else the reply, already sent
+   * as 403 `insufficient_scope` with the same challenge a route-level refusal carries.
+   */
+  requireScope: (request: FastifyRequest, reply: FastifyReply, scope: Scope) => FastifyReply | null
 }
 
 /** For routes another plugin creates (static files, CORS preflight): register this onRoute hook in their scope first. */
@@ -123,7 +129,6 @@ export default fp(async function securityPlugin (fastify: FastifyInstance) {
   const seen: Array<{ route: RouteOptions }> = []
   const routes: DeclaredRoute[] = []
   fastify.decorateRequest('principal', null)
-  fastify.decorate('security', { authenticator, baseUrl, routes, quotaKeyOf: quotaKey, mcpSessions: new McpSessionGuard(config.MCP_SESSIONS_PER_PRINCIPAL) })
 
   fastify.addHook('onRoute', (route) => {
     const access: unknown = route.config?.access
@@ -156,6 +161,24 @@ export default fp(async function securityPlugin (fastify: FastifyInstance) {
     }))
     return refuse(reply, policy, status, message)
   }
+
+  function insufficientScope (reply: FastifyReply, policy: AccessPolicy, scope: Scope, what: 'route' | 'request'): FastifyReply {
+    return challenge(reply, { ...policy, scope }, 403, { error: 'insufficient_scope', description: `This ${what} needs the ${scope} scope` }, `insufficient_scope: this ${what} needs the ${scope} scope`)
+  }
+
+  fastify.decorate('security', {
+    authenticator,
+    baseUrl,
+    routes,
+    quotaKeyOf: quotaKey,
+    mcpSessions: new McpSessionGuard(config.MCP_SESSIONS_PER_PRINCIPAL),
+    requireScope (request, reply, scope) {
+      const { principal } = request
+      if (principal === null || principal.scopes.includes(scope)) return null
+      const family = request.routeOptions.config.access
+      return insufficientScope(reply, ACCESS_POLICIES[family ?? 'not-found'], scope, 'request')
+    }
+  })
 
   fastify.addHook('onRequest', async (request, reply) => {
     const family = request.is404 ? 'not-found' : request.routeOptions.config.access
@@ -199,9 +222,7 @@ export default fp(async function securityPlugin (fastify: FastifyInstance) {
         return challenge(reply, policy, 401, { error: 'invalid_token', description: 'The access token is invalid, expired or not issued for this server' }, 'Invalid bearer token')
       }
       const { principal } = outcome
-      if (policy.scope !== undefined && !principal.scopes.includes(policy.scope)) {
-        return challenge(reply, policy, 403, { error: 'insufficient_scope', description: `This route needs the ${policy.scope} scope` }, `insufficient_scope: this route needs the ${policy.scope} scope`)
-      }
+      if (policy.scope !== undefined && !principal.scopes.includes(policy.scope)) return insufficientScope(reply, policy, policy.scope, 'route')
       request.principal = principal
     }
 

@@ -12,7 +12,7 @@ import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse'
 import { parseJSONRPCMessage } from '@modelcontextprotocol/server'
 import { JSONRPC_ERRORS } from '../src/jsonrpc.js'
 import { KEEPALIVE_FRAME } from '../src/sse/frame.js'
-import { handOver, parseJsonBody, retryAfterSeconds, sendJsonRpcError, useJsonRpcBodies } from './mcp-http.js'
+import { handOver, parseJsonBody, refuseUnscopedCall, retryAfterSeconds, sendJsonRpcError, useJsonRpcBodies } from './mcp-http.js'
 
 export const LEGACY_SSE_PATH = '/mcp/legacy/sse'
 export const LEGACY_MESSAGES_PATH = '/mcp/legacy/messages'
@@ -98,6 +98,8 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
     if (!isJsonRpcMessage(parsed.value)) {
       return await sendJsonRpcError(reply, 400, null, JSONRPC_ERRORS.INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message (batches are not supported)')
     }
+    const refused = refuseUnscopedCall(fastify, request, reply, parsed.value)
+    if (refused !== null) return await refused
     const done = sessions.track(sessionId)
     reply.raw.once('close', done)
     await handOver(request, reply, async () => { await transport.handlePostMessage(request.raw, reply.raw, parsed.value) })

@@ -23,7 +23,7 @@ import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node'
 import { JSONRPC_ERRORS, type JsonRpcId } from '../src/jsonrpc.js'
 import { BoundedEventStore, EventBudget } from '../src/mcp/event-store.js'
 import { trackServerRequests } from '../src/mcp/track-server-requests.js'
-import { parseJsonBody, sendJsonRpcError, handOver, retryAfterSeconds, useJsonRpcBodies } from './mcp-http.js'
+import { parseJsonBody, sendJsonRpcError, handOver, refuseUnscopedCall, retryAfterSeconds, useJsonRpcBodies } from './mcp-http.js'
 
 /** Bytes of resumable events all sessions together may hold (each session also has its own bound). */
 export const EVENT_STORE_TOTAL_BYTES = 64 * 1024 * 1024
@@ -146,6 +146,8 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       const parsed = parseJsonBody(request)
       if (!parsed.ok) return await sendJsonRpcError(reply, parsed.status, null, parsed.code, parsed.message)
       const message = parsed.value
+      const refused = refuseUnscopedCall(fastify, request, reply, message)
+      if (refused !== null) return await refused
       const route = classifyInboundRequest({
         httpMethod: 'POST',
         protocolVersionHeader: header(request, 'mcp-protocol-version'),

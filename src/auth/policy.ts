@@ -64,3 +64,15 @@ export function isAccessFamily (value: unknown): value is AccessFamily {
 export function policyOf (family: AccessFamily): AccessPolicy {
   return ACCESS_POLICIES[family]
 }
+
+/**
+ * The scope one MCP message needs beyond its route's `charts:read`: a `tools/call` of a tool that is not read-only
+ * makes something (a chart, its history row and image), as `POST /mcp/tools/call` does, so it needs `charts:write`.
+ * `isReadOnlyTool` answers from the tool's own `readOnlyHint`; a tool nobody declares is left to the call's own error.
+ */
+export function scopeOfMcpMessage (message: unknown, isReadOnlyTool: (name: string) => boolean | undefined): Scope | undefined {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return undefined
+  const { method, params } = message as { method?: unknown, params?: { name?: unknown } }
+  if (method !== 'tools/call' || typeof params?.name !== 'string') return undefined
+  return isReadOnlyTool(params.name) === false ? 'charts:write' : undefined
+}
