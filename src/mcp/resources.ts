@@ -87,7 +87,17 @@ export function registerChartResources (server: McpServer, deps: McpDeps, subscr
   })
 
   if (subscriptions === undefined) return
-  subscriptions.allow((uri) => uri.startsWith(CHART_REQUEST_URI_PREFIX) && uri.length > CHART_REQUEST_URI_PREFIX.length)
+  // A chart request of the caller's own: another principal's is refused like an unknown one.
+  subscriptions.allow((uri, principal) => {
+    if (!uri.startsWith(CHART_REQUEST_URI_PREFIX) || uri.length === CHART_REQUEST_URI_PREFIX.length) return false
+    let requestId: string
+    try {
+      requestId = decodeURIComponent(uri.slice(CHART_REQUEST_URI_PREFIX.length))
+    } catch {
+      return false
+    }
+    return deps.charts.status(requestId, principal) !== undefined
+  })
 
   // Listen on the bus only while this session watches at least one chart request.
   let unsubscribe: (() => void) | undefined
