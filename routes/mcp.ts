@@ -15,6 +15,11 @@
  *
  * This route adds, for both: bad JSON → 400/-32700 and a non-JSON body → 415 as JSON-RPC bodies (Fastify's own
  * errors are not JSON-RPC), and the headers set by earlier hooks (CORS) carried across the hand-over to the SDK.
+ *
+ * Access (family 'mcp', plugins/security.ts): the caller's principal reaches the SDK as `req.auth` (handOver → the
+ * tools' `ctx.http.authInfo`); a 2025 session belongs to the principal that opened it (another one's id → 404, as
+ * an unknown id) and counts against that principal's quota (429, src/auth/mcp-session-guard.ts); a `tools/call` of a
+ * tool that is not read-only needs `charts:write` in either era (403 insufficient_scope, refuseUnscopedCall).
  */
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
