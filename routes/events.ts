@@ -1,6 +1,7 @@
 import { fastifySSE } from '@fastify/sse'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from '../src/mcp/client-id.js'
+import type { Channel } from '../src/sse/channel.js'
 import type { FrameSink } from '../src/sse/frame-sink.js'
 import type { ChannelRegistry } from '../src/sse/registry.js'
 import { admitToChannel } from '../src/sse/channel-access.js'
@@ -62,9 +63,10 @@ export default async function eventsRoutes (fastify: FastifyInstance): Promise<v
 /**
  * Attaches one SSE response to a channel registry: a refusal (404 another principal's channel, 409 a live channel
  * without proof of receipt, 429 per-principal quota, 503 + Retry-After at the global limit; src/sse/channel-access.ts),
- * else the stream headers and the channel's first events. Shared by `/mcp/events/:clientId` and seed 000's `/sse`.
+ * else the stream headers and the channel's first events. Shared by `/mcp/events/:clientId` and seed 000's `/sse`
+ * (routes/sse-stream.ts). Returns the channel, or null when no stream was opened.
  */
-export async function openChannelStream (request: FastifyRequest, reply: FastifyReply, channels: ChannelRegistry, clientId: string, options: { remember?: boolean } = {}): Promise<void> {
+export async function openChannelStream (request: FastifyRequest, reply: FastifyReply, channels: ChannelRegistry, clientId: string, options: { remember?: boolean, messagesUrl?: string } = {}): Promise<Channel | null> {
   const owner = request.principal?.id ?? null
   const quotaKey = quotaKeyOf(owner, request.ip)
   const admission = admitToChannel(channels, clientId, { principal: owner, quotaKey }, reply.sse.lastEventId)
@@ -72,19 +74,24 @@ export async function openChannelStream (request: FastifyRequest, reply: Fastify
     const { status, code, error, retryAfterSeconds } = admission
     request.log.warn({ status, code, clients: channels.clientCount }, 'SSE stream refused')
     if (retryAfterSeconds !== undefined) reply.header('Retry-After', String(retryAfterSeconds))
-    return await reply.code(status).send({ statusCode: status, code, error })
+    await reply.code(status).send({ statusCode: status, code, error })
+    return null
   }
   // A client that left before we got here: no stream, nothing to register (and nothing for Fastify to send).
-  if (reply.raw.destroyed) return
+  if (reply.raw.destroyed) return null
 
   // no-transform: compressing or rewriting proxies must pass events through as they come (RFC 9111 §5.2.2.6).
   reply.header('Cache-Control', 'no-cache, no-transform')
   reply.sse.keepAlive()
   // Headers first: a push-style handler that returns before its first write would give an empty 200.
   reply.sse.sendHeaders()
-  const channel = channels.open(clientId, new ResponseSink(reply), reply.sse.lastEventId, { ...options, owner, quotaKey })
+  // A stream that cannot be resumed (server-made id, remember: false) has nothing to replay: its Last-Event-ID (sent by
+  // EventSource after a restart) would only produce an events_missed warning about events it could never have had.
+  const lastEventId = options.remember === false ? null : reply.sse.lastEventId
+  const channel = channels.open(clientId, new ResponseSink(reply), lastEventId, { ...options, owner, quotaKey })
   reply.sse.onClose(() => { channels.release(channel) })
   request.log.debug({ clientId, clients: channels.clientCount }, 'SSE stream opened')
+  return channel
 }
 
 /** The HTTP response as a FrameSink. A class, not an object of closures: there is one per open stream. */

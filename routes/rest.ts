@@ -1,5 +1,6 @@
 /**
- * The REST surface (seed 000's, fixed): `GET /mcp/tools`, `POST /mcp/tools/:toolName`, `GET /api`.
+ * The REST surface (seed 000's, fixed): `GET /mcp/tools`, `POST /mcp/tools/:toolName`, and `GET /api`, which points
+ * to the OpenAPI document (`/docs/json`, generated from the route schemas: plugins/external/openapi.ts) and its page.
  * Seed 000 spawned a child process per call with no validation, timeout or spawn-error handling. Here every call goes
  * to the tool registry (src/tools), like every other surface: arguments are validated once by the tool's own schema,
  * tool failures come back as `isError` results (MCP spec, server/tools "Error Handling"), and a call that outlives
@@ -11,7 +12,6 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
-import { mountedRoutes, type ApiRoute } from '../src/api-index.js'
 import { callTool } from '../src/jsonrpc-methods.js'
 import { httpStatusOfCode } from '../src/jsonrpc.js'
 import { CLIENT_ID_RULE, isValidClientId } from '../src/mcp/client-id.js'
@@ -54,27 +54,16 @@ const callToolResult = {
   }
 } as const
 
-const apiIndex = {
+const apiPointer = {
   type: 'object',
-  required: ['name', 'version', 'routes'],
+  required: ['name', 'version', 'docs', 'openapi'],
   properties: {
     name: { type: 'string' },
     version: { type: 'string' },
     description: { type: 'string' },
-    tools: { type: 'array', items: { type: 'string' } },
-    routes: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['method', 'path', 'description'],
-        properties: {
-          method: { type: 'string' },
-          path: { type: 'string' },
-          group: { type: 'string' },
-          description: { type: 'string' }
-        }
-      }
-    }
+    docs: { type: 'string' },
+    openapi: { type: 'string' },
+    tools: { type: 'array', items: { type: 'string' } }
   }
 } as const
 
@@ -155,19 +144,16 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
     return await reply.code(status).send({ error: message, statusCode: status })
   })
 
-  // The index is computed once, on first request, when every plugin has registered its routes.
-  let index: { routes: ApiRoute[] } | undefined
+  // Seed 000's /api was a hand-written list of routes; the OpenAPI document is generated from the routes themselves.
   fastify.get('/api', {
     config: { access: 'rest-read' },
-    schema: { response: { 200: apiIndex, 401: errorBody, 403: errorBody } }
-  }, async () => {
-    index ??= { routes: mountedRoutes((method, pattern) => fastify.hasRoute({ method, url: pattern })) }
-    return {
-      name: SERVER_NAME,
-      version: SERVER_VERSION,
-      description: 'MCP server that makes trading charts and streams their progress over SSE. Routes listed are the ones this instance serves.',
-      tools: tools.names(),
-      routes: index.routes.map(({ method, path, group, description }) => ({ method, path, group, description }))
-    }
-  })
+    schema: { response: { 200: apiPointer, 401: errorBody, 403: errorBody } }
+  }, async () => ({
+    name: SERVER_NAME,
+    version: SERVER_VERSION,
+    description: 'MCP server that makes trading charts and streams their progress over SSE. Every route, with its parameters and bodies, is in the OpenAPI document.',
+    docs: '/docs',
+    openapi: '/docs/json',
+    tools: tools.names()
+  }))
 }

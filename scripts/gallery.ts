@@ -80,6 +80,8 @@ async function main (): Promise<void> {
     'with no Chart-IMG key. Each picture shows the `generate_chart` arguments that made it. Regenerate with',
     '`npx tsx scripts/gallery.ts`.',
     '',
+    "Crypto and intraday charts from the online providers (synthetic prices from the test suite's fake providers): [market/](market/README.md).",
+    '',
     ...sections
   ].join('\n')
   await writeFile(join(outDir, 'README.md'), readme)

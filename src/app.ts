@@ -10,6 +10,7 @@ import configPlugin from '../plugins/config.js'
 import corsPlugin from '../plugins/external/cors.js'
 import ssePlugin from '../plugins/external/sse.js'
 import staticPagesPlugin from '../plugins/external/static-pages.js'
+import openApiPlugin from '../plugins/external/openapi.js'
 import eventBusPlugin from '../plugins/event-bus.js'
 import nativeMemoryPlugin from '../plugins/native-memory.js'
 import sseChannelsPlugin from '../plugins/sse-channels.js'
@@ -20,13 +21,16 @@ import mcpSessionsPlugin from '../plugins/mcp-sessions.js'
 import healthRoutes from '../routes/health.js'
 import jsonRpcRoutes from '../routes/jsonrpc.js'
 import eventRoutes from '../routes/events.js'
-import seedSseRoutes from '../routes/seed-sse.js'
+import sseStreamRoutes from '../routes/sse-stream.js'
 import chartImageRoutes from '../routes/charts.js'
+import chartRenderRoutes from '../routes/chart-render.js'
 import mcpRoutes from '../routes/mcp.js'
 import mcpLegacyRoutes from '../routes/mcp-legacy.js'
 import restRoutes from '../routes/rest.js'
 import oauthMetadataRoutes from '../routes/oauth-metadata.js'
 import { redactUrl } from './auth/redact-url.js'
+import chatRoutes from '../routes/chat.js'
+import docsRoutes from '../routes/docs.js'
 
 export interface AppOptions {
   config: Config
@@ -37,6 +41,8 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   // First after config: its onRoute hook must see every route, including those the external plugins add.
   await fastify.register(securityPlugin)
 
+  // Before every plugin that adds routes (static pages included): it collects routes as they are registered.
+  await fastify.register(openApiPlugin)
   await fastify.register(corsPlugin)
   await fastify.register(ssePlugin)
   await fastify.register(staticPagesPlugin)
@@ -59,18 +65,21 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   })
 
   fastify.setNotFoundHandler(async (request, reply) => {
-    return await reply.code(404).send({ error: `No route for ${request.method} ${request.url.split('?')[0]}. See GET /api for the routes.`, statusCode: 404 })
+    return await reply.code(404).send({ error: `No route for ${request.method} ${request.url.split('?')[0]}. See GET /docs for the routes.`, statusCode: 404 })
   })
 
   await fastify.register(healthRoutes)
   await fastify.register(jsonRpcRoutes)
   await fastify.register(eventRoutes)
-  await fastify.register(seedSseRoutes)
+  await fastify.register(sseStreamRoutes)
   await fastify.register(chartImageRoutes)
+  await fastify.register(chartRenderRoutes)
   await fastify.register(mcpRoutes)
   await fastify.register(mcpLegacyRoutes)
   await fastify.register(restRoutes)
   await fastify.register(oauthMetadataRoutes)
+  await fastify.register(chatRoutes)
+  await fastify.register(docsRoutes)
 }
 
 /** Fastify options for a long-lived SSE server (also used by tests). */

@@ -58,7 +58,7 @@ export const configSchema = z.object({
   CHART_IMG_SYMBOLS_TTL_MS: int(0, 7 * 86_400_000).default(3_600_000),
 
   MARKET_DATA_DIR: z.string().min(1).optional(),
-  /** Online market data for the embedded engine (src/market/providers); bars are cached in DATA_DIR/market-cache.sqlite. */
+  /** Online market data for the embedded engine (src/market/providers); bars are cached in DATA_DIR/market-cache.sqlite, or in Redis when REDIS_URL is set. */
   BINANCE_ENABLED: flag.default(true),
   BINANCE_BASE_URL: z.url().default('https://api.binance.com'),
   COINBASE_ENABLED: flag.default(true),
@@ -68,6 +68,8 @@ export const configSchema = z.object({
   TWELVEDATA_BASE_URL: z.url().default('https://api.twelvedata.com'),
   /** Twelve Data's free plan allows 8 API credits per minute; raise it for paid plans. */
   TWELVEDATA_REQUESTS_PER_MINUTE: int(1, 10_000).default(8),
+  /** Twelve Data's free plan allows 800 API credits per UTC day; counted in the bar cache's store (SQLite or Redis). */
+  TWELVEDATA_DAILY_LIMIT: int(1, 10_000_000).default(800),
   MARKET_FETCH_TIMEOUT_MS: int(1000, 120_000).default(15_000),
   /** Longest provider rate-limit wait (Retry-After) honoured inside one chart request; longer ones fail at once. */
   MARKET_MAX_RETRY_WAIT_MS: int(0, 120_000).default(10_000),
@@ -98,6 +100,18 @@ export const configSchema = z.object({
   MCP_CONFORMANCE_FIXTURES: flag.default(false),
   /** Answer /mcp POSTs with plain JSON instead of an SSE stream (no progress or log notifications then). */
   MCP_JSON_RESPONSE: flag.default(false),
+
+  /**
+   * An OpenAI-compatible Chat Completions endpoint for POST /chat (e.g. https://api.openai.com/v1 or a local server's
+   * /v1). Unset: /chat answers a command syntax instead (src/chat/commands.ts).
+   */
+  LLM_BASE_URL: z.url().optional(),
+  /** Bearer key for LLM_BASE_URL (optional: local servers often need none). Never logged. */
+  LLM_API_KEY: z.string().min(1).optional(),
+  /** The model name sent to LLM_BASE_URL; the chat agent is on when both LLM_BASE_URL and LLM_MODEL are set. */
+  LLM_MODEL: z.string().min(1).optional(),
+  /** How long one model request may take. */
+  LLM_TIMEOUT_MS: int(1000, 600_000).default(60_000),
 
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()
 }).refine((c) => (c.OAUTH_ISSUER === undefined) === (c.OAUTH_JWKS_URL === undefined), {

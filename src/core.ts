@@ -2,7 +2,6 @@
  * The core, free of Fastify: history store, chart engine and chart service, built from config. The HTTP app
  * (plugins/core.ts) and stdio (src/stdio.ts) both use it, so every surface shares one implementation.
  */
-import { join } from 'node:path'
 import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import type { ChartEngine } from './chart/engine.js'
@@ -14,6 +13,8 @@ import { createLocalEngine } from './engines/local/local-engine.js'
 import type { EventBus } from './events/bus.js'
 import { checkHealth, type HealthReport } from './health.js'
 import { openHistoryStore, type HistoryStore } from './history/sqlite-history.js'
+import type { BarCache } from './market/bar-cache.js'
+import { openConfiguredBarCache } from './market/open-bar-cache.js'
 import { providersFromConfig } from './market/providers/registry.js'
 import { TurnQueue } from './scheduling/turn-queue.js'
 import { VERSION } from './version.js'
@@ -52,11 +53,15 @@ export function createEngine (config: Config, history: HistoryStore, log: Logger
       log: log.child({ engine: 'chart-img' })
     })
   }
-  const market = providersFromConfig(config, log.child({ component: 'market-data' }))
+  const marketLog = log.child({ component: 'market-data' })
+  // Opened only when a provider needs it (bars or a daily request count): Redis when REDIS_URL is set, else SQLite.
+  let marketCache: BarCache | undefined
+  const openMarketCache = (): BarCache => (marketCache ??= openConfiguredBarCache(config, marketLog))
+  const market = providersFromConfig(config, marketLog, openMarketCache)
   return createLocalEngine({
     providers: market.providers,
     disabledProviders: market.disabled,
-    marketCacheFile: join(config.DATA_DIR, 'market-cache.sqlite'),
+    marketCache: market.providers.length > 0 ? openMarketCache() : undefined,
     workers: config.RENDER_WORKERS,
     queueLimit: config.RENDER_QUEUE_LIMIT,
     cacheEntries: config.RENDER_CACHE_ENTRIES,

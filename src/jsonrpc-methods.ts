@@ -12,7 +12,7 @@ import { isValidClientId } from './mcp/client-id.js'
 import { SERVER_INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from './server-info.js'
 import { formatZodIssues, ToolCallError, ToolCancelledError, ToolDeadlineError, type ToolRegistry } from './tools/registry.js'
 import type { Logger } from 'pino'
-import type { ToolContext, ToolResult } from './tools/types.js'
+import type { ProgressUpdate, ToolContext, ToolResult } from './tools/types.js'
 
 /** Route → the one method it answers. */
 export const JSONRPC_ROUTES = {
@@ -79,19 +79,51 @@ export interface JsonRpcCall {
   log: Logger
   /** Aborts when the HTTP client goes away (tools/call only: the others answer at once). */
   signal?: AbortSignal
+  /**
+   * Where a surface with a stream of its own (GET /sse) sends a tools/call's `notifications/progress`, when the
+   * request's `params._meta.progressToken` asks for them (MCP spec, utilities/progress). Absent: no progress.
+   */
+  notify?: (notification: JsonRpcNotification) => void
+}
+
+/** A JSON-RPC notification this server sends (no id, no answer expected). */
+export interface JsonRpcNotification {
+  jsonrpc: '2.0'
+  method: string
+  params: Record<string, unknown>
+}
+
+/** The methods a session that carries all of them answers (GET /sse's stream, routes/sse-stream.ts). */
+export const SESSION_METHODS = Object.values(JSONRPC_ROUTES)
+
+function progressTokenOf (params: Record<string, unknown> | undefined): string | number | undefined {
+  const meta = params?._meta
+  if (typeof meta !== 'object' || meta === null) return undefined
+  const token = (meta as Record<string, unknown>).progressToken
+  return typeof token === 'string' || typeof token === 'number' ? token : undefined
 }
 
 const never = new AbortController().signal
 const noProgress = (): void => {}
 
-export function createJsonRpcMethods (tools: ToolRegistry): (method: JsonRpcRouteMethod, call: JsonRpcCall) => Promise<JsonRpcResponse> {
+/**
+ * Answers one JSON-RPC request. `method` is the one method a route answers (seed 004: one route per method), or
+ * null for a session that answers every method of SESSION_METHODS on one URL (GET /sse's message endpoint).
+ */
+export type JsonRpcAnswer = (method: JsonRpcRouteMethod | null, call: JsonRpcCall) => Promise<JsonRpcResponse>
+
+export function createJsonRpcMethods (tools: ToolRegistry): JsonRpcAnswer {
   // The same object every time, so its JSON text is cached by identity (src/jsonrpc-serialize.ts).
   const listResult = { tools: tools.describe() }
 
-  return async function answer (method, call) {
+  return async function answer (routeMethod, call) {
     const envelope = checkRequestEnvelope(call.body)
     if (!envelope.ok) return envelope.error
     const { request } = envelope
+    if (routeMethod === null && !(SESSION_METHODS as string[]).includes(request.method)) {
+      return createError(request.id, JSONRPC_ERRORS.METHOD_NOT_FOUND, `Unknown method ${request.method}; this stream answers ${SESSION_METHODS.join(', ')}`)
+    }
+    const method = routeMethod ?? request.method as JsonRpcRouteMethod
     if (request.method !== method) {
       const route = ROUTE_OF.get(request.method)
       const hint = route === undefined ? '' : `; POST ${request.method} to ${route}`
@@ -125,11 +157,17 @@ export function createJsonRpcMethods (tools: ToolRegistry): (method: JsonRpcRout
       }
       case 'tools/call': {
         const params = parsed.data as { name: string, arguments?: Record<string, unknown> }
+        const token = progressTokenOf(request.params)
+        const notify = call.notify
+        const progress = token === undefined || notify === undefined
+          ? noProgress
+          : (update: ProgressUpdate) => { notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: token, ...update } }) }
         const outcome = await callTool(tools, params.name, params.arguments ?? {}, {
           signal: call.signal ?? never,
           caller: { principal: call.principal, clientId },
-          // Progress travels on the caller's event channel (the chart service publishes it); no stream here.
-          progress: noProgress,
+          // chart_progress travels on the caller's event channel (the chart service publishes it); notifications/progress
+          // only where the surface has a stream (notify) and the caller asked (progressToken).
+          progress,
           log: call.log
         })
         return outcome.ok ? createResponse(request.id, outcome.result as unknown as Record<string, unknown>) : createError(request.id, outcome.code, outcome.message)

@@ -3,8 +3,12 @@
  * close and raw, plus JSON-RPC data messages (no `type`). The seed page appended them with innerHTML unescaped; here
  * every message is inserted with textContent. When the stream does not exist or is refused, EventSource gives up
  * (readyState CLOSED) and the page says so instead of retrying forever.
+ *
+ * The stream is a session (routes/sse-stream.ts): the connection message names `messagesUrl`; the buttons POST
+ * JSON-RPC requests there and the answers, with their progress, arrive on the stream and are shown readably in
+ * "Send a request". Completed charts on the stream (this page's and those other clients made) appear under "Charts".
  */
-/* global EventSource */
+/* global EventSource, fetch, location, sessionStorage */
 'use strict'
 
 ;(function () {
@@ -23,14 +27,33 @@
     clear: $('clear'),
     detail: $('detail'),
     messages: $('messages'),
-    empty: $('empty')
+    empty: $('empty'),
+    messagesUrl: $('messages-url'),
+    listTools: $('list-tools'),
+    chartForm: $('chart-form'),
+    makeChart: $('make-chart'),
+    symbol: $('symbol'),
+    interval: $('interval'),
+    answers: $('answers'),
+    charts: $('charts'),
+    chartsEmpty: $('charts-empty')
   }
+  // The chart studio keeps the AUTH_TOKEN a person entered there under this key (static/app.js), for the tab only.
+  const TOKEN_KEY = 'chart-img-mcp.token'
+  const MAX_ANSWERS = 20
+  const MAX_CHARTS = 24
 
   let source = null
   let count = 0
   let openedAt = null
   let lastMessageAt = null
   let ticker = null
+  /** Where this stream takes requests (from its connection message); null while not connected. */
+  let messagesUrl = null
+  let nextId = 1
+  /** Open requests of this stream, by JSON-RPC id: their entry in "Send a request". */
+  const pending = new Map()
+  const chartsShown = new Set()
 
   function setStatus (state, text, detail) {
     el.status.dataset.state = state
@@ -72,9 +95,14 @@
     const tag = document.createElement('span')
     tag.className = 'tag tag-' + kind.replace(/[^a-z_]/gi, '')
     tag.textContent = kind
-    const pre = document.createElement('pre')
-    pre.textContent = body
-    item.append(time, tag, pre)
+    let content
+    if (typeof body === 'string') {
+      content = document.createElement('pre')
+      content.textContent = body
+    } else {
+      content = body
+    }
+    item.append(time, tag, content)
     el.messages.append(item)
     while (el.messages.children.length > MAX_MESSAGES) el.messages.firstElementChild.remove()
     el.messages.scrollTop = el.messages.scrollHeight
@@ -93,12 +121,23 @@
       return
     }
     const kind = kindOf(data)
-    if (kind === 'connection') setStatus('open', 'Connected', '')
+    if (kind === 'connection') {
+      setStatus('open', 'Connected', '')
+      setMessagesUrl(typeof data.messagesUrl === 'string' ? data.messagesUrl : null)
+    }
+    if (kind === 'data') {
+      onData(data)
+      addMessage(kind, describeData(data))
+      return
+    }
     if (kind === 'heartbeat') {
       el.lastHeartbeat.textContent = new Date(data.timestamp || Date.now()).toLocaleTimeString()
       setStatus('open', 'Connected', '')
     }
-    if (kind === 'close') setStatus('closed', 'Closed by server', 'Exit code ' + String(data.code))
+    if (kind === 'close') {
+      setStatus('closed', 'Closed by server', 'Exit code ' + String(data.code))
+      setMessagesUrl(null)
+    }
     if (kind === 'raw' && typeof data.content === 'string') {
       addMessage('raw', data.content)
       return
@@ -134,6 +173,7 @@
         addMessage('error', wasOpen ? 'Stream closed; reconnection refused by the server.' : 'Could not open /sse: the server refused the stream or does not serve it.')
       } else {
         openedAt = null
+        setMessagesUrl(null)
         setStatus('connecting', 'Reconnecting…', 'The connection dropped; the browser is retrying.')
       }
     }
@@ -142,11 +182,244 @@
   function stop () {
     if (source !== null) source.close()
     source = null
+    setMessagesUrl(null)
     openedAt = null
     el.connect.disabled = false
     el.disconnect.disabled = true
     tick()
   }
+
+  // ---- the session: requests and their answers -----------------------------------------------------------------
+
+  /** A new stream (connect, reconnect) has a new messagesUrl; answers to the old one's requests will never come. */
+  function setMessagesUrl (url) {
+    messagesUrl = url
+    el.messagesUrl.textContent = url === null ? '(not connected)' : url
+    el.listTools.disabled = url === null
+    el.makeChart.disabled = url === null
+    if (url === null) {
+      for (const entry of pending.values()) settle(entry, 'error', 'The stream closed before the answer arrived.')
+      pending.clear()
+    }
+  }
+
+  function authHeaders () {
+    let token = ''
+    try { token = sessionStorage.getItem(TOKEN_KEY) || '' } catch {}
+    return token ? { authorization: 'Bearer ' + token } : {}
+  }
+
+  function newAnswer (title) {
+    const item = document.createElement('li')
+    item.className = 'answer'
+    item.dataset.state = 'pending'
+    const head = document.createElement('div')
+    head.className = 'answer-head'
+    const name = document.createElement('strong')
+    name.textContent = title
+    const state = document.createElement('span')
+    state.className = 'answer-state'
+    state.textContent = 'sent, waiting for the answer on the stream…'
+    head.append(name, state)
+    const body = document.createElement('div')
+    item.append(head, body)
+    el.answers.prepend(item)
+    while (el.answers.children.length > MAX_ANSWERS) el.answers.lastElementChild.remove()
+    return { item, state, body, bar: null }
+  }
+
+  function settle (entry, state, text) {
+    entry.item.dataset.state = state
+    entry.state.textContent = text
+    if (entry.bar !== null && state !== 'progress') entry.bar.remove()
+  }
+
+  function paragraph (text) {
+    const p = document.createElement('p')
+    p.textContent = text
+    return p
+  }
+
+  async function send (method, params, title) {
+    if (messagesUrl === null) return
+    const id = nextId++
+    const entry = newAnswer(title)
+    entry.item.dataset.id = String(id)
+    entry.item.dataset.method = method
+    pending.set(id, entry)
+    // Relative to this page ("./sse/…"), so the demo also works under a path prefix behind a proxy.
+    const url = '.' + messagesUrl
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...authHeaders() },
+        body: JSON.stringify({ jsonrpc: '2.0', id, method, params })
+      })
+      if (response.status === 202) return
+      let message = 'HTTP ' + response.status
+      try {
+        const body = await response.json()
+        if (body && body.error && typeof body.error.message === 'string') message = body.error.message
+      } catch {}
+      if (response.status === 401) message += ' — enter the token in the chart studio first; this page uses it.'
+      pending.delete(id)
+      settle(entry, 'error', 'refused: ' + message)
+    } catch (error) {
+      pending.delete(id)
+      settle(entry, 'error', 'could not send: ' + (error && error.message ? error.message : String(error)))
+    }
+  }
+
+  /** A JSON-RPC message from the stream: an answer to one of this page's requests, or a notification. */
+  function onData (data) {
+    if (data.method === 'notifications/progress' && data.params) {
+      const entry = pending.get(Number(String(data.params.progressToken).replace(/^req-/, '')))
+      if (entry === undefined) return
+      if (entry.bar === null) {
+        entry.bar = document.createElement('progress')
+        entry.body.prepend(entry.bar)
+      }
+      entry.bar.max = Number(data.params.total) || 100
+      entry.bar.value = Number(data.params.progress) || 0
+      settle(entry, 'progress', (data.params.message || 'working') + ' (' + entry.bar.value + '/' + entry.bar.max + ')')
+      return
+    }
+    if (data.method === 'notifications/chart_progress' && data.params && data.params.data) {
+      const chart = data.params.data
+      if (chart.status === 'completed' && typeof chart.imageUrl === 'string') showChart(data.params.requestId, chart)
+      return
+    }
+    if (data.id === undefined || !pending.has(data.id)) return
+    const entry = pending.get(data.id)
+    pending.delete(data.id)
+    if (data.error) {
+      settle(entry, 'error', 'failed')
+      entry.body.append(paragraph(data.error.message + ' (JSON-RPC ' + data.error.code + ')'))
+      return
+    }
+    renderResult(entry, data.result || {})
+  }
+
+  function renderResult (entry, result) {
+    if (Array.isArray(result.tools)) {
+      settle(entry, 'done', result.tools.length + ' tools')
+      const list = document.createElement('ul')
+      list.className = 'tool-list'
+      for (const tool of result.tools) {
+        const item = document.createElement('li')
+        const name = document.createElement('code')
+        name.textContent = tool.name
+        item.append(name, document.createTextNode(' — ' + (tool.title || tool.description || '')))
+        list.append(item)
+      }
+      entry.body.append(list)
+      return
+    }
+    if (Array.isArray(result.content)) {
+      settle(entry, result.isError ? 'error' : 'done', result.isError ? 'the tool reported a failure' : 'done')
+      for (const block of result.content) {
+        if (block.type === 'text') entry.body.append(paragraph(block.text))
+        if (block.type === 'image' && /^image\/(png|jpeg)$/.test(block.mimeType) && /^[A-Za-z0-9+/=]+$/.test(block.data)) {
+          const img = document.createElement('img')
+          img.alt = 'chart'
+          img.src = 'data:' + block.mimeType + ';base64,' + block.data
+          entry.body.append(img)
+        }
+      }
+      return
+    }
+    settle(entry, 'done', 'done')
+    if (result.serverInfo) entry.body.append(paragraph('Server ' + result.serverInfo.name + ' ' + result.serverInfo.version + ', protocol ' + result.protocolVersion))
+    const details = document.createElement('details')
+    const summary = document.createElement('summary')
+    summary.textContent = 'JSON'
+    const pre = document.createElement('pre')
+    pre.textContent = JSON.stringify(result, null, 2)
+    details.append(summary, pre)
+    entry.body.append(details)
+  }
+
+  /** Only http(s) image links from the server become <img> sources. */
+  function safeImageUrl (value) {
+    try {
+      const url = new URL(value, location.href)
+      return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null
+    } catch {
+      return null
+    }
+  }
+
+  function showChart (requestId, chart) {
+    const src = safeImageUrl(chart.imageUrl)
+    if (src === null || chartsShown.has(requestId)) return
+    chartsShown.add(requestId)
+    const figure = document.createElement('figure')
+    const link = document.createElement('a')
+    link.href = src
+    link.target = '_blank'
+    link.rel = 'noopener'
+    const img = document.createElement('img')
+    img.alt = 'chart of ' + chart.symbol
+    img.loading = 'lazy'
+    img.src = src
+    link.append(img)
+    const caption = document.createElement('figcaption')
+    caption.textContent = chart.symbol + ' · ' + new Date().toLocaleTimeString()
+    figure.append(link, caption)
+    el.charts.prepend(figure)
+    while (el.charts.children.length > MAX_CHARTS) el.charts.lastElementChild.remove()
+    el.chartsEmpty.hidden = true
+  }
+
+  /** One line a person reads for a JSON-RPC message, with the JSON (long base64 shortened) behind a disclosure. */
+  function describeData (data) {
+    const box = document.createElement('div')
+    const line = document.createElement('pre')
+    line.className = 'summary-line'
+    line.textContent = summarize(data)
+    const details = document.createElement('details')
+    const summary = document.createElement('summary')
+    summary.textContent = 'JSON'
+    const pre = document.createElement('pre')
+    pre.textContent = JSON.stringify(data, (key, value) => key === 'data' && typeof value === 'string' && value.length > 120 ? value.slice(0, 60) + '… (' + value.length + ' characters)' : value, 2)
+    details.append(summary, pre)
+    box.append(line, details)
+    return box
+  }
+
+  function summarize (data) {
+    const params = data.params || {}
+    if (data.method === 'notifications/chart_progress' && params.data) {
+      const chart = params.data
+      return 'chart ' + chart.symbol + ' · ' + chart.status + ' — ' + (params.message || '') + (chart.error ? ' (' + chart.error + ')' : '')
+    }
+    if (data.method === 'notifications/progress') return 'progress ' + params.progress + '/' + (params.total || '?') + ' — ' + (params.message || '')
+    if (typeof data.method === 'string') return 'notification ' + data.method
+    if (data.error) return 'answer #' + data.id + ' failed: ' + data.error.message + ' (' + data.error.code + ')'
+    const result = data.result || {}
+    if (Array.isArray(result.tools)) return 'answer #' + data.id + ': ' + result.tools.length + ' tools — ' + result.tools.map((tool) => tool.name).join(', ')
+    if (Array.isArray(result.content)) {
+      const texts = result.content.filter((block) => block.type === 'text').map((block) => block.text)
+      const images = result.content.filter((block) => block.type === 'image').length
+      return 'answer #' + data.id + (result.isError ? ' (tool failure)' : '') + ': ' + texts.join(' ') + (images > 0 ? ' [' + images + ' image]' : '')
+    }
+    if (result.serverInfo) return 'answer #' + data.id + ': initialized ' + result.serverInfo.name + ' ' + result.serverInfo.version
+    return 'answer #' + data.id
+  }
+
+  el.listTools.addEventListener('click', () => { send('tools/list', undefined, 'tools/list') })
+  el.chartForm.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const symbol = el.symbol.value.trim()
+    if (symbol === '') return
+    const id = nextId
+    send('tools/call', {
+      name: 'generate_chart',
+      arguments: { symbol, interval: el.interval.value },
+      // Progress of this call comes back as notifications/progress with this token (MCP utilities/progress).
+      _meta: { progressToken: 'req-' + id }
+    }, 'generate_chart ' + symbol + ' ' + el.interval.value)
+  })
 
   el.connect.addEventListener('click', connect)
   el.disconnect.addEventListener('click', () => {

@@ -50,7 +50,7 @@ if (!existsSync(CHROMIUM)) {
   t.test('chart studio: form → live progress → image', async (t) => {
     const { url } = await startApp(t)
     const { page, pageErrors } = await openPage(t)
-    await page.goto(`${url}/`)
+    await page.goto(`${url}/studio`)
 
     await page.waitForSelector('#log li[data-event="connected"]', { timeout: 15_000 })
     t.equal(await page.getAttribute('#stream-status', 'data-state'), 'open')
@@ -100,7 +100,7 @@ if (!existsSync(CHROMIUM)) {
       }
       await route.fulfill({ contentType: 'application/json', body: JSON.stringify({ jsonrpc: '2.0', id: body.id, result: { content: [{ type: 'text', text: JSON.stringify(listing) }] } }) })
     })
-    await page.goto(`${url}/`)
+    await page.goto(`${url}/studio`)
     await page.waitForSelector('#symbol option[value="EVIL:X"]', { state: 'attached', timeout: 15_000 })
     t.equal(await page.textContent('#symbol option[value="EVIL:X"]'), `EVIL:X — ${XSS_TEXT}`)
     t.match(await page.textContent('#symbol-info'), XSS_TEXT)
@@ -225,7 +225,7 @@ if (!existsSync(CHROMIUM)) {
     t.test(`chart studio at ${size}: no horizontal scroll, a failed request then a successful one, every control usable`, async (t) => {
       const { url } = await startApp(t)
       const { page, pageErrors } = await openPage(t, viewport)
-      await page.goto(`${url}/`)
+      await page.goto(`${url}/studio`)
       await page.waitForSelector('#symbol option[value="SP:SPX"]', { state: 'attached', timeout: 15_000 })
       await page.waitForSelector('#log li[data-event="connected"]', { timeout: 15_000 })
       await noHorizontalScroll(t, page, 'loaded')
@@ -268,6 +268,45 @@ if (!existsSync(CHROMIUM)) {
       t.same(pageErrors, [], 'no uncaught errors in the page')
     })
 
+    t.test(`chat page at ${size}: a command answered with a chart and its live progress, no horizontal scroll`, async (t) => {
+      const { url } = await startApp(t)
+      const { page, pageErrors } = await openPage(t, viewport)
+      await page.goto(`${url}/`)
+      // The clientId comes from POST mcp/initialize; the event channel it names is open.
+      await page.waitForSelector('#stream-status[data-state="open"]', { timeout: 15_000 })
+      t.match(await page.getAttribute('body', 'data-client-id'), /^mcp_\d+_[0-9a-f]{12}$/)
+      t.equal(await page.getAttribute('#studio-link', 'href'), 'studio', 'the studio stays a link away')
+      await noHorizontalScroll(t, page, 'loaded')
+      t.same(await unusableControls(page), [], 'every control is on screen and clickable')
+
+      // A bad command first: the help text, wrapped by words.
+      await page.fill('#message', 'chart')
+      await page.click('#send')
+      await page.waitForSelector('.turn-assistant[data-state="done"]', { timeout: 15_000 })
+      t.match(await page.textContent('.turn-assistant[data-state="done"] .bubble'), /chart needs a symbol first/)
+      await noHorizontalScroll(t, page, 'after the help text')
+
+      await page.fill('#message', 'chart SP:SPX 1W candle rsi')
+      await page.click('#send')
+      await page.waitForSelector('.turn-assistant[data-state="done"] figure.chat-chart img.chat-image', { timeout: 60_000 })
+      const figure = page.locator('figure.chat-chart').last()
+      const requestId = await figure.getAttribute('data-request-id')
+      t.match(requestId, /^req_\d+_[0-9a-f]+$/)
+      await page.waitForFunction('(() => { const img = document.querySelector("figure.chat-chart img.chat-image"); return img.complete && img.naturalWidth > 0 })()', undefined, { timeout: 15_000 })
+      t.equal(await figure.locator('img').getAttribute('src'), `${url}/charts/${String(requestId)}.png`, 'the image URL from the result is shown inline')
+      await page.waitForSelector(`figure.chat-chart[data-request-id="${String(requestId)}"] .progress-step[data-status="completed"]`, { timeout: 15_000 })
+      const steps = await figure.locator('.progress-step').evaluateAll((items) => items.map((item) => item.getAttribute('data-status')))
+      t.equal(steps[0], 'started', 'the chart\'s live progress starts with started')
+      t.equal(steps.at(-1), 'completed', 'and ends with completed')
+      t.match(await page.textContent('.turn-assistant[data-state="done"]:last-child .bubble'), /^Chart ready: SP:SPX 1W candle/)
+      await noHorizontalScroll(t, page, 'with a chart')
+      const img = await figure.locator('img').evaluate((e) => { const r = e.getBoundingClientRect(); return { right: r.right, width: r.width } })
+      t.ok(img.right <= viewport.width, `the chart fits the window (${Math.round(img.width)} px wide)`)
+      t.same(await unusableControls(page), [], 'the controls are still on screen and clickable')
+      await screenshot(page, `chat-${size}`)
+      t.same(pageErrors, [], 'no uncaught errors in the page')
+    })
+
     t.test(`/sse demo at ${size}: no horizontal scroll; a refused stream then an open one; long messages wrap`, async (t) => {
       const { url } = await startApp(t)
       const { page, pageErrors } = await openPage(t, viewport)
@@ -306,7 +345,7 @@ if (!existsSync(CHROMIUM)) {
     const token = 'studio-test-token-0123456789'
     const { url } = await startApp(t, { AUTH_TOKEN: token })
     const { page, pageErrors } = await openPage(t, { width: 390, height: 844 })
-    await page.goto(`${url}/`)
+    await page.goto(`${url}/studio`)
 
     await page.waitForSelector('#token-status[data-state="needed"]', { timeout: 15_000 })
     t.equal(await page.getAttribute('#token-section', 'open'), '', 'the token section opens by itself')
@@ -338,7 +377,7 @@ if (!existsSync(CHROMIUM)) {
     await page.waitForSelector('#recent tr[data-request-id]', { timeout: 15_000 })
 
     const { page: other } = await openPage(t, { width: 390, height: 844 })
-    await other.goto(`${url}/`)
+    await other.goto(`${url}/studio`)
     await other.waitForSelector('#token-status[data-state="needed"]', { timeout: 15_000 })
     t.equal(await other.inputValue('#token'), '', 'another browser session starts without it')
     t.same(pageErrors, [])

@@ -58,7 +58,7 @@ export interface MarketData {
   loadSeries: (symbol: string, interval: Interval, options: LoadSeriesOptions) => Promise<LoadedSeries>
   /** Offline symbols, then provider symbols: those cached, and matches of provider search for a query or exchange. */
   listSymbols: (query: SymbolQuery) => Promise<SymbolListing>
-  close: () => void
+  close: () => Promise<void>
 }
 
 const DEFAULT_LIMIT = 100
@@ -113,11 +113,11 @@ export function createMarketData (options: MarketDataOptions): MarketData {
       const span = fetchSpan({ range: load.range, interval, width: load.width, now: at, calendarFactor: provider.calendarFactor(native) })
       const start = bucketStart(span.start, native)
       let failure: ProviderError | undefined
-      for (const gap of barCache.missing(key, start, span.end, at)) {
+      for (const gap of await barCache.missing(key, start, span.end, at)) {
         load.onFetch(`Fetching data from ${provider.name}: ${symbol} ${native} bars ${formatBarTime(gap.start, native)} to ${formatBarTime(gap.end, native)}`)
         try {
           const bars = await provider.fetchBars({ ticker: mapped.ticker, interval: native, from: gap.start, to: gap.end, signal: load.signal })
-          barCache.store(key, bars, gap, at)
+          await barCache.store(key, bars, gap, at)
         } catch (error) {
           if (!isProviderError(error)) throw error
           if (error.kind === 'cancelled' || load.signal.aborted) throw new ChartError('CANCELLED', 'The chart request was cancelled', { cause: error })
@@ -127,11 +127,11 @@ export function createMarketData (options: MarketDataOptions): MarketData {
           break
         }
       }
-      const bars = barCache.bars(key, start, span.end)
+      const bars = await barCache.bars(key, start, span.end)
       const notes: string[] = []
       if (failure !== undefined) {
         if (bars.length === 0) return fallback(provider, symbol, interval, failure)
-        const fetchedAt = barCache.lastFetchedAt(key) ?? at
+        const fetchedAt = (await barCache.lastFetchedAt(key)) ?? at
         notes.push(`${failure.message}. Drawn from cached ${provider.name} bars fetched ${formatAge(at - fetchedAt)} ago ` +
           `(${new Date(fetchedAt).toISOString().slice(0, 16)}Z); the last bar opened ${formatBarTime(bars[bars.length - 1].time, native)}`)
       }
@@ -209,7 +209,7 @@ export function createMarketData (options: MarketDataOptions): MarketData {
           found.push(info)
         }
         // Symbols charted before: known without a network call, with the span of bars held.
-        for (const cached of (cache as BarCache).cachedSymbols(provider.id)) {
+        for (const cached of await (cache as BarCache).cachedSymbols(provider.id)) {
           const symbol = provider.toCatalogSymbol(cached.ticker)
           if (exchange !== '' && symbol.split(':')[0] !== exchange) continue
           if (text !== '' && !symbol.toLowerCase().includes(text.toLowerCase())) continue
@@ -237,9 +237,9 @@ export function createMarketData (options: MarketDataOptions): MarketData {
       return { symbols: all.slice(0, limit), total: all.length, problems }
     },
 
-    close () {
+    async close () {
       catalog.close()
-      cache?.close()
+      await cache?.close()
     }
   }
 }

@@ -15,6 +15,8 @@ export const CHANNEL_EVENT = {
 export interface ConnectedEvent {
   type: 'connected'
   clientId: string
+  /** Where the client POSTs its requests, on streams that take them (GET /sse: routes/sse-stream.ts). */
+  messagesUrl?: string
   /** ISO 8601 */
   timestamp: string
 }

@@ -60,6 +60,8 @@ export interface OpenOptions {
   owner?: string | null
   /** The key its per-key quota is counted under. */
   quotaKey?: string
+  /** Goes into the connected event: a stream that takes requests says where. */
+  messagesUrl?: string
 }
 
 /**
@@ -167,7 +169,8 @@ export class ChannelRegistry {
    * client sent `Last-Event-ID`, every remembered event after it, then `events_missed` if that replay is incomplete.
    * The caller must have checked `canAccept` in the same tick and must have sent the response headers, and must
    * call `release(channel)` when the HTTP stream closes. `remember: false` (a server-made id no client can present
-   * again) drops the replay buffer at disconnect instead of keeping it for `rememberMs`.
+   * again) drops the replay buffer at disconnect instead of keeping it for `rememberMs`; `messagesUrl` goes into the
+   * connected event (a stream that takes requests says where).
    */
   open (clientId: string, sink: FrameSink, lastEventId: string | null, options: OpenOptions = {}): Channel {
     const quotaKey = options.quotaKey ?? ''
@@ -205,6 +208,7 @@ export class ChannelRegistry {
     let lastSeq = this.#ids.parseOwn(resumeFrom)
     if (lastSeq !== null && known && !binding.wasSent(lastSeq, history)) lastSeq = null
     const connected: ConnectedEvent = { type: 'connected', clientId, timestamp: new Date().toISOString() }
+    if (options.messagesUrl !== undefined) connected.messagesUrl = options.messagesUrl
     // On a resume the connected event repeats the client's own Last-Event-ID: a fresh (higher) id here would
     // become the client's Last-Event-ID, and a drop before the replay below arrived would then skip the replay.
     let connectedSeq = lastSeq
@@ -264,6 +268,20 @@ export class ChannelRegistry {
     const { seq, frame } = this.#encode({ name: 'chart_progress', payload: message.event })
     history.push(seq, frame)
     if (channel !== undefined) this.#send(channel, frame)
+  }
+
+  /**
+   * Sends one message of a stream's own conversation (GET /sse's JSON-RPC answers) to `channel` alone, if it is still
+   * the live stream of its clientId; kept in its replay history like any event. `encode` gets the event id. Returns
+   * whether it was sent (false: the stream closed or was replaced).
+   */
+  sendTo (channel: Channel, encode: (id: string) => Buffer): boolean {
+    if (this.#closed || channel.closed || this.#live.get(channel.clientId) !== channel) return false
+    const seq = this.#ids.next()
+    const frame = encode(this.#ids.format(seq))
+    channel.history.push(seq, frame)
+    this.#send(channel, frame)
+    return true
   }
 
   /** Ends the stream of `clientId` (its buffer is remembered for a reconnect). Returns whether one was open. */

@@ -46,7 +46,7 @@ function unnamed (id: string | null, json: string, retryMs?: number): Buffer {
 function seed000Message (event: ChannelPayload): unknown {
   switch (event.name) {
     case 'connected':
-      return { type: 'connection', status: 'connected', clientId: event.payload.clientId, timestamp: event.payload.timestamp }
+      return { type: 'connection', status: 'connected', clientId: event.payload.clientId, messagesUrl: event.payload.messagesUrl, timestamp: event.payload.timestamp }
     case 'heartbeat':
       return event.payload
     case 'chart_progress':
@@ -59,6 +59,11 @@ function seed000Message (event: ChannelPayload): unknown {
         detail: event.payload
       }
   }
+}
+
+/** One seed 000 message (`connection`, `error`, a JSON-RPC data message…) as an unnamed event with `id:`. */
+export function encodeUnnamedMessage (id: string, message: unknown): Buffer {
+  return unnamed(id, JSON.stringify(message))
 }
 
 export const SEED_000_MESSAGES: WireFormat = {

@@ -4,7 +4,19 @@ import { relayChartProgress } from './progress-relay.js'
 import { chooseSymbol } from './symbol-choice.js'
 import { defineTool } from './registry.js'
 import { text, toolError } from './results.js'
-import type { ToolContent, ToolDefinition } from './types.js'
+import type { ToolContent, ToolDefinition, ToolResult } from './types.js'
+
+// The summary's labelled lines; readChartSummary reads them back, so the two cannot drift apart.
+const REQUEST_LABEL = 'Request: '
+const IMAGE_URL_LABEL = 'Image URL: '
+
+/** The request id and image URL named by a generate_chart result's summary (what the chat lists per chart call). */
+export function readChartSummary (result: ToolResult): { requestId: string | null, imageUrl: string | null } {
+  const first = result.content[0]
+  const lines = first?.type === 'text' ? first.text.split('\n') : []
+  const valueOf = (label: string): string | null => lines.find((line) => line.startsWith(label))?.slice(label.length) ?? null
+  return { requestId: valueOf(REQUEST_LABEL), imageUrl: valueOf(IMAGE_URL_LABEL) }
+}
 
 export function generateChartTool ({ charts, bus, config }: ToolDeps): ToolDefinition {
   return defineTool({
@@ -41,8 +53,8 @@ export function generateChartTool ({ charts, bus, config }: ToolDeps): ToolDefin
         const summary = [
           `Chart ready: ${request.symbol} ${request.interval} ${request.style}, ${request.width}x${request.height} ${request.format.toUpperCase()}, ` +
             `${record.engine} engine, ${record.processingTime ?? 0} ms${outcome.cached ? ' (cached)' : ''}.`,
-          `Request: ${record.requestId}`,
-          imageUrl === null ? null : `Image URL: ${imageUrl}`,
+          `${REQUEST_LABEL}${record.requestId}`,
+          imageUrl === null ? null : `${IMAGE_URL_LABEL}${imageUrl}`,
           record.expiresAt === null ? null : `Hosted by Chart-IMG until ${record.expiresAt}`,
           ...notes.map((note) => `Note: ${note}`)
         ].filter((line): line is string => line !== null).join('\n')

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import { join } from 'node:path'
 import { completeJob, prepareJobInput } from '../../src/engines/local/prepare-job.js'
-import { openBarCache } from '../../src/market/bar-cache.js'
+import { openSqliteBarCache } from '../../src/market/sqlite-bar-cache.js'
 import { createMarketCatalog } from '../../src/market/catalog.js'
 import { createMarketData, type MarketData } from '../../src/market/market-data.js'
 import { buildChartOption } from '../../src/render/option-builder.js'
@@ -28,11 +28,11 @@ async function world (t: Test): Promise<World> {
   const market = createMarketData({
     catalog: createMarketCatalog({ log: silentLogger }),
     providers: providersAt(fake.url),
-    cache: openBarCache(join(t.testdir(), 'market-cache.sqlite')),
+    cache: openSqliteBarCache(join(t.testdir(), 'market-cache.sqlite')),
     now: () => clock.now,
     log: silentLogger
   })
-  t.teardown(() => { market.close() })
+  t.teardown(async () => { await market.close() })
   return { fake, market, clock }
 }
 
@@ -79,33 +79,8 @@ t.test('NASDAQ:AAPL 15m 5D through Twelve Data: five sessions in New York hours,
   t.equal(loaded.series.source, 'Twelve Data')
 })
 
-t.test('cache: an identical chart makes no provider call; an overlapping range fetches only the missing part', async (t) => {
-  const { market, fake, clock } = await world(t)
-  await chart(market, { symbol: 'BINANCE:BTCUSDT', interval: '1h', range: '5D' })
-  const before = fake.calls.length
-  const again = await chart(market, { symbol: 'BINANCE:BTCUSDT', interval: '1h', range: '5D' })
-  t.equal(fake.calls.length, before, 'second identical chart: 0 provider calls')
-  t.same(again.fetches, [])
-
-  await chart(market, { symbol: 'BINANCE:BTCUSDT', interval: '1h', range: { from: '2026-11-01', to: '2026-11-10' } })
-  const mark = fake.calls.length
-  const overlap = await chart(market, { symbol: 'BINANCE:BTCUSDT', interval: '1h', range: { from: '2026-11-05', to: '2026-11-15' } })
-  const added = fake.calls.slice(mark)
-  t.equal(added.length, 1, 'one request')
-  t.equal(Number(added[0].query.get('startTime')), Date.UTC(2026, 10, 11), 'starting where the first range ended')
-  t.equal(Number(added[0].query.get('endTime')), Date.UTC(2026, 10, 16) - 1, 'ending with the asked range')
-  t.equal(overlap.job.bars.close.length, 11 * 24, 'Nov 5–15 drawn from cached and new bars')
-
-  // The open bar is fresh for 5 minutes on hourly data (openBarFreshMs); closed bars are never fetched again.
-  clock.now += 10 * MINUTE
-  const later = fake.calls.length
-  await chart(market, { symbol: 'BINANCE:BTCUSDT', interval: '1h', range: '5D' })
-  t.same(fake.calls.slice(later).map((c) => Number(c.query.get('startTime'))), [Date.UTC(2026, 10, 27, 15)], '10 minutes later: only the open bar again')
-  clock.now += MINUTE
-  const fresh = fake.calls.length
-  await chart(market, { symbol: 'BINANCE:BTCUSDT', interval: '1h', range: '5D' })
-  t.equal(fake.calls.length, fresh, 'a minute after that: still fresh')
-})
+// The cache cases (0 calls for an identical chart, only the missing part of an overlap, the open bar's freshness)
+// run against both stores in ./bar-cache-contract.test.ts.
 
 t.test('offline: cached bars are drawn with their age said; nothing cached is an error naming the provider and why', async (t) => {
   const { market, fake, clock } = await world(t)

@@ -11,10 +11,11 @@ import type { Logger } from 'pino'
 import type { ChartEngine, EngineStatus, RenderContext, RenderResult, RenderStage } from '../../chart/engine.js'
 import { ChartError, isChartError } from '../../chart/errors.js'
 import type { ChartRequest } from '../../chart/request.js'
-import { openBarCache } from '../../market/bar-cache.js'
+import type { BarCache } from '../../market/bar-cache.js'
 import { createMarketCatalog } from '../../market/catalog.js'
 import { createMarketData, type DisabledProvider, type LoadedSeries } from '../../market/market-data.js'
 import type { MarketDataProvider } from '../../market/providers/types.js'
+import { openSqliteBarCache } from '../../market/sqlite-bar-cache.js'
 import { findFonts } from '../../render/fonts.js'
 import type { RenderJob } from '../../render/job.js'
 import { TurnQueue } from '../../scheduling/turn-queue.js'
@@ -35,8 +36,10 @@ export interface LocalEngineOptions {
   providers?: readonly MarketDataProvider[]
   /** Providers switched off, named in errors for their exchanges. */
   disabledProviders?: readonly DisabledProvider[]
-  /** SQLite file caching provider bars (DATA_DIR/market-cache.sqlite); required when there are providers. */
+  /** SQLite file caching provider bars (DATA_DIR/market-cache.sqlite); this or `marketCache` when there are providers. */
   marketCacheFile?: string
+  /** The bar cache itself (src/market/open-bar-cache.ts: Redis when REDIS_URL is set); closed with the engine. */
+  marketCache?: BarCache
   /** Clock for market-data freshness; tests pass a fake one. */
   now?: () => number
   /** Where synchronous preparation waits its turn; shared with the chart service's intake (src/core.ts). */
@@ -56,12 +59,12 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
   const { log } = options
   const workers = Math.max(1, Math.floor(options.workers))
   const providers = options.providers ?? []
-  if (providers.length > 0 && options.marketCacheFile === undefined) throw new Error('market data providers need marketCacheFile')
+  if (providers.length > 0 && options.marketCacheFile === undefined && options.marketCache === undefined) throw new Error('market data providers need marketCacheFile or marketCache')
   const market = createMarketData({
     catalog: createMarketCatalog({ marketDataDir: options.marketDataDir, log }),
     providers,
     disabled: options.disabledProviders,
-    cache: providers.length > 0 ? openBarCache(options.marketCacheFile as string) : undefined,
+    cache: options.marketCache ?? (providers.length > 0 ? openSqliteBarCache(options.marketCacheFile as string) : undefined),
     now: options.now,
     log
   })
@@ -234,7 +237,7 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
         closed = true
         cache.clear()
         await pool.destroy()
-        market.close()
+        await market.close()
       })()
       return closing
     }

@@ -7,6 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import pThrottle from 'p-throttle'
 import type { Logger } from 'pino'
+import type { DailyQuota } from './daily-quota.js'
 
 export type ProviderErrorKind = 'unreachable' | 'rate-limited' | 'rejected' | 'unknown-symbol' | 'bad-response' | 'cancelled'
 
@@ -48,6 +49,8 @@ export interface ProviderHttpOptions {
   maxRetryWaitMs: number
   /** Attempts per request for 429 and 5xx answers. */
   maxAttempts: number
+  /** A daily request quota (./daily-quota.ts), spent as each request leaves the limiter, so a refused one is never sent. */
+  quota?: DailyQuota
   /** Headers sent with every request (an API key header). Never logged. */
   headers?: Record<string, string>
   /** Reads a failure from an answer: called for every non-2xx status and for every 2xx body. */
@@ -73,8 +76,12 @@ export function createProviderHttp (options: ProviderHttpOptions): ProviderHttp 
   const { name, log } = options
   const base = options.baseUrl.replace(/\/+$/, '')
   const throttle = pThrottle({ limit: options.rate.limit, interval: options.rate.intervalMs })
-  const send = throttle(async (url: string, signal: AbortSignal): Promise<Response> =>
-    await fetch(url, { headers: { accept: 'application/json', ...options.headers }, signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]) }))
+  const send = throttle(async (url: string, signal: AbortSignal): Promise<Response> => {
+    // A chart cancelled while waiting for its turn spends nothing.
+    signal.throwIfAborted()
+    await options.quota?.spend()
+    return await fetch(url, { headers: { accept: 'application/json', ...options.headers }, signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]) })
+  })
 
   const cancelled = (): ProviderError => new ProviderError('cancelled', `The request to ${name} was cancelled`)
 
@@ -96,6 +103,7 @@ export function createProviderHttp (options: ProviderHttpOptions): ProviderHttp 
         }
       } catch (error) {
         if (signal.aborted) throw cancelled()
+        if (isProviderError(error)) throw error
         const timedOut = error instanceof Error && error.name === 'TimeoutError'
         // A pooled keep-alive socket the server closed fails once (UND_ERR_SOCKET): one fresh try tells the truth.
         if (!timedOut && attempt < options.maxAttempts && describeNetworkError(error) === 'UND_ERR_SOCKET') continue

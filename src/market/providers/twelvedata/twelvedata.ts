@@ -9,6 +9,7 @@ import type { Interval } from '../../../chart/request.js'
 import { isIntraday } from '../../intervals.js'
 import type { Bar } from '../../types.js'
 import type { ConnectorOptions } from '../connector-options.js'
+import { createDailyQuota, type DailyRequestCounter } from '../daily-quota.js'
 import { createProviderHttp, ProviderError, type ProviderFailure } from '../http.js'
 import type { MarketDataProvider } from '../types.js'
 
@@ -41,6 +42,11 @@ export interface TwelveDataOptions extends ConnectorOptions {
   apiKey: string
   /** Requests per minute: the free plan's 8 API credits per minute (TWELVEDATA_REQUESTS_PER_MINUTE). */
   requestsPerMinute: number
+  /**
+   * Requests per UTC day (the free plan's 800 API credits per day, TWELVEDATA_DAILY_LIMIT), counted in the bar
+   * cache's store so instances share the count. Without it no daily count is kept (fake-provider tests).
+   */
+  daily?: { limit: number, counter: DailyRequestCounter }
 }
 
 export function createTwelveDataProvider (options: TwelveDataOptions): MarketDataProvider {
@@ -54,6 +60,9 @@ export function createTwelveDataProvider (options: TwelveDataOptions): MarketDat
     // The documented header form keeps the key out of URLs (and so out of any logged path).
     headers: { authorization: `apikey ${options.apiKey}` },
     failure: twelveDataFailure,
+    quota: options.daily === undefined
+      ? undefined
+      : createDailyQuota({ provider: 'twelvedata', name: 'Twelve Data', limit: options.daily.limit, setting: 'TWELVEDATA_DAILY_LIMIT', counter: options.daily.counter, now: options.now }),
     log: options.log
   })
 
