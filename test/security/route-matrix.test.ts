@@ -59,7 +59,13 @@ t.test('every route × every credential case', async (t) => {
   t.equal((await send(url, '/mcp/events/alice-chan', { headers: { ...alice, accept: 'text/event-stream' } })).status, 200)
   t.equal((await send(url, '/sse?clientId=alice-sse', { headers: { ...alice, accept: 'text/event-stream' } })).status, 200)
 
+  // Alice's /sse session: its messages URL is hers only.
+  const sseSession = await holdStream(t, url, '/sse', alice)
+  const messagesUrl = /"messagesUrl":"([^"]+)"/.exec(sseSession.first)?.[1] ?? ''
+  t.match(messagesUrl, /^\/sse\/[A-Za-z0-9_-]{22}\/messages$/, 'alice has an /sse session')
+
   const json = { 'content-type': 'application/json' }
+  const render = '/charts/render.png?symbol=SP:SPX&width=400&height=300'
   // Routes with parameters, bodies or special methods; a plain GET/HEAD route is probed at its own URL with ok 200.
   const probes: Record<string, Probe> = {
     'OPTIONS *': { method: 'OPTIONS', path: '/mcp', headers: { origin: `http://localhost:${port}`, 'access-control-request-method': 'POST' }, ok: 204 },
@@ -84,6 +90,17 @@ t.test('every route × every credential case', async (t) => {
     'PUT /mcp/': { method: 'PUT', path: '/mcp/', ok: 405 },
     'PATCH /mcp/': { method: 'PATCH', path: '/mcp/', ok: 405 },
     'HEAD /mcp/': { method: 'HEAD', path: '/mcp/', ok: 405 },
+    'POST /sse/:streamId/messages': { method: 'POST', path: messagesUrl, headers: json, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }), ok: 202, owned: true },
+    'POST /chat': { method: 'POST', path: '/chat', headers: json, body: JSON.stringify({ message: 'help' }), ok: 200 },
+    'GET /charts/render.png': { method: 'GET', path: render, ok: 200 },
+    'HEAD /charts/render.png': { method: 'HEAD', path: render, ok: 200 },
+    'GET /charts/render.jpeg': { method: 'GET', path: render.replace('.png', '.jpeg'), ok: 200 },
+    'HEAD /charts/render.jpeg': { method: 'HEAD', path: render.replace('.png', '.jpeg'), ok: 200 },
+    // @fastify/swagger-ui's page files (public like every page) and its redirect of static/index.html to /docs/.
+    'GET /docs/static/*': { method: 'GET', path: '/docs/static/index.css', ok: 200 },
+    'HEAD /docs/static/*': { method: 'HEAD', path: '/docs/static/index.css', ok: 200 },
+    'GET /docs/static/index.html': { method: 'GET', path: '/docs/static/index.html', ok: 302 },
+    'HEAD /docs/static/index.html': { method: 'HEAD', path: '/docs/static/index.html', ok: 302 },
     'GET /mcp/legacy/sse': { method: 'GET', path: '/mcp/legacy/sse', headers: { accept: 'text/event-stream' }, ok: 200 },
     'POST /mcp/legacy/messages': { method: 'POST', path: `/mcp/legacy/messages?sessionId=${legacySession}`, headers: json, body: JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'tools/list' }), ok: 202, owned: true }
   }
@@ -146,8 +163,8 @@ t.test('open mode: every protected route answers without a token; Host and Origi
   const { app, url } = await (await import('../support/app.js')).startApp(t)
   for (const { method, url: pattern, access } of app.security.routes) {
     if (method !== 'GET' || pattern.includes(':') || pattern.includes('*') || ACCESS_POLICIES[access].checkHostOrigin === false) continue
-    if (pattern === '/sse' || pattern === '/mcp' || pattern === '/mcp/' || pattern.startsWith('/mcp/legacy')) continue
-    const expected = access === 'oauth-metadata' ? 404 : 200
+    if (pattern === '/sse' || pattern === '/mcp' || pattern === '/mcp/' || pattern.startsWith('/mcp/legacy') || pattern.startsWith('/charts/render')) continue
+    const expected = access === 'oauth-metadata' ? 404 : pattern === '/docs/static/index.html' ? 302 : 200
     t.equal((await send(url, pattern)).status, expected, `GET ${pattern} open`)
     t.equal((await send(url, pattern, { headers: { host: 'evil.example' } })).status, 403, `GET ${pattern} forged Host`)
   }
