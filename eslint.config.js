@@ -1,7 +1,7 @@
 import neostandard from 'neostandard'
 
 export default [
-  ...neostandard({ ts: true, ignores: ['dist/**', 'node_modules/**', 'docs/**', 'data/**'] }),
+  ...neostandard({ ts: true, ignores: ['dist/**', 'node_modules/**', '.tools/**', 'docs/**', 'data/**'] }),
   {
     rules: {
       'no-console': 'error'

@@ -15,7 +15,8 @@ const report = {
     engine: { type: 'string', enum: ['local', 'chart-img'] },
     engineDetail: { type: 'string' },
     uptime: { type: 'integer' },
-    version: { type: 'string' }
+    version: { type: 'string' },
+    reasons: { type: 'array', items: { type: 'string' } }
   }
 } as const
 

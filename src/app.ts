@@ -16,6 +16,7 @@ import nativeMemoryPlugin from '../plugins/native-memory.js'
 import sseChannelsPlugin from '../plugins/sse-channels.js'
 import corePlugin from '../plugins/core.js'
 import toolRegistryPlugin from '../plugins/tool-registry.js'
+import drainPlugin from '../plugins/drain.js'
 import securityPlugin from '../plugins/security.js'
 import mcpSessionsPlugin from '../plugins/mcp-sessions.js'
 import healthRoutes from '../routes/health.js'
@@ -52,6 +53,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(sseChannelsPlugin)
   await fastify.register(corePlugin)
   await fastify.register(toolRegistryPlugin)
+  await fastify.register(drainPlugin)
   await fastify.register(mcpSessionsPlugin)
 
   // One error handler for every `{ error, statusCode }` route (REST included): the detail goes to the log; a client

@@ -17,6 +17,8 @@ export const configSchema = z.object({
   /** Absolute URL prefix for image links in tool results, e.g. https://charts.example.com; default http://HOST:PORT. */
   PUBLIC_BASE_URL: z.url().optional(),
   DATA_DIR: z.string().min(1).default('./data'),
+  /** Free bytes in DATA_DIR below which health says the disk is full (SQLite needs room to commit). Default 16 MiB. */
+  DATA_DIR_MIN_FREE_BYTES: int(0, 1024 ** 4).default(16 * 1024 * 1024),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   /** Optional bearer token required on every MCP and API route (not on /health, /mcp/health or static pages). */
@@ -54,6 +56,8 @@ export const configSchema = z.object({
   CHART_IMG_PLAN: z.enum(PLANS).default('BASIC'),
   CHART_IMG_TIMEOUT_MS: int(1000, 600_000).default(90_000),
   CHART_IMG_MAX_ATTEMPTS: int(1, 10).default(3),
+  /** Largest Chart-IMG response body accepted (bytes); larger ones are cut off as they arrive. */
+  CHART_IMG_MAX_RESPONSE_BYTES: int(65_536, 1024 * 1024 * 1024).default(32 * 1024 * 1024),
   CHART_IMG_STORAGE: flag.default(false),
   CHART_IMG_SYMBOLS_TTL_MS: int(0, 7 * 86_400_000).default(3_600_000),
 
@@ -95,6 +99,11 @@ export const configSchema = z.object({
   /** How long without a closed connection ends a wave (ms). */
   MEMORY_TRIM_QUIET_MS: int(100, 600_000).default(5000),
 
+  /**
+   * Graceful shutdown: how long running charts may take to finish after SIGTERM before they are aborted (and still
+   * answered). The process exits within this plus SHUTDOWN_CLOSE_GRACE_MS (src/server.ts).
+   */
+  SHUTDOWN_DEADLINE_MS: int(0, 600_000).default(10_000),
   SESSION_IDLE_MS: int(1000, 86_400_000).default(1_800_000),
   MAX_SESSIONS: int(1, 1_000_000).default(1000),
   MCP_CONFORMANCE_FIXTURES: flag.default(false),

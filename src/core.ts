@@ -24,6 +24,8 @@ export interface Core {
   engine: ChartEngine
   charts: ChartServiceApi
   health: () => Promise<HealthReport>
+  /** Graceful shutdown of chart work (ChartService.drain): refuse new and queued charts, let running ones finish by the deadline. */
+  drain: (deadlineMs: number) => Promise<{ finished: number, aborted: number }>
   /**
    * Sets the absolute base of image URLs once the listening address is known (unless PUBLIC_BASE_URL is set). Until
    * then (and always over stdio) image URLs are file:// URLs of the stored images.
@@ -48,6 +50,7 @@ export function createEngine (config: Config, history: HistoryStore, log: Logger
       plan: config.CHART_IMG_PLAN,
       timeoutMs: config.CHART_IMG_TIMEOUT_MS,
       maxAttempts: config.CHART_IMG_MAX_ATTEMPTS,
+      maxResponseBytes: config.CHART_IMG_MAX_RESPONSE_BYTES,
       symbolsTtlMs: config.CHART_IMG_SYMBOLS_TTL_MS,
       usage: createDailyUsage(history.db),
       log: log.child({ engine: 'chart-img' })
@@ -79,7 +82,7 @@ export function formatBaseUrl (host: string, port: number): string {
 export function createCore (options: CoreOptions): Core {
   const { config, bus, log } = options
   const startedAt = Date.now()
-  const history = openHistoryStore({ dataDir: config.DATA_DIR, maxRows: config.HISTORY_MAX_ROWS, maxAgeDays: config.HISTORY_MAX_AGE_DAYS, log })
+  const history = openHistoryStore({ dataDir: config.DATA_DIR, maxRows: config.HISTORY_MAX_ROWS, maxAgeDays: config.HISTORY_MAX_AGE_DAYS, minFreeBytes: config.DATA_DIR_MIN_FREE_BYTES, log })
   // One queue for all synchronous chart work, so a burst's intake and preparation take turns with each other too.
   const turns = new TurnQueue()
   const engine = createEngine(config, history, log, turns)
@@ -95,8 +98,9 @@ export function createCore (options: CoreOptions): Core {
       clientCount: options.clientCount ?? (() => 0),
       startedAt,
       version: VERSION,
-      storeWritable: history.isWritable
+      storeProblem: history.problem
     }),
+    drain: async (deadlineMs) => await charts.drain(deadlineMs),
     setBaseUrl (url) {
       if (config.PUBLIC_BASE_URL === undefined) baseUrl = url
     },

@@ -1,13 +1,34 @@
 /**
- * The process: build the app, listen, and close gracefully on SIGINT/SIGTERM (in-flight requests finish, SSE
- * streams end, workers stop) with a hard deadline so a stuck stream cannot keep the process alive.
+ * The process: build the app, listen, and shut down gracefully on SIGINT/SIGTERM, in order:
+ * 1. drain (plugins/drain.ts): the socket keeps listening and new requests get 503; charts waiting for a worker are
+ *    refused; running charts finish until SHUTDOWN_DEADLINE_MS, then are aborted — every caller still gets an answer;
+ * 2. close (`app.close()`): SSE streams get their close event (with `retry:`), MCP sessions end, workers stop, the
+ *    history store is closed (SQLite checkpoints its WAL);
+ * 3. exit 0. A hard limit (deadline + SHUTDOWN_CLOSE_GRACE_MS) exits 1 if closing itself hangs.
  */
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.js'
 import type { Config } from './config.js'
 
-/** How long a graceful close may take before the process exits anyway (PM2 and systemd stop timeouts must exceed it). */
+/** Default of SHUTDOWN_DEADLINE_MS: how long running charts may take after SIGTERM. */
 export const SHUTDOWN_DEADLINE_MS = 10_000
+/** Time allowed after the drain for closing streams, sessions, workers and the store. */
+export const SHUTDOWN_CLOSE_GRACE_MS = 3_000
+/** With the defaults, the process is gone within this (PM2 and systemd stop timeouts must exceed it). */
+export const SHUTDOWN_HARD_LIMIT_MS = SHUTDOWN_DEADLINE_MS + SHUTDOWN_CLOSE_GRACE_MS
+
+/** Runs the shutdown sequence on `app`; resolves with the exit code. Exported for tests. */
+export async function shutDown (app: FastifyInstance, deadlineMs: number): Promise<number> {
+  try {
+    const charts = await app.drain(deadlineMs)
+    app.log.info(charts, 'chart work drained')
+    await app.close()
+    return 0
+  } catch (error) {
+    app.log.error({ err: error }, 'error while shutting down')
+    return 1
+  }
+}
 
 /** The address could not be bound; the message names the variable to change and is meant to be shown as it is. */
 export class ListenError extends Error {
@@ -33,16 +54,13 @@ export async function startServer (config: Config): Promise<FastifyInstance> {
   const shutdown = (signal: string): void => {
     if (closing) return
     closing = true
-    app.log.info({ signal }, 'shutting down')
-    const deadline = setTimeout(() => {
+    app.log.info({ signal, deadlineMs: config.SHUTDOWN_DEADLINE_MS }, 'shutting down: draining')
+    const hardLimit = setTimeout(() => {
       app.log.error('shutdown took too long; exiting')
       process.exit(1)
-    }, SHUTDOWN_DEADLINE_MS)
-    deadline.unref()
-    app.close().then(() => process.exit(0), (error: unknown) => {
-      app.log.error({ err: error }, 'error while shutting down')
-      process.exit(1)
-    })
+    }, config.SHUTDOWN_DEADLINE_MS + SHUTDOWN_CLOSE_GRACE_MS)
+    hardLimit.unref()
+    shutDown(app, config.SHUTDOWN_DEADLINE_MS).then((code) => process.exit(code), () => process.exit(1))
   }
   process.once('SIGINT', () => { shutdown('SIGINT') })
   process.once('SIGTERM', () => { shutdown('SIGTERM') })
@@ -50,6 +68,7 @@ export async function startServer (config: Config): Promise<FastifyInstance> {
   try {
     await app.listen({ host: config.HOST, port: config.PORT })
   } catch (error) {
+    await app.close().catch(() => {})
     throw listenFailure(error, config)
   }
   app.log.info({ engine: app.core.engine.name, dataDir: config.DATA_DIR }, 'chart-img-mcp ready: MCP at /mcp, seed routes at /mcp/initialize|tools/list|tools/call, events at /mcp/events/:clientId')

@@ -3,16 +3,10 @@
  * notifications/cancelled, the render leaves the queue, and the history says so. Nothing crashes or hangs.
  */
 import t from 'tap'
-import { callTool, startApp } from './support/app.js'
+import { callTool, heavyChartArgs, startApp } from './support/app.js'
 import { waitFor } from './sse/wait.js'
 
-const big = (i: number): Record<string, unknown> => ({
-  symbol: 'SP:SPX',
-  width: 1920,
-  height: 1080,
-  range: { from: '2005-01-01', to: `2019-06-${String(1 + i).padStart(2, '0')}` },
-  studies: [{ name: 'Volume' }, { name: 'MACD' }, { name: 'Relative Strength Index' }]
-})
+const big = heavyChartArgs
 
 const routes = [
   {

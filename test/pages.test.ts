@@ -52,11 +52,11 @@ if (!existsSync(CHROMIUM)) {
     const { page, pageErrors } = await openPage(t)
     await page.goto(`${url}/studio`)
 
-    await page.waitForSelector('#log li[data-event="connected"]', { timeout: 15_000 })
+    await page.waitForSelector('#log li[data-event="connected"]', { timeout: 60_000 })
     t.equal(await page.getAttribute('#stream-status', 'data-state'), 'open')
     t.match(await page.textContent('#client-id'), /^studio_\d+_[0-9a-f]{12}$/)
 
-    await page.waitForSelector('#symbol option[value="SP:SPX"]', { state: 'attached', timeout: 15_000 })
+    await page.waitForSelector('#symbol option[value="SP:SPX"]', { state: 'attached', timeout: 60_000 })
     await page.selectOption('#symbol', 'SP:SPX')
     t.match(await page.textContent('#symbol-info'), /\S/, 'the symbol is described')
     await page.selectOption('#interval', '1W')
@@ -67,7 +67,7 @@ if (!existsSync(CHROMIUM)) {
     await page.click('#generate')
 
     await page.waitForSelector('#log li[data-event="chart_progress"][data-status="completed"]', { timeout: 60_000 })
-    await page.waitForFunction('(() => { const img = document.querySelector("#chart"); return img !== null && !img.hidden && img.complete && img.naturalWidth > 0 })()', undefined, { timeout: 15_000 })
+    await page.waitForFunction('(() => { const img = document.querySelector("#chart"); return img !== null && !img.hidden && img.complete && img.naturalWidth > 0 })()', undefined, { timeout: 60_000 })
     const size = await page.evaluate('(() => { const img = document.querySelector("#chart"); return { width: img.naturalWidth, height: img.naturalHeight } })()')
     t.same(size, { width: 800, height: 600 }, 'the PNG from the tool result is shown at its real size')
 
@@ -76,7 +76,7 @@ if (!existsSync(CHROMIUM)) {
     t.equal(statuses.at(-1), 'completed', 'and ends with completed')
     t.match(await page.textContent('#summary'), /Chart ready: SP:SPX 1W candle/)
 
-    await page.waitForSelector('#recent tr[data-request-id]', { timeout: 10_000 })
+    await page.waitForSelector('#recent tr[data-request-id]', { timeout: 60_000 })
     t.match(await page.textContent('#recent'), /SP:SPX/)
 
     await screenshot(page, 'studio')
@@ -101,7 +101,7 @@ if (!existsSync(CHROMIUM)) {
       await route.fulfill({ contentType: 'application/json', body: JSON.stringify({ jsonrpc: '2.0', id: body.id, result: { content: [{ type: 'text', text: JSON.stringify(listing) }] } }) })
     })
     await page.goto(`${url}/studio`)
-    await page.waitForSelector('#symbol option[value="EVIL:X"]', { state: 'attached', timeout: 15_000 })
+    await page.waitForSelector('#symbol option[value="EVIL:X"]', { state: 'attached', timeout: 60_000 })
     t.equal(await page.textContent('#symbol option[value="EVIL:X"]'), `EVIL:X — ${XSS_TEXT}`)
     t.match(await page.textContent('#symbol-info'), XSS_TEXT)
     t.match(await page.textContent('#log'), '<img src=y onerror="window.__xss=3">')
@@ -129,10 +129,10 @@ if (!existsSync(CHROMIUM)) {
     const { page, pageErrors } = await openPage(t)
     t.ok(app.hasRoute({ method: 'GET', url: '/sse' }), 'the app serves /sse')
     await page.goto(`${url}/sse-demo.html`)
-    await page.waitForSelector('#messages li[data-type="connection"]', { timeout: 15_000 })
+    await page.waitForSelector('#messages li[data-type="connection"]', { timeout: 60_000 })
     t.equal(await page.getAttribute('#status', 'data-state'), 'open')
     t.ok(Number(await page.textContent('#count')) >= 1)
-    await page.waitForFunction('/^\\d+:\\d\\d$/.test(document.querySelector("#uptime").textContent)', undefined, { timeout: 5000 })
+    await page.waitForFunction('/^\\d+:\\d\\d$/.test(document.querySelector("#uptime").textContent)', undefined, { timeout: 60_000 })
     await screenshot(page, 'sse-demo')
     if (await page.isEnabled('#disconnect')) await page.click('#disconnect')
 
@@ -154,7 +154,7 @@ if (!existsSync(CHROMIUM)) {
     })
     await page.click('#clear')
     await page.click('#connect')
-    await page.waitForSelector('#messages li[data-type="close"]', { timeout: 15_000 })
+    await page.waitForSelector('#messages li[data-type="close"]', { timeout: 60_000 })
     const types = await page.$$eval('#messages li', (items) => items.map((item) => item.getAttribute('data-type')))
     t.same(types.slice(0, 7), ['connection', 'heartbeat', 'data', 'error', 'raw', 'close', 'raw'])
     t.match(await page.textContent('#messages'), XSS_TEXT)

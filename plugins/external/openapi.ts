@@ -12,8 +12,8 @@ import { routeDoc } from '../../src/route-docs.js'
 import { SERVER_INSTRUCTIONS, SERVER_NAME, SERVER_VERSION } from '../../src/server-info.js'
 import type { ToolRegistry } from '../../src/tools/registry.js'
 
-/** Files the static pages load (scripts, styles, images): part of a page, not an API route. */
-export const PAGE_ASSET = /\.(js|css|ico|png|svg|map)$|^\/index\.html$/
+/** Files the static pages load (scripts, styles, images), and index.html/studio.html (served again at / and /studio). */
+export const PAGE_ASSET = /\.(js|css|ico|png|svg|map)$|^\/(index|studio)\.html$/
 /** Methods registered only to refuse (405 responders, CORS preflight): nothing a client calls. */
 export const NOT_CALLABLE = new Set(['OPTIONS', 'PUT', 'PATCH', 'HEAD'])
 

@@ -83,6 +83,8 @@ export interface EngineStatus {
   /** True when this engine can render right now. */
   ready: boolean
   detail: string
+  /** Set when the engine can render but something it depends on looks wrong (e.g. Chart-IMG unreachable): health is `degraded`. */
+  problem?: string
 }
 
 export interface ChartEngine {
@@ -91,6 +93,11 @@ export interface ChartEngine {
   render: (request: ChartRequest, context: RenderContext) => Promise<RenderResult>
   listSymbols: (query: SymbolQuery) => Promise<SymbolListing>
   status: () => Promise<EngineStatus>
+  /**
+   * Shutdown has begun: refuse new renders and those waiting for their turn (they reject with BUSY and the
+   * shutting-down message); renders already running go on. Optional: an engine without a queue needs nothing here.
+   */
+  drain?: () => void
   /** Releases workers, timers, sockets and watchers. Idempotent. */
   close: () => Promise<void>
 }

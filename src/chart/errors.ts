@@ -33,3 +33,11 @@ export class ChartError extends Error {
 export function isChartError (error: unknown): error is ChartError {
   return error instanceof ChartError
 }
+
+/** Refused at intake or before a render started, while the server drains for shutdown: nothing was spent. */
+export const SHUTTING_DOWN_MESSAGE = 'The chart server is shutting down (a restart or deploy), so this chart was not started; nothing was spent. Try again in a few seconds.'
+
+/** A BUSY error for work refused because the server is shutting down: the retry hint covers a restart. */
+export function shuttingDownError (): ChartError {
+  return new ChartError('BUSY', SHUTTING_DOWN_MESSAGE, { retryAfterSeconds: 5 })
+}

@@ -36,3 +36,15 @@ export interface ChartServiceApi {
   /** The stored image bytes of a completed local render, or null (none, expired by retention, or stored remotely). */
   readImage: (record: ChartRecord) => Promise<Buffer | null>
 }
+
+/** The service as the process owns it: the API every surface uses, plus shutdown (src/core.ts). */
+export interface ChartService extends ChartServiceApi {
+  /**
+   * Graceful shutdown, step by step: new charts are refused at once (SHUTTING_DOWN_MESSAGE), renders that have not started
+   * are refused by the engine, running ones go on until `deadlineMs`; past it they are aborted, and every caller
+   * still gets its outcome before this resolves.
+   */
+  drain: (deadlineMs: number) => Promise<{ finished: number, aborted: number }>
+  /** Charts being made right now. */
+  readonly inFlight: number
+}

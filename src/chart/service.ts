@@ -3,19 +3,20 @@
  * store and publishes `chart_progress` events on the bus; it knows nothing of HTTP or MCP.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { Logger } from 'pino'
 import type { ChartEngine, RenderResult, RenderStage } from './engine.js'
-import { isChartError } from './errors.js'
+import { isChartError, SHUTTING_DOWN_MESSAGE } from './errors.js'
 import { fileExtensionOf, type ChartRequest } from './request.js'
-import type { ChartServiceApi, GenerateOptions, GenerateOutcome } from './service-types.js'
+import type { ChartService, GenerateOptions, GenerateOutcome } from './service-types.js'
 import type { EventBus } from '../events/bus.js'
 import type { ChartProgressEvent, ChartStatus } from '../events/types.js'
 import type { HistoryStore } from '../history/sqlite-history.js'
 import { TurnQueue } from '../scheduling/turn-queue.js'
 import { newChartRecord, type ChartRecord } from '../history/types.js'
+import { describeStorageError, TEMPORARY_SUFFIX } from '../history/data-dir.js'
 
 export interface ChartServiceDeps {
   engine: ChartEngine
@@ -38,7 +39,18 @@ export function newRequestId (): string {
 
 const INTERNAL_FAILURE = 'Chart generation failed because of an internal error; it has been logged. Try again, or try a simpler chart.'
 
-export function createChartService (deps: ChartServiceDeps): ChartServiceApi {
+/** A storage failure said so a model can act on it: the request was fine, the server needs its operator. */
+export function storageFailureMessage (reason: string): string {
+  return `The chart could not be saved: ${reason}. This is not your request's fault, and retrying will not help until the server's operator fixes its storage (DATA_DIR); tell the user the chart server needs attention.`
+}
+
+/** Every chart being made, so a drain can wait for them and, past its deadline, abort them (they still answer). */
+interface InFlight {
+  controller: AbortController
+  settled: Promise<unknown>
+}
+
+export function createChartService (deps: ChartServiceDeps): ChartService {
   const { engine, history, bus, log } = deps
   const turns = deps.turns ?? new TurnQueue()
 
@@ -70,11 +82,18 @@ export function createChartService (deps: ChartServiceDeps): ChartServiceApi {
     const file = `${record.requestId}.${fileExtensionOf(request.format)}`
     const target = join(history.chartsDir, file)
     // Write then rename, so /charts/<file> never serves a half-written image.
-    const temporary = `${target}.${process.pid}.tmp`
-    // Recreated if an operator (or a cleanup job) removed it while the server ran.
-    await mkdir(history.chartsDir, { recursive: true })
-    await writeFile(temporary, data)
-    await rename(temporary, target)
+    const temporary = `${target}.${process.pid}${TEMPORARY_SUFFIX}`
+    try {
+      // Recreated if an operator (or a cleanup job) removed it while the server ran. One level only: DATA_DIR
+      // itself was checked at start (src/history/data-dir.ts); a recursive mkdir reports ENOENT for a read-only disk.
+      await mkdir(history.chartsDir).catch((error: NodeJS.ErrnoException) => { if (error.code !== 'EEXIST') throw error })
+      await writeFile(temporary, data)
+      await rename(temporary, target)
+    } catch (error) {
+      // ENOSPC half-way through leaves a partial file: never keep it (the start-up sweep is the second net).
+      await rm(temporary, { force: true }).catch(() => {})
+      throw error
+    }
     return file
   }
 
@@ -97,36 +116,108 @@ export function createChartService (deps: ChartServiceDeps): ChartServiceApi {
     return { ok: true, record: updated, image: { data: result.data, mimeType: result.mimeType }, imageUrl: url, notes: result.notes, cached: result.cached === true }
   }
 
+  const inFlight = new Set<InFlight>()
+  let draining = false
+  let drainController: AbortController | null = null
+
+  /** A failure outcome; recording it is best effort (the disk may be what failed). */
+  function fail (record: ChartRecord, request: ChartRequest, message: string, startedAt: number): GenerateOutcome {
+    const completedAt = Date.now()
+    const processingTime = completedAt - startedAt
+    try {
+      record = history.update(record.requestId, { status: 'failed', completedAt, processingTime, error: message }) ?? record
+    } catch (error) {
+      log.warn({ err: error, requestId: record.requestId }, 'could not record a failed chart')
+      record = { ...record, status: 'failed', completedAt, processingTime, error: message }
+    }
+    publish(record, 'failed', `Chart generation failed for ${request.symbol}: ${message}`, { error: message }, processingTime)
+    return { ok: false, record, message }
+  }
+
+  function failureMessage (error: unknown, record: ChartRecord, abortedByDrain: boolean): string {
+    if (abortedByDrain) return 'The chart server shut down before this chart finished; generate it again in a moment.'
+    if (isChartError(error)) return error.message
+    const storage = describeStorageError(error)
+    if (storage !== null) {
+      log.error({ err: error, requestId: record.requestId }, 'chart could not be stored')
+      return storageFailureMessage(storage)
+    }
+    log.error({ err: error, requestId: record.requestId }, 'chart generation failed')
+    return INTERNAL_FAILURE
+  }
+
   async function generate (request: ChartRequest, options: GenerateOptions): Promise<GenerateOutcome> {
     const createdAt = Date.now()
-    let record = newChartRecord({ requestId: newRequestId(), clientId: options.clientId, owner: options.owner, engine: engine.name, request, createdAt })
-    history.insert(record)
+    const record = newChartRecord({ requestId: newRequestId(), clientId: options.clientId, owner: options.owner, engine: engine.name, request, createdAt })
+    if (draining) return { ok: false, record: { ...record, status: 'failed', error: SHUTTING_DOWN_MESSAGE }, message: SHUTTING_DOWN_MESSAGE }
+    try {
+      history.insert(record)
+    } catch (error) {
+      const storage = describeStorageError(error)
+      if (storage === null) throw error
+      log.error({ err: error, requestId: record.requestId }, 'chart request could not be recorded')
+      const message = storageFailureMessage(storage)
+      return { ok: false, record: { ...record, status: 'failed', error: message }, message }
+    }
     options.onAccepted?.(record.requestId)
     publish(record, 'started', `Chart generation started for ${request.symbol}`)
 
+    const controller = new AbortController()
+    const signal = options.signal === undefined ? controller.signal : AbortSignal.any([options.signal, controller.signal])
+    const work = run(record, request, signal, controller)
+    const entry: InFlight = { controller, settled: work }
+    inFlight.add(entry)
+    try {
+      return await work
+    } finally {
+      inFlight.delete(entry)
+    }
+  }
+
+  async function run (record: ChartRecord, request: ChartRequest, signal: AbortSignal, controller: AbortController): Promise<GenerateOutcome> {
     const startedAt = Date.now()
-    record = history.update(record.requestId, { status: 'rendering', startedAt }) ?? record
+    try {
+      record = history.update(record.requestId, { status: 'rendering', startedAt }) ?? record
+    } catch (error) {
+      return fail(record, request, failureMessage(error, record, false), startedAt)
+    }
     const onStage = (stage: RenderStage): void => {
       publish(record, stage.status, stage.message, { attempt: stage.attempt, delayMs: stage.delayMs })
     }
     try {
-      const result = await engine.render(request, { signal: options.signal ?? new AbortController().signal, onStage })
+      const result = await engine.render(request, { signal, onStage })
       return await complete(record, request, result, startedAt)
     } catch (error) {
-      const message = isChartError(error) ? error.message : INTERNAL_FAILURE
-      if (!isChartError(error)) log.error({ err: error, requestId: record.requestId }, 'chart generation failed')
-      const completedAt = Date.now()
-      const processingTime = completedAt - startedAt
-      record = history.update(record.requestId, { status: 'failed', completedAt, processingTime, error: message }) ?? record
-      publish(record, 'failed', `Chart generation failed for ${request.symbol}: ${message}`, { error: message }, processingTime)
-      return { ok: false, record, message }
+      return fail(record, request, failureMessage(error, record, controller.signal.aborted && drainController?.signal.aborted === true), startedAt)
     }
+  }
+
+  async function drain (deadlineMs: number): Promise<{ finished: number, aborted: number }> {
+    draining = true
+    drainController ??= new AbortController()
+    // Renders waiting for a worker are refused now (they answer SHUTTING_DOWN); running ones go on.
+    engine.drain?.()
+    const running = [...inFlight]
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<'deadline'>((resolve) => { timer = setTimeout(() => { resolve('deadline') }, deadlineMs).unref() })
+    const all = Promise.allSettled(running.map(async (entry) => await entry.settled))
+    const outcome = await Promise.race([all.then(() => 'done' as const), deadline])
+    clearTimeout(timer)
+    if (outcome === 'done') return { finished: running.length, aborted: 0 }
+    // Past the deadline: abort what is left; each still answers its caller (with a failure) before we return.
+    drainController.abort()
+    const left = [...inFlight]
+    for (const entry of left) entry.controller.abort(new Error('shutdown deadline'))
+    await Promise.allSettled(left.map(async (entry) => await entry.settled))
+    return { finished: running.length - left.length, aborted: left.length }
   }
 
   return {
     engineName: engine.name,
     turns,
     generate,
+    drain,
+    get inFlight () { return inFlight.size },
     status: (requestId, owner) => {
       const record = history.get(requestId)
       return record?.owner === owner ? record : undefined

@@ -2,10 +2,11 @@
  * Chart request history in SQLite (better-sqlite3): every request with its arguments, status, timings, error and
  * image file. Survives restarts; retention is bounded by row count and age, and pruning deletes the image files too.
  */
-import { mkdirSync, rmSync, accessSync, constants } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Logger } from 'pino'
+import { describeStorageError, prepareDataDir, probeDataDir, sweepTemporaryFiles } from './data-dir.js'
 import type { ChartRecord, RequestStatus } from './types.js'
 
 export interface HistoryStoreOptions {
@@ -13,7 +14,11 @@ export interface HistoryStoreOptions {
   maxRows: number
   maxAgeDays: number
   log: Logger
+  /** Free bytes in DATA_DIR below which the store counts as full (DATA_DIR_MIN_FREE_BYTES). Default 16 MiB. */
+  minFreeBytes?: number
 }
+
+export const DEFAULT_MIN_FREE_BYTES = 16 * 1024 * 1024
 
 export interface HistoryStore {
   /** The open database, for other small tables that must survive restarts (e.g. Chart-IMG daily usage). */
@@ -30,6 +35,11 @@ export interface HistoryStore {
   prune: (now?: number) => number
   /** False when the database or image directory cannot be written. */
   isWritable: () => boolean
+  /**
+   * Why the store cannot take new charts now ("the server's disk is full (…)"), from a real write probe and the
+   * free space of DATA_DIR (probed at most once a second); null when it can.
+   */
+  problem: () => string | null
   close: () => void
 }
 
@@ -128,16 +138,39 @@ function toColumnValue (key: keyof typeof COLUMNS, value: unknown): unknown {
   return value ?? null
 }
 
+/**
+ * The database file, or — when DATA_DIR exists but cannot be written (read-only mount, full disk) — an in-memory
+ * one, so the server still starts, says what is wrong in health and tool errors, and recovers on restart.
+ */
+function openDatabase (file: string, log: Logger): { db: Database.Database, startupProblem: string | null } {
+  let db: Database.Database | undefined
+  try {
+    db = new Database(file)
+    // WAL: readers (status look-ups) never wait for the writer.
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL')
+    db.exec(SCHEMA)
+    return { db, startupProblem: null }
+  } catch (error) {
+    db?.close()
+    if (describeStorageError(error) === null) throw error
+    // SQLite says only "cannot open"; a write probe of the directory says why (read-only, full, permissions).
+    const reason = probeDataDir(dirname(file), 0).problem ?? describeStorageError(error)
+    log.error({ err: error, file }, 'history store cannot be written; keeping history in memory until restart')
+    const memory = new Database(':memory:')
+    memory.exec(SCHEMA)
+    return { db: memory, startupProblem: `${reason} (the history store could not be opened at start)` }
+  }
+}
+
 export function openHistoryStore (options: HistoryStoreOptions): HistoryStore {
-  const dataDir = resolve(options.dataDir)
+  const dataDir = prepareDataDir(options.dataDir, 'charts')
   const chartsDir = join(dataDir, 'charts')
-  mkdirSync(chartsDir, { recursive: true })
-  const db = new Database(join(dataDir, 'history.sqlite'))
-  // WAL: readers (status look-ups) never wait for the writer.
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
-  db.exec(SCHEMA)
+  const swept = sweepTemporaryFiles(chartsDir) + sweepTemporaryFiles(dataDir)
+  if (swept > 0) options.log.info({ count: swept }, 'removed temporary files left by an earlier run')
+  const { db, startupProblem } = openDatabase(join(dataDir, 'history.sqlite'), options.log)
   addOwnerColumn(db)
+  const minFreeBytes = options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES
 
   const insertStmt = db.prepare(`INSERT INTO chart_requests (${['request_id', ...Object.values(COLUMNS)].join(', ')})
     VALUES (${['@requestId', ...Object.keys(COLUMNS).map((k) => `@${k}`)].join(', ')})`)
@@ -153,13 +186,36 @@ export function openHistoryStore (options: HistoryStoreOptions): HistoryStore {
   const updateStatements = new Map<string, Database.Statement>()
   let insertsSincePrune = 0
   let closed = false
-  let writable = true
-  let writableCheckedAt = 0
+  let problem: string | null = startupProblem
+  let problemCheckedAt = 0
+
+  function currentProblem (): string | null {
+    if (closed || !db.open) return 'the history store is closed'
+    // Probed at most once a second: health checks may come thousands of times a second (monitoring, load tests).
+    const now = Date.now()
+    if (now - problemCheckedAt < WRITABLE_PROBE_MS) return problem
+    problemCheckedAt = now
+    const probe = probeDataDir(chartsDir, minFreeBytes)
+    problem = startupProblem ?? probe.problem
+    return problem
+  }
 
   // A request still pending when the process stopped will never finish: say so instead of leaving it pending forever.
-  const interrupted = db.prepare(`UPDATE chart_requests SET status = 'failed', error = 'The server restarted before this chart finished; generate it again.'
-    WHERE status IN ('pending', 'rendering')`).run()
-  if (interrupted.changes > 0) options.log.warn({ count: interrupted.changes }, 'marked interrupted chart requests as failed')
+  // Upkeep at start must not stop a server whose disk is full: it then starts, and health says why.
+  upkeep('mark interrupted chart requests as failed', () => {
+    const interrupted = db.prepare(`UPDATE chart_requests SET status = 'failed', error = 'The server restarted before this chart finished; generate it again.'
+      WHERE status IN ('pending', 'rendering')`).run()
+    if (interrupted.changes > 0) options.log.warn({ count: interrupted.changes }, 'marked interrupted chart requests as failed')
+  })
+
+  function upkeep (what: string, work: () => void): void {
+    try {
+      work()
+    } catch (error) {
+      if (describeStorageError(error) === null) throw error
+      options.log.warn({ err: error }, `could not ${what}`)
+    }
+  }
 
   function update (requestId: string, patch: Partial<Omit<ChartRecord, 'requestId'>>): ChartRecord | undefined {
     const keys = (Object.keys(patch) as Array<keyof typeof COLUMNS>).filter((k) => k in COLUMNS).sort()
@@ -201,7 +257,7 @@ export function openHistoryStore (options: HistoryStoreOptions): HistoryStore {
     return expired.length
   }
 
-  prune()
+  upkeep('prune chart history', () => { prune() })
 
   return {
     db,
@@ -212,7 +268,7 @@ export function openHistoryStore (options: HistoryStoreOptions): HistoryStore {
       insertStmt.run(params)
       if (++insertsSincePrune >= PRUNE_EVERY) {
         insertsSincePrune = 0
-        prune()
+        upkeep('prune chart history', () => { prune() })
       }
     },
     update,
@@ -221,21 +277,8 @@ export function openHistoryStore (options: HistoryStoreOptions): HistoryStore {
       return recentStmt.all(owner, limit).map(toRecord)
     },
     prune,
-    isWritable () {
-      if (closed || !db.open) return false
-      // Probed at most once a second: health checks may come thousands of times a second (monitoring, load tests).
-      const now = Date.now()
-      if (now - writableCheckedAt < WRITABLE_PROBE_MS) return writable
-      writableCheckedAt = now
-      try {
-        accessSync(chartsDir, constants.W_OK)
-        accessSync(join(dataDir, 'history.sqlite'), constants.W_OK)
-        writable = true
-      } catch {
-        writable = false
-      }
-      return writable
-    },
+    isWritable: () => currentProblem() === null,
+    problem: currentProblem,
     close () {
       if (closed) return
       closed = true

@@ -82,8 +82,10 @@ export function trimAfterDisconnects (options: TrimAfterDisconnectsOptions): Tri
       closedSinceTrim++
       // Still in the wave: a trim now would run before most of it is freed.
       clearWaiting()
-      if (quietTimer === undefined) quietTimer = setTimeout(waveOver, quietMs).unref()
-      else quietTimer.refresh()
+      // A new timer rather than refresh(): fake clocks (node:test mock timers, used by the tests) do not honour
+      // refresh(), and a close is rare enough that one timer object per close costs nothing.
+      clearTimeout(quietTimer)
+      quietTimer = setTimeout(waveOver, quietMs).unref()
     },
     stop () {
       stopped = true

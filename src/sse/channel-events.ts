@@ -8,7 +8,8 @@ export const CHANNEL_EVENT = {
   connected: 'connected',
   heartbeat: 'heartbeat',
   chartProgress: 'chart_progress',
-  eventsMissed: 'events_missed'
+  eventsMissed: 'events_missed',
+  close: 'close'
 } as const
 
 /** First event on every stream. */
@@ -34,8 +35,10 @@ export interface HeartbeatEvent {
  *   buffer is gone.
  * - `unknown`: this server process did not issue the id (it restarted, or a load balancer sent the reconnect to
  *   another instance), so nothing can be replayed.
+ * - `no_last_event_id`: the client connected without `Last-Event-ID` (e.g. it was cut before its first event) while
+ *   this channel holds events sent since its previous stream opened; which of them it saw cannot be known.
  */
-export type EventsMissedReason = 'evicted' | 'expired' | 'unknown'
+export type EventsMissedReason = 'evicted' | 'expired' | 'unknown' | 'no_last_event_id'
 
 /**
  * Sent after the replay when the replay is incomplete. The client should treat its view of chart progress as stale
@@ -44,10 +47,23 @@ export type EventsMissedReason = 'evicted' | 'expired' | 'unknown'
 export interface EventsMissedEvent {
   type: 'events_missed'
   clientId: string
-  /** The `Last-Event-ID` the client sent. */
-  lastEventId: string
+  /** The `Last-Event-ID` the client sent (null when it sent none). */
+  lastEventId: string | null
   reason: EventsMissedReason
+  /** Events this channel holds that the client may not have seen (reason `no_last_event_id`). */
+  buffered?: number
   /** How many events were replayed before this one. */
   replayed: number
+  timestamp: string
+}
+
+/**
+ * The last event of a stream the server ends because it is shutting down, sent with `retry:` so EventSource waits
+ * that long before reconnecting (to the restarted server, or another instance). It has no `id:`, so the client's
+ * Last-Event-ID stays the last real event and the reconnect resumes from there.
+ */
+export interface CloseEvent {
+  type: 'close'
+  reason: 'server_shutdown'
   timestamp: string
 }

@@ -7,13 +7,13 @@
  */
 
 /**
- * One event: `id`, `event` (so browsers can `addEventListener(name)`), one `data` line, blank line.
+ * One event: `id` (null: none, e.g. the closing event, so Last-Event-ID stays on the last real event), `event` (so browsers can `addEventListener(name)`), one `data` line, blank line.
  * `json` must come from JSON.stringify, which escapes line breaks inside strings, so a single `data:` line is exact.
  * `retryMs` adds a `retry:` field (reconnection time) for the client's EventSource.
  */
-export function encodeEvent (id: string, event: string, json: string, retryMs?: number): Buffer {
+export function encodeEvent (id: string | null, event: string, json: string, retryMs?: number): Buffer {
   const retry = retryMs === undefined ? '' : `retry: ${retryMs}\n`
-  return Buffer.from(`${retry}id: ${id}\nevent: ${event}\ndata: ${json}\n\n`)
+  return Buffer.from(`${retry}${id === null ? '' : `id: ${id}\n`}event: ${event}\ndata: ${json}\n\n`)
 }
 
 /**

@@ -35,6 +35,8 @@ export interface ChannelRegistryOptions {
   retryMs?: number
   /** How long a disconnected channel's replay buffer is kept. Default 5 minutes. */
   rememberMs?: number
+  /** `retry:` of the close event sent on shutdown: how long clients wait before reconnecting. Default 5000 ms. */
+  closingRetryMs?: number
   /** How many disconnected channels' replay buffers are kept at most (oldest go first). Default `maxClients`. */
   rememberMax?: number
   /** Id source; tests pass a fixed epoch. */
@@ -45,6 +47,7 @@ export interface ChannelRegistryOptions {
 
 const DEFAULT_RETRY_MS = 2000
 const DEFAULT_REMEMBER_MS = 5 * 60_000
+const DEFAULT_CLOSING_RETRY_MS = 5000
 
 interface RememberedChannel {
   history: ReplayBuffer
@@ -85,6 +88,7 @@ export class ChannelRegistry {
   readonly #replayEvents: number
   readonly #maxQueuedBytes: number
   readonly #retryMs: number
+  readonly #closingRetryMs: number
   readonly #rememberMs: number
   readonly #rememberMax: number
   readonly #live = new Map<string, Channel>()
@@ -104,6 +108,7 @@ export class ChannelRegistry {
     this.#replayEvents = options.replayEvents
     this.#maxQueuedBytes = options.maxQueuedBytes
     this.#retryMs = options.retryMs ?? DEFAULT_RETRY_MS
+    this.#closingRetryMs = options.closingRetryMs ?? DEFAULT_CLOSING_RETRY_MS
     this.#rememberMs = options.rememberMs ?? DEFAULT_REMEMBER_MS
     this.#rememberMax = options.rememberMax ?? options.maxClients
     this.#quota = new QuotaCounter(options.maxClientsPerKey ?? options.maxClients)
@@ -205,18 +210,28 @@ export class ChannelRegistry {
     const resumeFrom = lastEventId === null || lastEventId === '' ? null : lastEventId
     // Only an id sent on this very channel resumes it: any other (`<epoch>-0`, one seen on another stream) replays
     // nothing. (A channel no longer known has nothing to replay: that stays `expired`.)
-    let lastSeq = this.#ids.parseOwn(resumeFrom)
-    if (lastSeq !== null && known && !binding.wasSent(lastSeq, history)) lastSeq = null
+    const ownSeq = this.#ids.parseOwn(resumeFrom)
+    const provenSeq = ownSeq !== null && known && !binding.wasSent(ownSeq, history) ? null : ownSeq
+    // A Last-Event-ID naming an earlier `connected` event resumes from where that stream resumed.
+    const lastSeq = provenSeq === null ? null : history.resolve(provenSeq)
+    const previousConnected = history.lastConnected
+    // `connected` has an id of its own (one id names one event); the buffer remembers what it resumed from, so a
+    // client cut before the replay below arrived, reconnecting with this id, gets the replay again.
+    const connectedSeq = this.#ids.next()
+    history.markConnected(connectedSeq, lastSeq)
+    binding.noteConnected(connectedSeq)
     const connected: ConnectedEvent = { type: 'connected', clientId, timestamp: new Date().toISOString() }
     if (options.messagesUrl !== undefined) connected.messagesUrl = options.messagesUrl
-    // On a resume the connected event repeats the client's own Last-Event-ID: a fresh (higher) id here would
-    // become the client's Last-Event-ID, and a drop before the replay below arrived would then skip the replay.
-    let connectedSeq = lastSeq
-    if (connectedSeq === null) binding.noteConnected(connectedSeq = this.#ids.next())
-    const connectedId = this.#ids.format(connectedSeq)
-    this.#send(channel, this.#format.frame(connectedId, { name: 'connected', payload: connected }, this.#retryMs))
+    this.#send(channel, this.#format.frame(this.#ids.format(connectedSeq), { name: 'connected', payload: connected }, this.#retryMs))
 
-    if (resumeFrom !== null) this.#replay(channel, resumeFrom, lastSeq, known)
+    if (resumeFrom !== null) {
+      this.#replay(channel, resumeFrom, lastSeq, known)
+    } else if (known) {
+      // No Last-Event-ID, yet this channel holds events sent since its previous stream opened (a client cut before
+      // its first event comes back this way): say so rather than stay silent.
+      const buffered = history.since(previousConnected).frames.length
+      if (buffered > 0) this.#missed(channel, null, 'no_last_event_id', 0, buffered)
+    }
     return channel
   }
 
@@ -298,7 +313,7 @@ export class ChannelRegistry {
     if (this.#closed) return
     this.#closed = true
     for (const timer of this.#timers) clearInterval(timer)
-    const closing = this.#format.closing() ?? undefined
+    const closing = this.#format.closing(this.#closingRetryMs)
     for (const channel of this.#live.values()) channel.close(closing)
     this.#live.clear()
     this.#remembered.clear()
@@ -317,13 +332,17 @@ export class ChannelRegistry {
       replayed = frames.length
       if (!complete) reason = 'evicted'
     }
-    if (reason === null) return
+    if (reason !== null) this.#missed(channel, lastEventId, reason, replayed)
+  }
+
+  #missed (channel: Channel, lastEventId: string | null, reason: EventsMissedReason, replayed: number, buffered?: number): void {
     const missed: EventsMissedEvent = {
       type: 'events_missed',
       clientId: channel.clientId,
       lastEventId,
       reason,
       replayed,
+      ...(buffered === undefined ? {} : { buffered }),
       timestamp: new Date().toISOString()
     }
     this.#send(channel, this.#encode({ name: 'events_missed', payload: missed }).frame)

@@ -10,6 +10,10 @@ export class ReplayBuffer {
   #start = 0
   /** Highest sequence number pushed out of the ring (0: nothing lost yet). */
   #evictedUpTo = 0
+  /** `connected` event ids of resumed streams → the Last-Event-ID each one resumed from (newest last, bounded). */
+  readonly #resumedFrom = new Map<number, number>()
+  /** Sequence number of the newest `connected` event sent on this channel (0: none yet). */
+  #lastConnected = 0
 
   constructor (capacity: number) {
     this.#capacity = Math.max(0, Math.floor(capacity))
@@ -39,6 +43,29 @@ export class ReplayBuffer {
   /** Whether the event `seq` is still held. */
   has (seq: number): boolean {
     return this.#seqs.includes(seq)
+  }
+
+  /** The newest `connected` event's sequence number (0 before the first stream). */
+  get lastConnected (): number {
+    return this.#lastConnected
+  }
+
+  /**
+   * Records a `connected` event sent with its own id `seq`. For a resumed stream, `resumedFrom` is the client's
+   * Last-Event-ID: a client cut before the replay arrived comes back with `seq` as its Last-Event-ID, and must
+   * get the replay again, so `resolve(seq)` answers `resumedFrom`.
+   */
+  markConnected (seq: number, resumedFrom: number | null): void {
+    this.#lastConnected = seq
+    if (resumedFrom === null) return
+    this.#resumedFrom.set(seq, this.resolve(resumedFrom))
+    // A client presents only its newest id; a few old ones cover streams cut in quick succession.
+    if (this.#resumedFrom.size > 8) this.#resumedFrom.delete(this.#resumedFrom.keys().next().value as number)
+  }
+
+  /** Where a Last-Event-ID really resumes from: itself, or what the `connected` event it names resumed from. */
+  resolve (seq: number): number {
+    return this.#resumedFrom.get(seq) ?? seq
   }
 
   /**

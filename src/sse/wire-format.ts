@@ -7,7 +7,7 @@
  *   `iter_lines()` clients), chart progress as JSON-RPC notifications (seed 000's "data messages").
  */
 import type { ChartProgressEvent } from '../events/types.js'
-import { CHANNEL_EVENT, type ConnectedEvent, type EventsMissedEvent, type HeartbeatEvent } from './channel-events.js'
+import { CHANNEL_EVENT, type CloseEvent, type ConnectedEvent, type EventsMissedEvent, type HeartbeatEvent } from './channel-events.js'
 import { encodeEvent } from './frame.js'
 
 export type ChannelPayload =
@@ -19,13 +19,16 @@ export type ChannelPayload =
 export interface WireFormat {
   /** One event, encoded once; the same Buffer goes to every channel that gets it. */
   frame: (id: string, event: ChannelPayload, retryMs?: number) => Buffer
-  /** Written to each open stream just before the server ends it on shutdown; null when the format has none. */
-  closing: () => Buffer | null
+  /** Written to each open stream just before the server ends it on shutdown, with `retry:` (reconnection delay). */
+  closing: (retryMs: number) => Buffer
 }
 
 export const NAMED_EVENTS: WireFormat = {
   frame: (id, event, retryMs) => encodeEvent(id, CHANNEL_EVENT[nameKey(event.name)], JSON.stringify(event.payload), retryMs),
-  closing: () => null
+  closing: (retryMs) => {
+    const close: CloseEvent = { type: 'close', reason: 'server_shutdown', timestamp: new Date().toISOString() }
+    return encodeEvent(null, CHANNEL_EVENT.close, JSON.stringify(close), retryMs)
+  }
 }
 
 function nameKey (name: ChannelPayload['name']): keyof typeof CHANNEL_EVENT {
@@ -69,5 +72,5 @@ export function encodeUnnamedMessage (id: string, message: unknown): Buffer {
 export const SEED_000_MESSAGES: WireFormat = {
   frame: (id, event, retryMs) => unnamed(id, JSON.stringify(seed000Message(event)), retryMs),
   // Seed 000's close message; code 0 = the server ended the stream normally (it is shutting down).
-  closing: () => unnamed(null, JSON.stringify({ type: 'close', code: 0, timestamp: new Date().toISOString() }))
+  closing: (retryMs) => unnamed(null, JSON.stringify({ type: 'close', code: 0, timestamp: new Date().toISOString() }), retryMs)
 }

@@ -10,14 +10,19 @@ import { prepareJob } from '../../src/engines/local/prepare-job.js'
 import { RenderCache, renderCacheKey, type CachedImage } from '../../src/engines/local/render-cache.js'
 import { createMarketCatalog } from '../../src/market/catalog.js'
 import { buildChartOption } from '../../src/render/option-builder.js'
-import { renderChart } from '../../src/render/render-chart.js'
 import { silentLogger } from '../support/logger.js'
+import { waitFor } from '../sse/wait.js'
 import { bundledCatalog, chartRequest, jpegSize, pngSize } from '../render/helpers.js'
 
 async function engineFor (t: Test, options: Partial<LocalEngineOptions> = {}): Promise<ChartEngine> {
   const engine = createLocalEngine({ workers: 2, queueLimit: 16, cacheEntries: 16, log: silentLogger, ...options })
   t.teardown(() => engine.close())
-  const status = await engine.status()
+  // Warm-up (ECharts and fonts loaded in every worker) takes seconds on a busy machine: wait for the positive
+  // signal, with an outer bound for a pool that never starts. status() itself waits up to 20 s per call.
+  const status = await waitFor('the render workers to warm up', async () => {
+    const current = await engine.status()
+    return current.ready || /failed/.test(current.detail) ? current : undefined
+  }, 180_000)
   t.ok(status.ready, `engine ready: ${status.detail}`)
   return engine
 }
@@ -197,34 +202,19 @@ t.test('abort: before start, while queued, while rendering', async (t) => {
 t.test('rendering never blocks the event loop', async (t) => {
   const engine = await engineFor(t, { workers: 2, cacheEntries: 0 })
   const heavy = (i: number): ChartRequest => chartRequest({ symbol: 'SP:SPX', range: '5Y', width: 1900 + i, height: 1000, studies: [{ name: 'Volume' }, { name: 'Relative Strength Index' }, { name: 'MACD' }] })
-  // Warm this thread's data and study code, then time one render done here, on the main thread, for comparison.
   await engine.render(heavy(9), quiet)
-  const catalog = bundledCatalog()
-  t.teardown(() => catalog.close())
-  renderChart(prepareJob(heavy(8), catalog).job)
-  const inline = performance.now()
-  renderChart(prepareJob(heavy(8), catalog).job)
-  const singleRenderMs = performance.now() - inline
-
-  const histogram = monitorEventLoopDelay({ resolution: 5 })
-  let maxGap = 0
-  let last = performance.now()
-  const timer = setInterval(() => {
-    const now = performance.now()
-    maxGap = Math.max(maxGap, now - last)
-    last = now
-  }, 5)
-  histogram.enable()
+  // Counted, not timed (timing belongs in bench/): how often a 1 ms timer runs while 8 renders run. Rendering on the
+  // main thread would hold the loop for a whole render each time, so the timer would run about once per render; in
+  // the pool it runs throughout, however slow the machine is (a slower machine only means more ticks).
+  let turns = 0
+  const ticker = setInterval(() => { turns++ }, 1)
+  const monitor = monitorEventLoopDelay({ resolution: 5 })
+  monitor.enable()
   await Promise.all(Array.from({ length: 8 }, (_, i) => engine.render(heavy(i), quiet)))
-  histogram.disable()
-  clearInterval(timer)
-  const maxDelayMs = histogram.max / 1e6
-  t.comment(`one render on the main thread: ${singleRenderMs.toFixed(0)} ms; during 8 pooled renders: longest timer gap ${maxGap.toFixed(0)} ms, event-loop delay max ${maxDelayMs.toFixed(0)} ms`)
-  t.ok(singleRenderMs > 80, 'a render is long enough that running it inline would show')
-  // Inline rendering would stall the loop for at least one whole render per chart; pooled, it never comes close.
-  const bound = singleRenderMs * 0.5
-  t.ok(maxGap < bound, `timer gaps stay under ${bound.toFixed(0)} ms`)
-  t.ok(maxDelayMs < bound, `event-loop delay stays under ${bound.toFixed(0)} ms`)
+  monitor.disable()
+  clearInterval(ticker)
+  t.comment(`during 8 pooled renders: ${turns} timer ticks, event-loop delay max ${(monitor.max / 1e6).toFixed(0)} ms (figures for information; bench/render-cores.ts measures)`)
+  t.ok(turns > 8 * 10, `the loop kept turning during the renders (${turns} ticks of a 1 ms timer for 8 renders)`)
 })
 
 t.test('listSymbols, status and close', async (t) => {

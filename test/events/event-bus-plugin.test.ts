@@ -41,17 +41,22 @@ t.test('with REDIS_URL: a Redis bus, closed with the app', async (t) => {
   const ourConnections = async (): Promise<string[]> => ((await observer.client('LIST')) as string).split('\n').filter((line) => / name=chart-img-mcp-/.test(line))
   t.equal((await ourConnections()).length, 2, 'publisher and subscriber connected')
   await app.close()
-  // Redis frees a client just after answering its QUIT: poll briefly.
-  let left = await ourConnections()
-  for (let i = 0; i < 50 && left.length > 0; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    left = await ourConnections()
-  }
+  // Redis frees a client just after answering its QUIT: poll until it has (an outer bound only).
+  const left = await waitFor('both Redis connections to close', async () => {
+    const connections = await ourConnections()
+    return connections.length === 0 ? connections : undefined
+  })
   t.same(left, [], 'both Redis connections closed with the app')
-  // A message another instance sends now reaches nobody here, and publishing is a quiet no-op.
+  // A message another instance sends now reaches nobody here, and publishing is a quiet no-op. The positive signal
+  // that it has been delivered: a live subscriber of the same channel received it (Redis sends to all at once).
+  const witness = new Redis(redis.url)
+  t.teardown(() => { witness.disconnect() })
+  const witnessed: string[] = []
+  witness.on('message', (_channel: string, text: string) => { witnessed.push(text) })
+  await witness.subscribe(DEFAULT_REDIS_CHANNEL)
   await observer.publish(DEFAULT_REDIS_CHANNEL, JSON.stringify(message))
   await app.bus.publish(message)
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  await waitFor('the witness to receive the message', () => witnessed.length >= 1)
   t.equal(got.length, 1, 'nothing received after close')
 })
 

@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { mock } from 'node:test'
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,7 +23,7 @@ function open (t: Test, dir: string, log = silentLogger): MarketCatalog {
 }
 
 /** Polls until `check` holds: an in-place edit is seen once fs.watch reports it (or the 1 s re-scan runs). */
-async function eventually (check: () => boolean, timeoutMs = 5000): Promise<boolean> {
+async function eventually (check: () => boolean, timeoutMs = 60_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     if (check()) return true
@@ -62,7 +63,10 @@ t.test('an edited file changes dataVersion and data; identical content keeps the
   t.equal(series.bars.length, 10, 'a series handed out earlier is not mutated')
   const version = catalog.dataVersion('MYEX:EDIT')
   writeFileSync(file, readFileSync(file, 'utf8')) // touched, same content
-  await sleep(1100) // past the periodic re-scan
+  // Past the periodic re-scan on a fake clock (the re-scan is due by Date.now at the next call), so it surely ran.
+  mock.timers.enable({ apis: ['Date'], now: Date.now() })
+  t.teardown(() => { mock.timers.reset() })
+  mock.timers.tick(1100)
   t.equal(catalog.dataVersion('MYEX:EDIT'), version, 'content hash: same data, same version')
 })
 

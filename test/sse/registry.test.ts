@@ -125,9 +125,52 @@ t.test('a disconnected channel keeps collecting its events; a resume replays exa
   r.open('c', second, lastSeen)
   const events = second.events()
   t.same(events.map((e) => e.event), ['connected', 'chart_progress', 'chart_progress'])
-  t.equal(events[0].id, lastSeen, 'connected repeats the Last-Event-ID so a drop before the replay loses nothing')
+  t.not(events[0].id, lastSeen, 'connected has an id of its own')
+  t.ok(seqOf(events[0].id) > seqOf(lastSeen))
   t.same(events.slice(1).map((e) => JSON.parse(e.data ?? '').requestId), [targeted.event.requestId, broadcast.event.requestId])
   t.equal(r.rememberedCount, 0)
+  t.equal(new Set(events.map((e) => e.id)).size, events.length, 'no id names two events')
+})
+
+t.test('a client cut right after connected (before the replay) resumes from the connected id and still gets the replay', async (t) => {
+  const r = registry(t)
+  const first = new FakeSink()
+  const opened = r.open('c', first, null)
+  const lastSeen = first.events()[0].id ?? ''
+  r.release(opened)
+  const missed = [toClient('c'), toClient('c')]
+  for (const m of missed) r.deliver(m)
+  // Second stream: connected + replay written, but the client only saw connected before the cut.
+  const second = new FakeSink()
+  r.release(r.open('c', second, lastSeen))
+  const connectedId = second.events()[0].id ?? ''
+  const third = new FakeSink()
+  r.open('c', third, connectedId)
+  const events = third.events()
+  t.same(events.map((e) => e.event), ['connected', 'chart_progress', 'chart_progress'], 'the replay again, no events_missed')
+  t.same(events.slice(1).map((e) => JSON.parse(e.data ?? '').requestId), missed.map((m) => m.event.requestId))
+})
+
+t.test('a reconnect without Last-Event-ID to a channel holding unseen events gets events_missed (no_last_event_id)', async (t) => {
+  const r = registry(t)
+  const first = new FakeSink()
+  r.release(r.open('c', first, null))
+  r.deliver(toClient('c'))
+  r.deliver(toClient('c'))
+  const second = new FakeSink()
+  r.open('c', second, null)
+  const events = second.events()
+  t.same(events.map((e) => e.event), ['connected', 'events_missed'])
+  t.match(JSON.parse(events[1].data ?? ''), { type: 'events_missed', clientId: 'c', lastEventId: null, reason: 'no_last_event_id', replayed: 0, buffered: 2 })
+
+  // A brand-new client id, or a known one with nothing new since its last connect: no notice.
+  const fresh = new FakeSink()
+  r.open('new', fresh, null)
+  t.same(fresh.events().map((e) => e.event), ['connected'])
+  const third = new FakeSink()
+  r.disconnect('c')
+  r.open('c', third, null)
+  t.same(third.events().map((e) => e.event), ['connected'], 'nothing was sent since the previous stream opened')
 })
 
 t.test('events_missed: evicted, expired and unknown', async (t) => {
@@ -244,6 +287,11 @@ t.test('close ends every stream (dropping backed-up ones) and is idempotent', as
   await r.close()
   await r.close()
   t.equal(fine.ended, true)
+  const last = fine.events().at(-1)
+  t.equal(last?.event, 'close', 'a stream that keeps up gets the close event last')
+  t.equal(last?.retry, 5000, 'with retry: so EventSource waits for the restart')
+  t.equal(last?.id, undefined, 'without an id: Last-Event-ID stays on the last real event')
+  t.match(JSON.parse(last?.data ?? ''), { type: 'close', reason: 'server_shutdown' })
   t.equal(stuck.destroyed, true, 'a client that stopped reading cannot hold shutdown')
   t.equal(r.clientCount, 0)
   t.equal(r.canAccept('x'), false)

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { testConfig, type Config } from '../../src/config.js'
+import { waitFor } from '../sse/wait.js'
 
 export interface RunningApp {
   app: FastifyInstance
@@ -23,6 +24,12 @@ export async function startApp (t: TestLike, overrides: Partial<Config> = {}): P
   const app = await buildApp(config, process.env.TEST_LOG === undefined ? { logger: false } : { logger: { level: process.env.TEST_LOG } })
   await app.listen({ host: '127.0.0.1', port: 0 })
   t.teardown(async () => { await app.close() })
+  // Render workers warm up in the background (seconds on a busy machine); a test starts once the engine says it is
+  // ready, so "health is ok" or a first render never races the warm-up. An outer bound for a pool that never starts.
+  await waitFor('the chart engine to be ready', async () => {
+    const status = await app.core.engine.status()
+    return status.ready || /failed|closed|not set/.test(status.detail) ? true : undefined
+  }, 180_000)
   const address = app.server.address()
   if (address === null || typeof address !== 'object') throw new Error('no address')
   return { app, url: `http://127.0.0.1:${address.port}`, config }
@@ -41,4 +48,15 @@ export async function rpc (url: string, body: unknown, headers: Record<string, s
 
 export function callTool (url: string, name: string, args: Record<string, unknown>, headers: Record<string, string> = {}, id: number | string = 1): Promise<{ status: number, body: any }> {
   return rpc(`${url}/mcp/tools/call`, { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } }, headers)
+}
+
+/** A chart that takes a render worker a while (1920×1080, three studies): to keep workers busy and queues full. */
+export function heavyChartArgs (i: number): Record<string, unknown> {
+  return {
+    symbol: 'SP:SPX',
+    width: 1920,
+    height: 1080,
+    range: { from: '2005-01-01', to: `2019-06-${String(1 + i).padStart(2, '0')}` },
+    studies: [{ name: 'Volume' }, { name: 'MACD' }, { name: 'Relative Strength Index' }]
+  }
 }

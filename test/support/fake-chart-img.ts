@@ -54,6 +54,10 @@ export type ScriptedReply =
   | { kind: 'raw', status?: number, contentType: string, body: string | Buffer }
   | { kind: 'hang' }
   | { kind: 'reset' }
+  /** A 200 body sent in `count` chunks of `chunk` without Content-Length (chunked), e.g. an oversized image. */
+  | { kind: 'stream', contentType: string, chunk: Buffer, count: number }
+  /** A 200 that announces `declaredBytes` and sends `body` only, then cuts the connection (a truncated body). */
+  | { kind: 'truncated', contentType: string, body: Buffer, declaredBytes: number }
 
 export interface FakeChartImgOptions {
   apiKey?: string
@@ -82,16 +86,20 @@ export interface RecordedRequest {
   key: 'valid' | 'invalid' | 'missing'
   /** Parsed JSON body, or the raw text when it is not JSON, or undefined when empty. */
   body: unknown
-  /** What the fake answered ('hang' and 'reset' for scripted non-answers). */
-  status: number | 'hang' | 'reset'
+  /** What the fake answered ('hang', 'reset' and 'truncated' for scripted non-answers). */
+  status: number | 'hang' | 'reset' | 'truncated'
 }
 
 export interface FakeChartImg {
   readonly url: string
   readonly apiKey: string
   readonly requests: RecordedRequest[]
+  /** Keyless `HEAD /` reachability probes (src/engines/chart-img/reachability.ts); not in `requests`. */
+  readonly probes: number
   /** Replies for the next calls, one per call, before any checking. */
   script: (...replies: ScriptedReply[]) => void
+  /** Drops scripted replies no call used; returns how many there were. */
+  unscript: () => number
   set: (options: Partial<Omit<FakeChartImgOptions, 'apiKey'>>) => void
   close: () => Promise<void>
 }
@@ -124,7 +132,13 @@ export async function startFakeChartImg (options: FakeChartImgOptions = {}): Pro
   await once(server, 'listening')
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
+  let probes = 0
   async function handle (req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'HEAD' && req.url === '/') {
+      probes++
+      res.writeHead(404).end()
+      return
+    }
     const chunks: Buffer[] = []
     for await (const chunk of req) chunks.push(chunk as Buffer)
     const raw = Buffer.concat(chunks).toString('utf8')
@@ -150,6 +164,22 @@ export async function startFakeChartImg (options: FakeChartImgOptions = {}): Pro
     if (next !== undefined) {
       if (next.kind === 'hang') { record.status = 'hang'; return }
       if (next.kind === 'reset') { record.status = 'reset'; req.socket.destroy(); return }
+      if (next.kind === 'stream') {
+        record.status = 200
+        res.writeHead(200, { 'content-type': next.contentType })
+        for (let i = 0; i < next.count && !res.destroyed; i++) {
+          // Honour backpressure: the client may stop reading (and cut the socket) after a few chunks.
+          if (!res.write(next.chunk)) await new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve) })
+        }
+        res.end()
+        return
+      }
+      if (next.kind === 'truncated') {
+        record.status = 'truncated'
+        res.writeHead(200, { 'content-type': next.contentType, 'content-length': String(next.declaredBytes) })
+        res.write(next.body, () => { req.socket.destroy() })
+        return
+      }
       if (next.kind === 'raw') {
         record.status = next.status ?? 200
         res.writeHead(record.status, { 'content-type': next.contentType }).end(next.body)
@@ -278,7 +308,9 @@ export async function startFakeChartImg (options: FakeChartImgOptions = {}): Pro
     url,
     apiKey,
     requests,
+    get probes () { return probes },
     script: (...replies) => { scripted.push(...replies) },
+    unscript: () => scripted.splice(0).length,
     set: (changes) => {
       Object.assign(settings, changes)
       if (changes.plan !== undefined) bucket.tokens = FAKE_PLANS[changes.plan].burst

@@ -13,6 +13,7 @@ import { imageInfo } from './image-info.js'
 import { PLAN_LIMITS, assertWithinPlan, type PlanName } from './plan-limits.js'
 import { buildAdvancedChartBody } from './request-body.js'
 import { createSymbolDirectory } from './symbol-listing.js'
+import { createReachabilityProbe } from './reachability.js'
 import { UpstreamClient, type Sleep, type UpstreamResponse } from './upstream-client.js'
 import { readUpstreamMessage } from './upstream-errors.js'
 
@@ -28,8 +29,12 @@ export interface ChartImgEngineOptions {
   plan: PlanName
   /** Per HTTP attempt. */
   timeoutMs: number
-  /** HTTP attempts per call, first one included (retries only for 429, 500, 504, connection failures). */
+  /** HTTP attempts per call, first one included (retries only for 429, 500, 502, 503, 504, connection failures). */
   maxAttempts: number
+  /** Largest response body accepted (CHART_IMG_MAX_RESPONSE_BYTES); default 32 MiB. */
+  maxResponseBytes?: number
+  /** How often a long upstream call repeats its `requesting` progress; default 15 s. */
+  heartbeatMs?: number
   /** How long symbol listings are reused. */
   symbolsTtlMs: number
   usage: DailyUsage
@@ -52,12 +57,15 @@ export function createChartImgEngine (options: ChartImgEngineOptions): ChartEngi
     plan: options.plan,
     timeoutMs: options.timeoutMs,
     maxAttempts: options.maxAttempts,
+    maxResponseBytes: options.maxResponseBytes,
+    heartbeatMs: options.heartbeatMs,
     usage: options.usage,
     log,
     sleep: options.sleep ?? defaultSleep,
     now
   })
   const symbols = createSymbolDirectory({ client, ttlMs: options.symbolsTtlMs, now })
+  const reachability = createReachabilityProbe({ baseUrl: options.baseUrl, now })
 
   async function render (request: ChartRequest, context: RenderContext): Promise<RenderResult> {
     if (client.closed) throw new ChartError('CANCELLED', 'The Chart-IMG engine is closed.')
@@ -87,7 +95,12 @@ export function createChartImgEngine (options: ChartImgEngineOptions): ChartEngi
     if (client.authRejected) return { ready: false, detail: 'Chart-IMG rejected the API key; check CHART_IMG_API_KEY' }
     const cap = PLAN_LIMITS[options.plan].perDay
     const used = client.usedToday()
-    return { ready: true, detail: `Chart-IMG, ${options.plan} plan, ${used}${cap === null ? '' : `/${cap}`} requests used today (UTC)` }
+    const problem = await reachability.problem()
+    return {
+      ready: true,
+      detail: `Chart-IMG, ${options.plan} plan, ${used}${cap === null ? '' : `/${cap}`} requests used today (UTC)`,
+      ...(problem === null ? {} : { problem })
+    }
   }
 
   async function close (): Promise<void> {

@@ -1,10 +1,11 @@
 /**
  * When to try a Chart-IMG call again and how long to wait first.
- * Retry only what can succeed unchanged (shared/reference/chart-img-api.md, Errors): 429, 500, 504 and
- * connection failures. 400/401/403/404/422 are answers about the request itself and never change on retry.
+ * Retry only what can succeed unchanged (shared/reference/chart-img-api.md, Errors): 429, the 5xx a gateway or an
+ * overloaded upstream gives (500, 502, 503, 504; RFC 9110 §15.6 — 502/503 are the typical answers of a proxy or a
+ * restarting upstream, so they get the same policy as 500/504) and connection failures. 400/401/403/404/422 are answers about the request itself and never change on retry.
  */
 
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 504])
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504])
 
 // undici wraps socket failures in `TypeError: fetch failed` with a `cause` carrying one of these codes.
 const RETRYABLE_NETWORK_CODES: ReadonlySet<string> = new Set([

@@ -32,6 +32,31 @@ export interface UpstreamClientOptions {
   sleep: Sleep
   now: () => number
   random?: () => number
+  /**
+   * Bytes one response body may have (CHART_IMG_MAX_RESPONSE_BYTES). A larger body is cut off as it arrives and the
+   * call fails, so one bad answer cannot take hundreds of MB of memory. Default DEFAULT_MAX_RESPONSE_BYTES.
+   */
+  maxResponseBytes?: number
+  /**
+   * While an attempt waits for Chart-IMG, a `requesting` stage is repeated this often (default 15 s), so progress
+   * events keep flowing and proxies with idle limits (AWS ALB: 60 s) do not cut a long call.
+   */
+  heartbeatMs?: number
+}
+
+/**
+ * The largest Chart-IMG image is a 3840×2160 PNG (MEGA/ULTRA/ENTERPRISE plans, chart-img-api.md), a few MB; 32 MiB
+ * leaves room for any real answer and still bounds a runaway one.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+export const DEFAULT_HEARTBEAT_MS = 15_000
+
+/** A response body larger than the cap: not retried (the same request would get the same answer). */
+class ResponseTooLargeError extends Error {
+  constructor (readonly limit: number) {
+    super(`response body larger than ${limit} bytes`)
+    this.name = 'ResponseTooLargeError'
+  }
 }
 
 export interface UpstreamCall {
@@ -110,6 +135,7 @@ export class UpstreamClient {
 
       const timeout = AbortSignal.timeout(this.#options.timeoutMs)
       const started = performance.now()
+      const heartbeat = this.#heartbeat(stage, attempt, started)
       let response: Response
       let body: Buffer
       try {
@@ -121,8 +147,14 @@ export class UpstreamClient {
           redirect: 'manual',
           signal: AbortSignal.any([signal, timeout])
         })
-        body = Buffer.from(await response.arrayBuffer())
+        body = await readCapped(response, this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES)
       } catch (error) {
+        if (error instanceof ResponseTooLargeError) {
+          log.warn({ path: call.path, attempt, limit: error.limit }, 'Chart-IMG response too large; cut off')
+          throw new ChartError('UPSTREAM',
+            `Chart-IMG sent a response larger than ${formatBytes(error.limit)}, so it was cut off and not used. ` +
+            'Try a smaller chart (width/height), or raise CHART_IMG_MAX_RESPONSE_BYTES if such images are expected.', { cause: error })
+        }
         if (signal.aborted || timeout.aborted) throw this.#abortError(call, timeout, attempt, error)
         const code = networkErrorCode(error) ?? 'network error'
         log.warn({ path: call.path, attempt, code }, 'Chart-IMG connection failed')
@@ -133,6 +165,8 @@ export class UpstreamClient {
         throw new ChartError('UPSTREAM',
           `Could not reach Chart-IMG at ${this.#base.origin} (${code})${attempts(attempt)}. Check CHART_IMG_BASE_URL and the network.`,
           { cause: error })
+      } finally {
+        clearInterval(heartbeat)
       }
 
       const status = response.status
@@ -173,6 +207,15 @@ export class UpstreamClient {
       log.warn({ path: call.path, attempt, status, code: error.code }, 'Chart-IMG call failed')
       throw error
     }
+  }
+
+  /** Repeats the `requesting` stage every heartbeatMs while one attempt waits for its answer; cleared by the caller. */
+  #heartbeat (stage: (s: RenderStage) => void, attempt: number, started: number): NodeJS.Timeout {
+    const every = this.#options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS
+    return setInterval(() => {
+      const seconds = Math.round((performance.now() - started) / 1000)
+      stage({ status: 'requesting', attempt, message: `Still waiting for Chart-IMG (attempt ${attempt} of ${this.#options.maxAttempts}, ${seconds} s so far)` })
+    }, every).unref()
   }
 
   /** Daily cap, then the throttle, then the cap again and the count: the request is spent from here on. */
@@ -235,6 +278,37 @@ export class UpstreamClient {
     if (call.body !== undefined) headers['content-type'] = 'application/json'
     return headers
   }
+}
+
+/**
+ * The body, read chunk by chunk and abandoned (the stream cancelled, the socket freed) as soon as it passes `limit`:
+ * `arrayBuffer()` would buffer a body of any size first. A Content-Length above the limit fails before any read.
+ */
+async function readCapped (response: Response, limit: number): Promise<Buffer> {
+  const declared = Number(response.headers.get('content-length') ?? NaN)
+  if (declared > limit) {
+    await response.body?.cancel().catch(() => {})
+    throw new ResponseTooLargeError(limit)
+  }
+  if (response.body === null) return Buffer.alloc(0)
+  const chunks: Uint8Array[] = []
+  let size = 0
+  const reader = response.body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > limit) {
+      await reader.cancel().catch(() => {})
+      throw new ResponseTooLargeError(limit)
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks, size)
+}
+
+function formatBytes (bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MiB` : `${bytes} bytes`
 }
 
 function attempts (n: number): string {

@@ -9,7 +9,7 @@ import { MessageChannel } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import type { Logger } from 'pino'
 import type { ChartEngine, EngineStatus, RenderContext, RenderResult, RenderStage } from '../../chart/engine.js'
-import { ChartError, isChartError } from '../../chart/errors.js'
+import { ChartError, isChartError, shuttingDownError } from '../../chart/errors.js'
 import type { ChartRequest } from '../../chart/request.js'
 import type { BarCache } from '../../market/bar-cache.js'
 import { createMarketCatalog } from '../../market/catalog.js'
@@ -83,7 +83,10 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
   pool.on('error', (error: unknown) => { log.error({ err: error }, 'render worker error') })
 
   let closed = false
+  let draining = false
   let closing: Promise<void> | undefined
+  /** Renders handed to the pool: `refuse` aborts one that has not started (drain); started ones are left to finish. */
+  const handedOver = new Set<{ refuse: AbortController, started: () => boolean }>()
   /** Jobs handed to the pool and not yet settled (running or waiting). */
   let active = 0
   /** Smoothed render time, for the BUSY retry hint. */
@@ -143,6 +146,7 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
 
     async render (request: ChartRequest, { signal, onStage }: RenderContext): Promise<RenderResult> {
       if (closed) throw new ChartError('CANCELLED', 'The chart engine is shutting down')
+      if (draining) throw shuttingDownError()
       if (signal.aborted) throw new ChartError('CANCELLED', 'The chart request was cancelled')
       // Bundled and user data answer at once; provider symbols may fetch (each request reported as a stage).
       let loaded: LoadedSeries
@@ -166,10 +170,12 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
       // timers (SSE heartbeats) or other connections' I/O for long (see src/scheduling/turn-queue.ts).
       const { input, notes } = await preparation.run(() => {
         if (closed) throw new ChartError('CANCELLED', 'The chart engine is shutting down')
+        if (draining) throw shuttingDownError()
         if (signal.aborted) throw new ChartError('CANCELLED', 'The chart request was cancelled')
         return prepareJobInput(request, loaded.series)
       })
       if (signal.aborted) throw new ChartError('CANCELLED', 'The chart request was cancelled')
+      if (draining) throw shuttingDownError()
       // Counted here, not left to piscina's maxQueue alone: piscina parks tasks that carry an AbortSignal in a
       // side queue its maxQueue check does not count (piscina 5.3 _returnUndistributedTask/skipQueue).
       if (waiting() >= options.queueLimit) throw busy()
@@ -188,13 +194,17 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
       }
       active++
       const started = performance.now()
+      const handle = { refuse: new AbortController(), started: () => rendering }
+      handedOver.add(handle)
       let result: RenderTaskResult
       try {
-        result = await pool.run({ work: { input }, port: channel.port2 }, { transferList: [channel.port2], signal })
+        result = await pool.run({ work: { input }, port: channel.port2 }, { transferList: [channel.port2], signal: AbortSignal.any([signal, handle.refuse.signal]) })
       } catch (error) {
+        if (handle.refuse.signal.aborted && !signal.aborted) throw shuttingDownError()
         throw toChartError(error, signal)
       } finally {
         active--
+        handedOver.delete(handle)
         channel.port1.close()
       }
       // The result can overtake the "started" message (two ports, no ordering between them); it did render.
@@ -230,6 +240,12 @@ export function createLocalEngine (options: LocalEngineOptions): ChartEngine {
         ready: true,
         detail: `Embedded renderer: ${pool.threads.length} worker(s), ${waiting()} waiting (limit ${options.queueLimit}), cache ${cache.size}/${cache.capacity}, font DejaVu Sans`
       }
+    },
+
+    drain () {
+      draining = true
+      // piscina drops an aborted task from its queue without touching a worker; a running task is not aborted here.
+      for (const handle of handedOver) if (!handle.started()) handle.refuse.abort()
     },
 
     async close () {

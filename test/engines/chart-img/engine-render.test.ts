@@ -127,8 +127,7 @@ const NEVER_RETRIED: Array<{ name: string, setup: Parameters<typeof setup>[1], s
   { name: '422 Invalid Interval', setup: { fake: { intervals: ['1h', '1D'] } }, request: { interval: '45m' }, code: 'UNSUPPORTED_INTERVAL', message: /interval "45m".*422 Invalid Interval/ },
   { name: '400 bad request', setup: {}, script: { status: 400, message: 'Invalid JSON' }, code: 'INVALID_REQUEST', message: /\(400 Invalid JSON\)/ },
   { name: '404 route', setup: {}, script: { status: 404, message: 'Not Found' }, code: 'INVALID_REQUEST', message: /no route \/v2\/tradingview\/advanced-chart \(404 Not Found\).*CHART_IMG_BASE_URL/ },
-  { name: '422 other field', setup: {}, script: { status: 422, message: '"foo" is not allowed' }, code: 'INVALID_REQUEST', message: /\(422 "foo" is not allowed\)/ },
-  { name: '502 (not in the retry list)', setup: {}, script: { status: 502, message: 'Bad Gateway' }, code: 'UPSTREAM', message: /\(502 Bad Gateway\)/ }
+  { name: '422 other field', setup: {}, script: { status: 422, message: '"foo" is not allowed' }, code: 'INVALID_REQUEST', message: /\(422 "foo" is not allowed\)/ }
 ]
 
 for (const c of NEVER_RETRIED) {

@@ -2,7 +2,8 @@ import t from 'tap'
 import { chartRequest, rejectionOf, renderContext, setup } from './harness.js'
 
 t.test('the API key never appears in logs, messages or stages — even when upstream echoes it', async (t) => {
-  const { fake, engine, logs } = await setup(t, { engine: { maxAttempts: 2, timeoutMs: 300 } })
+  // The timeout only ends the scripted hang; long enough that a real answer on a busy machine never hits it.
+  const { fake, engine, logs } = await setup(t, { engine: { maxAttempts: 2, timeoutMs: 3000 } })
   const messages: string[] = []
   const context = renderContext()
   const run = async (script: Parameters<typeof fake.script>): Promise<void> => {
