@@ -121,6 +121,11 @@ export const configSchema = z.object({
   LLM_MODEL: z.string().min(1).optional(),
   /** How long one model request may take. */
   LLM_TIMEOUT_MS: int(1000, 600_000).default(60_000),
+  /**
+   * Ask the model to stream its answer (`stream: true`, server-sent chunks). On by default: a long answer then counts
+   * against LLM_TIMEOUT_MS as it arrives rather than all at once; turn off for servers that mishandle streaming.
+   */
+  LLM_STREAM: flag.default(true),
 
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()
 }).refine((c) => (c.OAUTH_ISSUER === undefined) === (c.OAUTH_JWKS_URL === undefined), {

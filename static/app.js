@@ -251,16 +251,33 @@
     el.interval.value = Array.from(el.interval.options).some((o) => o.value === previous) ? previous : el.interval.options[0].value
   }
 
+  // Only the styles the symbol's data can draw (get_available_symbols' `styles`: close-only data has no candles):
+  // the others stay in the list, disabled and hidden, so the choice comes back when a symbol supports it again.
+  function offerStyles (allowed) {
+    const options = Array.from(el.style.options)
+    for (const option of options) {
+      const usable = allowed.length === 0 || allowed.includes(option.value)
+      option.disabled = !usable
+      option.hidden = !usable
+    }
+    if (el.style.selectedOptions[0]?.disabled !== false) {
+      const first = options.find((o) => !o.disabled)
+      if (first) el.style.value = first.value
+    }
+  }
+
   function describeSymbol () {
     const info = symbols.find((s) => s.symbol === el.symbol.value)
     if (!info) {
       el.symbolInfo.textContent = ''
       fillIntervals([])
+      offerStyles([])
       return
     }
     const parts = [info.description, info.from && info.to ? info.from.slice(0, 10) + ' → ' + info.to.slice(0, 10) : null, info.fields, info.source]
     el.symbolInfo.textContent = parts.filter(Boolean).join(' · ')
     fillIntervals(Array.isArray(info.intervals) ? info.intervals.filter((i) => typeof i === 'string') : [])
+    offerStyles(Array.isArray(info.styles) ? info.styles.filter((v) => typeof v === 'string') : [])
   }
 
   async function loadSymbols () {

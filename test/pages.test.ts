@@ -1,6 +1,6 @@
 /**
  * The pages in static/ driven by headless Chromium (playwright-core + Debian's /usr/bin/chromium) against the real app
- * on 127.0.0.1: the chart studio makes a chart with live progress, and server text never becomes markup (seed 000's
+ * on 127.0.0.1: the chart studio makes a chart with live progress and offers only the styles a symbol's data can draw, and server text never becomes markup (seed 000's
  * demo page put server messages into innerHTML unescaped). At desktop (1280×800) and phone (390×844) width: no
  * horizontal scroll, every control on screen and clickable, a failed request's long error wrapped by words (issue 12:
  * one character per line at 390 px, "view" unclickable), then a successful request; the studio with AUTH_TOKEN set.
@@ -8,8 +8,9 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { callTool, startApp } from './support/app.js'
+import { CHROMIUM, launchChromium, openPage as openBrowserPage } from './support/chromium.js'
 
 /**
  * PAGES_SCREENSHOT_DIR=dir npx tap test/pages.test.ts keeps a picture of each page for a person to look at
@@ -20,7 +21,6 @@ async function screenshot (page: Page, name: string): Promise<void> {
   if (dir !== undefined) await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true })
 }
 
-const CHROMIUM = '/usr/bin/chromium'
 const XSS_TEXT = '<img src=x onerror="window.__xss=1">'
 
 if (!existsSync(CHROMIUM)) {
@@ -28,23 +28,13 @@ if (!existsSync(CHROMIUM)) {
 } else {
   let browser: Browser | undefined
   t.before(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run', '--disable-quic']
-    })
+    browser = await launchChromium()
   })
   t.teardown(async () => { await browser?.close() })
 
-  /** A fresh page (own context, so own sessionStorage) that records uncaught page errors, closed at the end. */
   async function openPage (t: { teardown: (fn: () => Promise<void>) => void }, viewport = { width: 1280, height: 1100 }): Promise<{ page: Page, pageErrors: string[] }> {
     if (browser === undefined) throw new Error('browser not started')
-    const context = await browser.newContext({ viewport })
-    const page = await context.newPage()
-    const pageErrors: string[] = []
-    page.on('pageerror', (error) => { pageErrors.push(error.message) })
-    t.teardown(async () => { await context.close() })
-    return { page, pageErrors }
+    return await openBrowserPage(browser, t, viewport)
   }
 
   t.test('chart studio: form → live progress → image', async (t) => {
@@ -80,6 +70,31 @@ if (!existsSync(CHROMIUM)) {
     t.match(await page.textContent('#recent'), /SP:SPX/)
 
     await screenshot(page, 'studio')
+    t.same(pageErrors, [], 'no uncaught errors in the page')
+  })
+
+  t.test('chart studio: the style list follows the symbol\'s data (no candles for close-only symbols)', async (t) => {
+    const { url } = await startApp(t)
+    const { page, pageErrors } = await openPage(t)
+    await page.goto(`${url}/studio`)
+    await page.waitForSelector('#symbol option[value="NASDAQ:AAPL"]', { state: 'attached', timeout: 60_000 })
+    const listing = await callTool(url, 'get_available_symbols', { limit: 500 })
+    const styles = (symbol: string): string[] => (JSON.parse(listing.body.result.content[0].text).symbols as Array<{ symbol: string, styles: string[] }>).find((s) => s.symbol === symbol)?.styles ?? []
+    const usable = async (): Promise<string[]> => await page.evaluate('Array.from(document.querySelectorAll("#style option")).filter((o) => !o.disabled && !o.hidden).map((o) => o.value)') as string[]
+
+    await page.selectOption('#symbol', 'SP:SPX')
+    await page.selectOption('#style', 'candle')
+    await page.selectOption('#symbol', 'NASDAQ:AAPL')
+    t.same(await usable(), ['line', 'area', 'baseline', 'column'], 'close-only data: only the close-based styles are offered')
+    t.same(await usable(), styles('NASDAQ:AAPL'), 'exactly what get_available_symbols lists for the symbol')
+    t.equal(await page.inputValue('#style'), 'line', 'the candle selection moved to a style the data can draw')
+    t.same(await page.evaluate('Array.from(document.querySelectorAll("#style option")).filter((o) => ["candle", "hollowCandle", "heikinAshi", "bar", "hiLo"].includes(o.value) && !o.disabled).map((o) => o.value)'), [], 'no OHLC style can be picked for NASDAQ:AAPL')
+
+    await page.selectOption('#symbol', 'SP:SPX')
+    t.ok((await usable()).includes('candle'), 'OHLC data: candles are offered again')
+    t.same((await usable()).sort(), [...styles('SP:SPX')].sort())
+    await page.selectOption('#style', 'candle')
+    t.equal(await page.inputValue('#style'), 'candle')
     t.same(pageErrors, [], 'no uncaught errors in the page')
   })
 

@@ -12,10 +12,10 @@ import type { ChatResponder } from './types.js'
 export type { ChatReply, ChatResponder, ChatToolCall } from './types.js'
 export { COMMAND_HELP } from './commands.js'
 
-type ChatConfig = Pick<Config, 'LLM_BASE_URL' | 'LLM_API_KEY' | 'LLM_MODEL' | 'LLM_TIMEOUT_MS'>
+type ChatConfig = Pick<Config, 'LLM_BASE_URL' | 'LLM_API_KEY' | 'LLM_MODEL' | 'LLM_TIMEOUT_MS' | 'LLM_STREAM'>
 
 export function createChat (tools: ToolRegistry, config: ChatConfig): ChatResponder {
   if (config.LLM_BASE_URL === undefined || config.LLM_MODEL === undefined) return createCommandChat(tools)
-  const complete = createModelClient({ baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS })
+  const complete = createModelClient({ baseUrl: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY, model: config.LLM_MODEL, timeoutMs: config.LLM_TIMEOUT_MS, stream: config.LLM_STREAM })
   return createAgentChat(tools, complete)
 }

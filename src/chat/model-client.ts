@@ -1,10 +1,12 @@
 /**
- * A minimal client of the OpenAI Chat Completions API (POST {base}/chat/completions, non-streaming, with `tools`),
+ * A minimal client of the OpenAI Chat Completions API (POST {base}/chat/completions with `tools`, streamed or not),
  * which OpenAI-compatible servers (Ollama, vLLM, llama.cpp, LM Studio, OpenRouter…) also answer. Plain fetch instead
  * of the `openai` package: the agent needs one request shape, and the package (several MB, its own retry and
  * streaming layers) would add weight without removing code. Reference: platform.openai.com/docs/api-reference/chat.
  * The API key only ever goes into the Authorization header: it is never logged or echoed in an error.
+ * Streaming (`stream: true`, LLM_STREAM) is parsed by src/chat/model-stream.ts.
  */
+import { readStreamedReply } from './model-stream.js'
 
 /** A tool call as the model asks for it: `arguments` is JSON text written by the model (possibly invalid). */
 export interface ModelToolCall {
@@ -44,11 +46,13 @@ export interface ModelClientOptions {
   apiKey?: string
   model: string
   timeoutMs: number
+  /** Send `stream: true` and assemble the reply from the server-sent chunks. */
+  stream: boolean
 }
 
 export type CompleteChat = (messages: ModelMessage[], tools: ModelTool[], signal: AbortSignal) => Promise<ModelReply>
 
-function errorDetail (body: string): string {
+export function errorDetail (body: string): string {
   try {
     const parsed = JSON.parse(body) as { error?: { message?: unknown } | string, message?: unknown }
     const message = typeof parsed.error === 'string' ? parsed.error : parsed.error?.message ?? parsed.message
@@ -65,38 +69,46 @@ function isToolCall (value: unknown): value is ModelToolCall {
 export function createModelClient (options: ModelClientOptions): CompleteChat {
   const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`
   const host = new URL(url).host
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' }
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: options.stream ? 'text/event-stream, application/json' : 'application/json' }
   if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`
 
   return async function complete (messages, tools, signal) {
-    let response: Response
-    let text: string
+    let response: Response | undefined
     try {
       response = await fetch(url, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ model: options.model, messages, tools, tool_choice: 'auto' }),
+        body: JSON.stringify({ model: options.model, messages, tools, tool_choice: 'auto', ...(options.stream ? { stream: true } : {}) }),
         signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)])
       })
-      text = await response.text()
+      // A server may ignore `stream: true` and answer one JSON body: the content type decides, not what was asked.
+      if (response.ok && response.body !== null && (response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+        return await readStreamedReply(response.body, host)
+      }
+      return parseReply(response, await response.text(), host)
     } catch (error) {
-      if (signal.aborted) throw error
+      if (error instanceof ModelEndpointError || signal.aborted) throw error
       const timedOut = error instanceof Error && error.name === 'TimeoutError'
       const cause = (error as { cause?: { code?: unknown } }).cause?.code
-      throw new ModelEndpointError(timedOut
-        ? `The model endpoint (${host}) did not answer within ${Math.round(options.timeoutMs / 1000)} s.`
-        : `The model endpoint (${host}) could not be reached${typeof cause === 'string' ? ` (${cause})` : ''}.`)
+      if (timedOut) throw new ModelEndpointError(`The model endpoint (${host}) did not answer within ${Math.round(options.timeoutMs / 1000)} s.`)
+      // The server was reached and then dropped the connection (undici's UND_ERR_SOCKET), before or after the
+      // headers, while the answer (streamed or not) was arriving.
+      if (response !== undefined || cause === 'UND_ERR_SOCKET') throw new ModelEndpointError(`The model endpoint (${host}) broke off its answer midway (the connection closed).`)
+      throw new ModelEndpointError(`The model endpoint (${host}) could not be reached${typeof cause === 'string' ? ` (${cause})` : ''}.`)
     }
-    if (!response.ok) throw new ModelEndpointError(`The model endpoint (${host}) answered HTTP ${response.status}: ${errorDetail(text) || response.statusText}`)
-    let body: { choices?: Array<{ message?: { content?: unknown, tool_calls?: unknown } }> }
-    try {
-      body = JSON.parse(text)
-    } catch {
-      throw new ModelEndpointError(`The model endpoint (${host}) answered something that is not JSON.`)
-    }
-    const message = body.choices?.[0]?.message
-    if (message === undefined) throw new ModelEndpointError(`The model endpoint (${host}) answered without a message (no choices[0].message).`)
-    const toolCalls = Array.isArray(message.tool_calls) ? message.tool_calls.filter(isToolCall) : []
-    return { content: typeof message.content === 'string' ? message.content : null, toolCalls }
   }
+}
+
+function parseReply (response: Response, text: string, host: string): ModelReply {
+  if (!response.ok) throw new ModelEndpointError(`The model endpoint (${host}) answered HTTP ${response.status}: ${errorDetail(text) || response.statusText}`)
+  let body: { choices?: Array<{ message?: { content?: unknown, tool_calls?: unknown } }> }
+  try {
+    body = JSON.parse(text)
+  } catch {
+    throw new ModelEndpointError(`The model endpoint (${host}) answered something that is not JSON.`)
+  }
+  const message = body.choices?.[0]?.message
+  if (message === undefined) throw new ModelEndpointError(`The model endpoint (${host}) answered without a message (no choices[0].message).`)
+  const toolCalls = Array.isArray(message.tool_calls) ? message.tool_calls.filter(isToolCall) : []
+  return { content: typeof message.content === 'string' ? message.content : null, toolCalls }
 }

@@ -12,7 +12,8 @@ import { startApp } from '../support/app.js'
 const API_KEY = 'sk-test-secret-key-0123456789'
 
 interface SeenRequest { authorization: string | undefined, body: any }
-type Script = (body: any, turn: number) => { status?: number, json?: unknown, text?: string }
+/** `sse`: answer `text/event-stream` with these chunks as `data:` lines (strings as they are); `cut`: then drop the connection. */
+type Script = (body: any, turn: number) => { status?: number, json?: unknown, text?: string, sse?: unknown[], cut?: boolean }
 
 /** A fake /v1/chat/completions: answers each request with `script(body, n)` and records what it received. */
 async function startFakeModel (t: { teardown: (fn: () => Promise<void>) => void }, script: Script): Promise<{ baseUrl: string, seen: SeenRequest[] }> {
@@ -29,6 +30,13 @@ async function startFakeModel (t: { teardown: (fn: () => Promise<void>) => void 
       const body = JSON.parse(raw)
       seen.push({ authorization: req.headers.authorization, body })
       const answer = script(body, seen.length)
+      if (answer.sse !== undefined) {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+        for (const chunk of answer.sse) res.write(`data: ${typeof chunk === 'string' ? chunk : JSON.stringify(chunk)}\n\n`)
+        if (answer.cut === true) res.socket?.destroy()
+        else res.end()
+        return
+      }
       res.writeHead(answer.status ?? 200, { 'content-type': 'application/json' })
       res.end(answer.text ?? JSON.stringify(answer.json))
     })
@@ -43,6 +51,11 @@ async function startFakeModel (t: { teardown: (fn: () => Promise<void>) => void 
 
 function toolCallsReply (calls: Array<{ id: string, name: string, arguments: string }>): unknown {
   return { id: 'chatcmpl-1', object: 'chat.completion', choices: [{ index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: null, tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) } }] }
+}
+
+/** One streamed chunk, as OpenAI sends them. */
+function delta (value: Record<string, unknown>): unknown {
+  return { id: 'chatcmpl-s', object: 'chat.completion.chunk', choices: [{ index: 0, delta: value, finish_reason: null }] }
 }
 
 function textReply (content: string): unknown {
@@ -176,4 +189,65 @@ t.test('a model that keeps calling tools is stopped after a bounded number of ro
   t.equal(model.seen.length, 6)
   t.equal(body.toolCalls.length, 6)
   t.ok(body.toolCalls.every((call: any) => call.name === 'health_check' && call.isError === false))
+})
+
+t.test('streamed: a tool call whose arguments arrive in pieces makes a real chart, then a streamed answer', async (t) => {
+  const args = JSON.stringify({ symbol: 'SP:SPX', interval: '1W', studies: [{ name: 'RSI' }] })
+  const model = await startFakeModel(t, (body, turn) => {
+    if (turn === 1) {
+      return {
+        sse: [
+          delta({ role: 'assistant', content: null }),
+          delta({ tool_calls: [{ index: 0, id: 'call_s1', type: 'function', function: { name: 'generate_chart', arguments: '' } }] }),
+          delta({ tool_calls: [{ index: 1, id: 'call_s2', type: 'function', function: { name: 'health_check', arguments: '{' } }] }),
+          ...[args.slice(0, 7), args.slice(7, 20), args.slice(20)].map((piece) => delta({ tool_calls: [{ index: 0, function: { arguments: piece } }] })),
+          delta({ tool_calls: [{ index: 1, function: { arguments: '}' } }] }),
+          '[DONE]'
+        ]
+      }
+    }
+    const first = String(body.messages.at(-2).content).split('\n')[0]
+    return { sse: [delta({ role: 'assistant', content: 'Done. ' }), delta({ content: 'The tool said: ' }), delta({ content: first }), '[DONE]'] }
+  })
+  const { url } = await startApp(t, { LLM_BASE_URL: model.baseUrl, LLM_MODEL: 'fake-model' })
+  const { status, body } = await chat(url, 'Show me the S&P 500 weekly with RSI')
+  t.equal(status, 200)
+  t.equal(model.seen[0].body.stream, true, 'LLM_STREAM is on by default')
+  t.match(body.response, /^Done\. The tool said: Chart ready: SP:SPX 1W candle/)
+  t.match(body.toolCalls, [{ name: 'generate_chart', isError: false, arguments: { symbol: 'SP:SPX', interval: '1W', studies: [{ name: 'RSI' }] } }, { name: 'health_check', isError: false }])
+  const image = await fetch(body.toolCalls[0].imageUrl)
+  t.equal(image.status, 200, 'the chart assembled from the pieces really exists')
+  t.equal(image.headers.get('content-type'), 'image/png')
+  t.match(model.seen[1].body.messages[2], { tool_calls: [{ id: 'call_s1', function: { name: 'generate_chart', arguments: args } }, { id: 'call_s2', function: { name: 'health_check', arguments: '{}' } }] })
+  t.same(model.seen[1].body.messages.slice(3).map((m: any) => m.tool_call_id), ['call_s1', 'call_s2'])
+})
+
+t.test('streamed: a stream cut midway, one ended without [DONE], an error chunk and an error status are clear answers', async (t) => {
+  const cut = await startFakeModel(t, () => ({ sse: [delta({ content: 'Half an ans' })], cut: true }))
+  const a = await startApp(t, { LLM_BASE_URL: cut.baseUrl, LLM_MODEL: 'fake-model', LLM_API_KEY: API_KEY })
+  const broken = await chat(a.url, 'hello')
+  t.equal(broken.status, 200)
+  t.match(broken.body, { mode: 'agent', toolCalls: [], response: /broke off its answer midway \(the connection closed\)/ })
+  t.notMatch(broken.body.response, /Half an ans/, 'a cut answer is not passed off as complete')
+  t.notMatch(JSON.stringify(broken.body), API_KEY)
+
+  const unfinished = await startFakeModel(t, () => ({ sse: [delta({ content: 'Half' })] }))
+  const b = await startApp(t, { LLM_BASE_URL: unfinished.baseUrl, LLM_MODEL: 'fake-model' })
+  t.match((await chat(b.url, 'hello')).body.response, /ended its streamed answer before \[DONE\]: the answer was cut off/)
+
+  const failing = await startFakeModel(t, () => ({ sse: [delta({ content: 'Hel' }), { error: { message: 'Rate limit reached mid-generation' } }] }))
+  const c = await startApp(t, { LLM_BASE_URL: failing.baseUrl, LLM_MODEL: 'fake-model' })
+  t.match((await chat(c.url, 'hello')).body.response, /reported an error midway: Rate limit reached mid-generation/)
+
+  const status = await startFakeModel(t, () => ({ status: 429, json: { error: { message: 'Too many requests' } } }))
+  const d = await startApp(t, { LLM_BASE_URL: status.baseUrl, LLM_MODEL: 'fake-model' })
+  t.match((await chat(d.url, 'hello')).body.response, /answered HTTP 429: Too many requests/)
+  t.equal(status.seen[0].body.stream, true)
+})
+
+t.test('LLM_STREAM=false asks for one JSON body', async (t) => {
+  const model = await startFakeModel(t, () => ({ json: textReply('plain') }))
+  const { url } = await startApp(t, { LLM_BASE_URL: model.baseUrl, LLM_MODEL: 'fake-model', LLM_STREAM: false })
+  t.equal((await chat(url, 'hello')).body.response, 'plain')
+  t.notOk('stream' in model.seen[0].body)
 })

@@ -13,8 +13,10 @@ t.test('the second instance\'s chart of the same range makes 0 provider calls', 
   t.teardown(fake.close)
   const config = { REDIS_URL: redis.url, BINANCE_ENABLED: true, BINANCE_BASE_URL: fake.url }
   // Each instance has its own DATA_DIR: nothing but Redis is shared.
-  const a = await startApp(t, { ...config, DATA_DIR: `${t.testdir()}/a` })
-  const b = await startApp(t, { ...config, DATA_DIR: `${t.testdir()}/b` })
+  // One t.testdir() call: each call empties the directory, which would delete the first instance's data.
+  const dir = t.testdir()
+  const a = await startApp(t, { ...config, DATA_DIR: `${dir}/a` })
+  const b = await startApp(t, { ...config, DATA_DIR: `${dir}/b` })
 
   const first = await callTool(a.url, 'generate_chart', { symbol: 'BINANCE:BTCUSDT', interval: '4h', range: '1M' })
   t.match(first.body.result.content[0].text, /^Chart ready: BINANCE:BTCUSDT 4h candle/)
@@ -31,8 +33,10 @@ t.test('Twelve Data\'s daily limit is counted once for both instances and refuse
   const fake = await startFakeProviders(() => Date.now())
   t.teardown(fake.close)
   const config = { REDIS_URL: redis.url, TWELVEDATA_API_KEY: TWELVEDATA_KEY, TWELVEDATA_BASE_URL: fake.url, TWELVEDATA_DAILY_LIMIT: 1 }
-  const a = await startApp(t, { ...config, DATA_DIR: `${t.testdir()}/a` })
-  const b = await startApp(t, { ...config, DATA_DIR: `${t.testdir()}/b` })
+  // One t.testdir() call: each call empties the directory, which would delete the first instance's data.
+  const dir = t.testdir()
+  const a = await startApp(t, { ...config, DATA_DIR: `${dir}/a` })
+  const b = await startApp(t, { ...config, DATA_DIR: `${dir}/b` })
 
   const first = await callTool(a.url, 'generate_chart', { symbol: 'NASDAQ:AAPL', interval: '1D', range: '1M' })
   t.match(first.body.result.content[0].text, /^Chart ready: NASDAQ:AAPL 1D/)
