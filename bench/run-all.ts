@@ -13,7 +13,8 @@ const BENCHES: Array<[string, string[]]> = [
   ['bench/heartbeat-during-renders.ts', []],
   ['bench/chart-img-client.ts', []],
   ['bench/market-data.ts', []],
-  ['bench/mcp-throughput.ts', []]
+  ['bench/mcp-throughput.ts', []],
+  ['bench/security-burst.ts', []]
 ]
 
 let failed = 0

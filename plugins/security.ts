@@ -1,142 +1,237 @@
 /**
- * Host/Origin validation and optional bearer auth for the MCP and API routes.
+ * One access policy for every route (src/auth/policy.ts), enforced here.
  *
- * Why: spec 2025-11-25 transports §"Security Warning" — servers MUST validate `Origin` (invalid → 403) and, bound to
- * localhost, SHOULD guard against DNS rebinding (a foreign name resolving to 127.0.0.1: the browser then sends that
- * name as `Host`). The SDK's helpers for this are Express middleware, so the same rules live here as a Fastify hook.
+ * Each route declares its family where it is declared: `config: { access: 'rest-read' }` (typed below). Routes made
+ * by other plugins (@fastify/static, @fastify/cors) get theirs from `declareAccess(family)` in their scope. A route
+ * with no family stops the boot (onReady), so no route can be added without saying who may use it.
  *
- * How routes opt in — route config flags (typed below):
- *   `config: { mcpRoute: true }`  MCP surfaces (/mcp, /mcp/legacy/*, seed JSON-RPC routes): errors as JSON-RPC bodies
- *   `config: { apiRoute: true }`  REST API routes: errors as `{ error, statusCode }`
- * Routes without a flag (/health, /mcp/health, static pages, chart images) are not checked.
- *
- * Rules:
- * - Host: `localhost`, `127.0.0.1`, `[::1]` (any port, as the SDK's localhostHostValidation), plus ALLOWED_HOSTS
- *   (`name` = any port, `name:port` = that port only). Needed beyond localhost when HOST is not loopback.
- * - Origin: absent is fine (non-browser clients). Otherwise allowed when listed in ALLOWED_ORIGINS, when it is a
- *   localhost origin and the server is bound to loopback, or when it is same-origin with an allowed Host.
- * - Bearer: when AUTH_TOKEN is set, `Authorization: Bearer <token>` (compared in constant time) → else 401 with
- *   `WWW-Authenticate: Bearer` (RFC 6750 §3).
+ * Per request, in this order (onRequest):
+ * 1. Host and Origin (src/auth/host-origin.ts) → 403, on every family but health.
+ * 2. A locked-out address (failed-auth backoff) → 429 + Retry-After, before its credentials are even read.
+ * 3. Authentication (static tokens, OAuth JWTs; src/auth/authenticator.ts) when configured → 401 with
+ *    `WWW-Authenticate: Bearer resource_metadata="…", scope="…"` (MCP authorization 2026-07-28); missing scope →
+ *    403 `insufficient_scope`. The principal is set on `request.principal` (null in open mode).
+ * 4. Rate limit (@fastify/rate-limit) per principal, per address before authentication / in open mode → 429.
+ * Ownership (404 for another principal's resource) is checked where the resource is looked up: channels in
+ * src/sse, chart images in routes/charts.ts, history rows in the chart service.
  */
-import { createHash, timingSafeEqual } from 'node:crypto'
+import fastifyRateLimit from '@fastify/rate-limit'
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { isLoopbackHost, type Config } from '../src/config.js'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import { isLoopbackHost } from '../src/config.js'
+import { formatBaseUrl } from '../src/core.js'
+import { createAuthenticator, type Authenticator } from '../src/auth/authenticator.js'
+import { FailedAuthBackoff } from '../src/auth/failed-auth-backoff.js'
+import { McpSessionGuard } from '../src/auth/mcp-session-guard.js'
+import { createHostOriginGuard } from '../src/auth/host-origin.js'
+import { ACCESS_POLICIES, isAccessFamily, type AccessFamily, type AccessPolicy, type Scope } from '../src/auth/policy.js'
+import type { Principal } from '../src/auth/principal.js'
+import { bearerChallenge, metadataUrl, resourceIdentifiers, type Challenge } from '../src/auth/protected-resource.js'
+import { quotaKeyOf } from '../src/auth/quota.js'
+import { UNNAMED_TOKEN_PRINCIPAL } from '../src/auth/static-tokens.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** MCP route: Host/Origin validated, bearer auth when AUTH_TOKEN is set; errors as JSON-RPC bodies. */
-    mcpRoute?: boolean
-    /** REST API route: same checks; errors as `{ error, statusCode }`. */
-    apiRoute?: boolean
+    /** The route's access family (src/auth/policy.ts). Required on every route: the app does not boot without it. */
+    access?: AccessFamily
+  }
+  interface FastifyRequest {
+    /** Who is calling: set by plugins/security.ts on protected routes; null in open mode and on public routes. */
+    principal: Principal | null
+  }
+  interface FastifyInstance {
+    security: SecurityDecorator
   }
 }
 
-const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]'])
+/** A route as the security plugin saw it registered. */
+export interface DeclaredRoute {
+  method: string
+  url: string
+  access: AccessFamily
+}
 
-/** `host[:port]` → lower-case hostname and port ('' when absent); null when it cannot be a Host header. */
-function parseHost (value: string): { hostname: string, port: string } | null {
-  try {
-    const url = new URL(`http://${value}`)
-    if (url.username !== '' || url.password !== '' || url.pathname !== '/' || url.search !== '' || url.hash !== '') return null
-    return { hostname: url.hostname.toLowerCase(), port: url.port }
-  } catch {
-    return null
+export interface SecurityDecorator {
+  readonly authenticator: Authenticator
+  /** This server's canonical base URL (PUBLIC_BASE_URL, else http://HOST:port once listening), no trailing slash. */
+  baseUrl: () => string
+  /** Every route and its family, once the app is ready (the security tests iterate it). */
+  readonly routes: readonly DeclaredRoute[]
+  /** The key per-principal quotas count under: the principal id, or the client address when there is none. */
+  quotaKeyOf: (request: FastifyRequest) => string
+  /** MCP sessions: per-principal quota (MCP_SESSIONS_PER_PRINCIPAL) and owners (src/auth/mcp-session-guard.ts). */
+  readonly mcpSessions: McpSessionGuard
+  /**
+   * For a request that needs more than its route's scope (an MCP `tools/call` of a tool that writes; the route only
+   * knows once the body is read): null when the principal holds `scope` or auth is off, else the reply, already sent
+   * as 403 `insufficient_scope` with the same challenge a route-level refusal carries.
+   */
+  requireScope: (request: FastifyRequest, reply: FastifyReply, scope: Scope) => FastifyReply | null
+}
+
+/** For routes another plugin creates (static files, CORS preflight): register this onRoute hook in their scope first. */
+export function declareAccess (family: AccessFamily): (route: RouteOptions) => void {
+  return (route) => {
+    route.config = { ...route.config, access: family }
   }
 }
 
-export interface RequestGuard {
-  /** Returns why the Host header is refused, or null when it is accepted. */
-  checkHost: (host: string | undefined) => string | null
-  /** Returns why the Origin header is refused, or null when it is accepted (absent is accepted). */
-  checkOrigin: (origin: string | undefined, host: string | undefined) => string | null
-  /** True when no token is required or the Authorization header carries it. */
-  checkBearer: (authorization: string | undefined) => boolean
-  readonly authRequired: boolean
-}
+const MAX_LOCK_MS = 15 * 60_000
 
-function digest (value: string): Buffer {
-  return createHash('sha256').update(value).digest()
-}
+type Refusal = 401 | 403 | 429
 
-export function createRequestGuard (config: Pick<Config, 'HOST' | 'ALLOWED_HOSTS' | 'ALLOWED_ORIGINS' | 'AUTH_TOKEN'>): RequestGuard {
-  const loopback = isLoopbackHost(config.HOST)
-  const extraHosts = config.ALLOWED_HOSTS.map((h) => parseHost(h)).filter((h) => h !== null)
-  const origins = new Set(config.ALLOWED_ORIGINS.map((o) => o.replace(/\/+$/, '').toLowerCase()))
-  // Hashing both sides first makes timingSafeEqual's equal-length requirement hold for any input length.
-  const tokenDigest = config.AUTH_TOKEN === undefined ? null : digest(config.AUTH_TOKEN)
-
-  function hostAllowed (host: { hostname: string, port: string }): boolean {
-    if (LOCAL_HOSTNAMES.has(host.hostname)) return true
-    return extraHosts.some((h) => h.hostname === host.hostname && (h.port === '' || h.port === host.port))
-  }
-
-  return {
-    authRequired: tokenDigest !== null,
-    checkHost (host) {
-      if (host === undefined || host === '') return 'Missing Host header'
-      const parsed = parseHost(host)
-      if (parsed === null || !hostAllowed(parsed)) return `Invalid Host header: ${host}`
-      return null
-    },
-    checkOrigin (origin, host) {
-      if (origin === undefined) return null
-      const normalized = origin.toLowerCase()
-      if (origins.has(normalized)) return null
-      let url: URL
-      try {
-        url = new URL(normalized)
-      } catch {
-        return `Invalid Origin header: ${origin}`
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') return `Invalid Origin header: ${origin}`
-      if (loopback && LOCAL_HOSTNAMES.has(url.hostname)) return null
-      // Same-origin (a page served by this server): safe once the Host itself passed checkHost.
-      const sameHost = host !== undefined && parseHost(host)
-      if (sameHost !== false && sameHost !== null && url.host === `${sameHost.hostname}${sameHost.port === '' ? '' : `:${sameHost.port}`}` && hostAllowed(sameHost)) return null
-      return `Invalid Origin header: ${origin}`
-    },
-    checkBearer (authorization) {
-      if (tokenDigest === null) return true
-      if (authorization === undefined) return false
-      const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(authorization)
-      if (match === null) return false
-      return timingSafeEqual(digest(match[1]), tokenDigest)
-    }
-  }
-}
-
-function refuse (request: FastifyRequest, reply: FastifyReply, status: 401 | 403, message: string): FastifyReply {
-  const body = request.routeOptions.config.mcpRoute === true
+function refuse (reply: FastifyReply, policy: AccessPolicy, status: Refusal, message: string): FastifyReply {
+  const body = policy.errors === 'json-rpc'
     ? { jsonrpc: '2.0', id: null, error: { code: -32000, message } }
     : { error: message, statusCode: status }
   return reply.code(status).header('content-type', 'application/json; charset=utf-8').header('cache-control', 'no-store').send(body)
 }
 
 export default fp(async function securityPlugin (fastify: FastifyInstance) {
-  const guard = createRequestGuard(fastify.config)
-  if (!isLoopbackHost(fastify.config.HOST) && fastify.config.ALLOWED_HOSTS.length === 0) {
-    fastify.log.warn('HOST is not loopback and ALLOWED_HOSTS is empty: MCP and API routes accept only localhost Host names; set ALLOWED_HOSTS to the names clients use')
+  const { config } = fastify
+  const guard = createHostOriginGuard(config)
+  if (!isLoopbackHost(config.HOST) && config.ALLOWED_HOSTS.length === 0) {
+    fastify.log.warn('HOST is not loopback and ALLOWED_HOSTS is empty: only localhost Host names are accepted; set ALLOWED_HOSTS to the names clients use')
   }
 
+  function baseUrl (): string {
+    if (config.PUBLIC_BASE_URL !== undefined) return config.PUBLIC_BASE_URL.replace(/\/+$/, '')
+    const address = fastify.server.address()
+    return formatBaseUrl(config.HOST, address !== null && typeof address === 'object' ? address.port : config.PORT)
+  }
+
+  const staticTokens = [
+    ...(config.AUTH_TOKEN === undefined ? [] : [{ name: UNNAMED_TOKEN_PRINCIPAL, token: config.AUTH_TOKEN }]),
+    ...config.AUTH_TOKENS
+  ]
+  const authenticator = createAuthenticator({
+    staticTokens,
+    oauth: config.OAUTH_ISSUER === undefined || config.OAUTH_JWKS_URL === undefined
+      ? undefined
+      : {
+          issuer: config.OAUTH_ISSUER,
+          jwksUrl: config.OAUTH_JWKS_URL,
+          audiences: () => Object.values(resourceIdentifiers(baseUrl()))
+        }
+  })
+  if (!authenticator.enabled && !isLoopbackHost(config.HOST)) {
+    fastify.log.warn('no AUTH_TOKEN, AUTH_TOKENS or OAUTH_ISSUER and HOST is not loopback: anyone who reaches this server can use it')
+  }
+  const backoff = new FailedAuthBackoff({ maxFailures: config.AUTH_FAILURES_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, baseLockMs: config.AUTH_LOCKOUT_MS, maxLockMs: MAX_LOCK_MS })
+
+  // Hooks are added per route by createRateLimit below (global: false): only families that say rateLimited count.
+  await fastify.register(fastifyRateLimit, { global: false })
+  const quotaKey = (request: FastifyRequest): string => quotaKeyOf(request.principal?.id ?? null, request.ip)
+  const rateLimit = config.RATE_LIMIT_MAX === 0
+    ? null
+    : fastify.createRateLimit({ max: config.RATE_LIMIT_MAX, timeWindow: config.RATE_LIMIT_WINDOW_MS, keyGenerator: quotaKey })
+
+  const seen: Array<{ route: RouteOptions }> = []
+  const routes: DeclaredRoute[] = []
+  fastify.decorateRequest('principal', null)
+
+  fastify.addHook('onRoute', (route) => {
+    const access: unknown = route.config?.access
+    if (access !== undefined && !isAccessFamily(access)) {
+      throw new Error(`${String(route.method)} ${route.url}: unknown access family ${String(access)} (see src/auth/policy.ts)`)
+    }
+    // Checked at onReady: plugins that create routes (static files) declare them in a later onRoute hook of their own.
+    seen.push({ route })
+  })
+  fastify.addHook('onReady', async () => {
+    const missing: string[] = []
+    for (const { route } of seen) {
+      const access = route.config?.access
+      for (const method of [route.method].flat()) {
+        if (access === undefined) missing.push(`${method} ${route.url}`)
+        else routes.push({ method, url: route.url, access })
+      }
+    }
+    seen.length = 0
+    if (missing.length > 0) {
+      throw new Error(`Routes without an access policy: ${missing.join(', ')}. Declare config: { access: <family> } (src/auth/policy.ts).`)
+    }
+  })
+
+  function challenge (reply: FastifyReply, policy: AccessPolicy, status: 401 | 403, parts: Omit<Challenge, 'scope' | 'resourceMetadata'>, message: string): FastifyReply {
+    reply.header('www-authenticate', bearerChallenge({
+      ...parts,
+      scope: policy.scope ?? 'charts:read',
+      resourceMetadata: authenticator.oauth ? metadataUrl(baseUrl(), policy.resource) : undefined
+    }))
+    return refuse(reply, policy, status, message)
+  }
+
+  function insufficientScope (reply: FastifyReply, policy: AccessPolicy, scope: Scope, what: 'route' | 'request'): FastifyReply {
+    return challenge(reply, { ...policy, scope }, 403, { error: 'insufficient_scope', description: `This ${what} needs the ${scope} scope` }, `insufficient_scope: this ${what} needs the ${scope} scope`)
+  }
+
+  fastify.decorate('security', {
+    authenticator,
+    baseUrl,
+    routes,
+    quotaKeyOf: quotaKey,
+    mcpSessions: new McpSessionGuard(config.MCP_SESSIONS_PER_PRINCIPAL),
+    requireScope (request, reply, scope) {
+      const { principal } = request
+      if (principal === null || principal.scopes.includes(scope)) return null
+      const family = request.routeOptions.config.access
+      return insufficientScope(reply, ACCESS_POLICIES[family ?? 'not-found'], scope, 'request')
+    }
+  })
+
   fastify.addHook('onRequest', async (request, reply) => {
-    const { mcpRoute, apiRoute } = request.routeOptions.config
-    if (mcpRoute !== true && apiRoute !== true) return
-    const host = request.headers.host
-    const hostProblem = guard.checkHost(host)
-    if (hostProblem !== null) {
-      request.log.warn({ host }, 'refused: Host not allowed')
-      return refuse(request, reply, 403, hostProblem)
+    const family = request.is404 ? 'not-found' : request.routeOptions.config.access
+    // Unreachable after onReady's check; kept so a request never passes unpoliced.
+    if (family === undefined) return refuse(reply, ACCESS_POLICIES['not-found'], 403, 'This route has no access policy')
+    const policy: AccessPolicy = ACCESS_POLICIES[family]
+
+    if (policy.checkHostOrigin) {
+      const host = request.headers.host
+      const hostProblem = guard.checkHost(host)
+      if (hostProblem !== null) {
+        request.log.warn({ host }, 'refused: Host not allowed')
+        return refuse(reply, policy, 403, hostProblem)
+      }
+      const originProblem = guard.checkOrigin(request.headers.origin, host)
+      if (originProblem !== null) {
+        request.log.warn({ origin: request.headers.origin }, 'refused: Origin not allowed')
+        return refuse(reply, policy, 403, originProblem)
+      }
     }
-    const originProblem = guard.checkOrigin(request.headers.origin, host)
-    if (originProblem !== null) {
-      request.log.warn({ origin: request.headers.origin }, 'refused: Origin not allowed')
-      return refuse(request, reply, 403, originProblem)
+    if (policy.auth === 'public') return
+
+    if (authenticator.enabled) {
+      const lockedMs = backoff.retryAfterMs(request.ip)
+      if (lockedMs > 0) {
+        reply.header('retry-after', String(Math.ceil(lockedMs / 1000)))
+        return refuse(reply, policy, 429, `Too many failed authentications from this address; retry in ${Math.ceil(lockedMs / 1000)} s`)
+      }
+      const outcome = await authenticator.authenticate(request.headers.authorization)
+      if (!outcome.ok) {
+        if (outcome.reason === 'missing') {
+          return challenge(reply, policy, 401, {}, 'Authorization required: send Authorization: Bearer <token> (a configured token or an OAuth access token)')
+        }
+        request.log.info({ reason: outcome.detail }, 'refused: invalid bearer token')
+        const lockMs = backoff.fail(request.ip)
+        if (lockMs > 0) {
+          request.log.warn({ ip: request.ip, lockMs }, 'failed authentications: address locked out')
+          reply.header('retry-after', String(Math.ceil(lockMs / 1000)))
+          return refuse(reply, policy, 429, `Too many failed authentications from this address; retry in ${Math.ceil(lockMs / 1000)} s`)
+        }
+        return challenge(reply, policy, 401, { error: 'invalid_token', description: 'The access token is invalid, expired or not issued for this server' }, 'Invalid bearer token')
+      }
+      const { principal } = outcome
+      if (policy.scope !== undefined && !principal.scopes.includes(policy.scope)) return insufficientScope(reply, policy, policy.scope, 'route')
+      request.principal = principal
     }
-    if (!guard.checkBearer(request.headers.authorization)) {
-      const given = request.headers.authorization !== undefined
-      reply.header('www-authenticate', given ? 'Bearer realm="chart-img-mcp", error="invalid_token"' : 'Bearer realm="chart-img-mcp"')
-      return refuse(request, reply, 401, given ? 'Invalid bearer token' : 'Authorization required: send Authorization: Bearer <AUTH_TOKEN>')
+
+    if (policy.rateLimited && rateLimit !== null) {
+      const verdict = await rateLimit(request)
+      if (!verdict.isAllowed && verdict.isExceeded) {
+        reply.header('retry-after', String(verdict.ttlInSeconds))
+        return refuse(reply, policy, 429, `Rate limit exceeded (${verdict.max} requests per ${Math.round(verdict.timeWindow / 1000)} s); retry in ${verdict.ttlInSeconds} s`)
+      }
     }
   })
 }, { name: 'security', dependencies: ['config'] })

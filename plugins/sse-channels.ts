@@ -33,6 +33,7 @@ export default fp(async function sseChannelsPlugin (fastify: FastifyInstance, op
     heartbeatMs: config.HEARTBEAT_MS,
     keepaliveMs: config.KEEPALIVE_MS,
     maxClients: config.MAX_SSE_CLIENTS,
+    maxClientsPerKey: config.SSE_CHANNELS_PER_PRINCIPAL,
     replayEvents: config.SSE_REPLAY_EVENTS,
     maxQueuedBytes: config.SSE_MAX_QUEUED_BYTES,
     retryMs: options.retryMs,

@@ -76,7 +76,8 @@ export default async function chartRenderRoutes (fastify: FastifyInstance): Prom
 
   async function send (reply: FastifyReply, chart: RenderedChart, hit: boolean, ifNoneMatch: string | undefined): Promise<FastifyReply> {
     reply
-      .header('cache-control', `public, max-age=${CACHE_TTL_MS / 1000}`)
+      // With auth configured, shared caches must not hand the image to callers without a token.
+      .header('cache-control', `${fastify.security.authenticator.enabled ? 'private' : 'public'}, max-age=${CACHE_TTL_MS / 1000}`)
       .header('etag', chart.etag)
       .header('x-chart-cache', hit ? 'hit' : 'miss')
     if (ifNoneMatch !== undefined && ifNoneMatch.split(/\s*,\s*/).includes(chart.etag)) return await reply.code(304).send()
@@ -85,6 +86,8 @@ export default async function chartRenderRoutes (fastify: FastifyInstance): Prom
 
   for (const [extension, { format }] of Object.entries(FORMATS)) {
     fastify.get<{ Querystring: Record<string, string | number | boolean> }>(`/charts/render.${extension}`, {
+      // It makes a chart (nothing stored, shared by identical requests): the scope of a tool call.
+      config: { access: 'rest-call' },
       schema: {
         querystring,
         response: { 400: errorBody, 500: errorBody, 502: errorBody, 503: errorBody, 504: errorBody }

@@ -48,7 +48,8 @@ export default async function chatRoutes (fastify: FastifyInstance): Promise<voi
   acceptJsonBodiesOnly(fastify)
 
   fastify.post<{ Body: { message: string } }>('/chat', {
-    config: { apiRoute: true },
+    // It may make charts (generate_chart): the scope of a tool call.
+    config: { access: 'rest-call' },
     schema: {
       body: {
         type: 'object',
@@ -65,7 +66,7 @@ export default async function chatRoutes (fastify: FastifyInstance): Promise<voi
     }
     return await answer(request.body.message, {
       signal: abortOnDisconnect(reply.raw),
-      caller: { principal: null, clientId: clientIdHeader ?? null },
+      caller: { principal: request.principal?.id ?? null, clientId: clientIdHeader ?? null },
       // Progress travels on the caller's event channel (the chart service publishes it), as on the JSON-RPC routes.
       progress: () => {},
       // Fastify's logger is pino; its type only names the methods Fastify itself uses (as in routes/jsonrpc.ts).

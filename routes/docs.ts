@@ -4,8 +4,11 @@
  */
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
+import { declareAccess } from '../plugins/security.js'
 
 export default async function docsRoutes (fastify: FastifyInstance): Promise<void> {
+  // A page like the others: it and its document describe the routes (as README does); what they describe is protected.
+  fastify.addHook('onRoute', declareAccess('page'))
   await fastify.register(fastifySwaggerUi, {
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list', deepLinking: true },

@@ -4,9 +4,8 @@ import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from '../src/mcp/client-id.js'
 import type { Channel } from '../src/sse/channel.js'
 import type { FrameSink } from '../src/sse/frame-sink.js'
 import type { ChannelRegistry } from '../src/sse/registry.js'
-
-/** A slot frees whenever any client disconnects; a few seconds is enough to retry. */
-const RETRY_AFTER_SECONDS = 5
+import { admitToChannel } from '../src/sse/channel-access.js'
+import { quotaKeyOf } from '../src/auth/quota.js'
 
 /** Same shape as the app's error handler (src/app.ts): `error` is the text a person reads. */
 export const tooManyClientsSchema = {
@@ -41,6 +40,7 @@ export default async function eventsRoutes (fastify: FastifyInstance): Promise<v
   }
 
   fastify.get<{ Params: { clientId: string } }>('/mcp/events/:clientId', {
+    config: { access: 'events' },
     // Our own shared heartbeat/keep-alive timers replace @fastify/sse's one-timer-per-stream heartbeat.
     sse: { kind: 'only', heartbeat: false },
     // Fastify's automatic HEAD route would run this handler and open a stream that can never carry anything.
@@ -52,7 +52,7 @@ export default async function eventsRoutes (fastify: FastifyInstance): Promise<v
         required: ['clientId']
       },
       // 400 (bad clientId) is shaped by the app's error handler, so it has no schema here.
-      response: { 503: tooManyClientsSchema }
+      response: { 404: tooManyClientsSchema, 409: tooManyClientsSchema, 429: tooManyClientsSchema, 503: tooManyClientsSchema }
     },
     schemaErrorFormatter: () => new Error(CLIENT_ID_RULE)
   }, async (request, reply) => {
@@ -61,18 +61,20 @@ export default async function eventsRoutes (fastify: FastifyInstance): Promise<v
 }
 
 /**
- * Attaches one SSE response to a channel registry: 503 + Retry-After at the limit, else the stream headers and the
- * channel's first events. Shared by `/mcp/events/:clientId` and seed 000's `/sse` (routes/sse-stream.ts). Returns the
- * channel, or null when no stream was opened.
+ * Attaches one SSE response to a channel registry: a refusal (404 another principal's channel, 409 a live channel
+ * without proof of receipt, 429 per-principal quota, 503 + Retry-After at the global limit; src/sse/channel-access.ts),
+ * else the stream headers and the channel's first events. Shared by `/mcp/events/:clientId` and seed 000's `/sse`
+ * (routes/sse-stream.ts). Returns the channel, or null when no stream was opened.
  */
 export async function openChannelStream (request: FastifyRequest, reply: FastifyReply, channels: ChannelRegistry, clientId: string, options: { remember?: boolean, messagesUrl?: string } = {}): Promise<Channel | null> {
-  if (!channels.canAccept(clientId)) {
-    request.log.warn({ clientId, clients: channels.clientCount }, 'SSE client limit reached; 503')
-    await reply.code(503).header('Retry-After', String(RETRY_AFTER_SECONDS)).send({
-      statusCode: 503,
-      code: 'SSE_TOO_MANY_CLIENTS',
-      error: `This server has its maximum of ${channels.maxClients} event streams open; retry in ${RETRY_AFTER_SECONDS} seconds.`
-    })
+  const owner = request.principal?.id ?? null
+  const quotaKey = quotaKeyOf(owner, request.ip)
+  const admission = admitToChannel(channels, clientId, { principal: owner, quotaKey }, reply.sse.lastEventId)
+  if (!admission.ok) {
+    const { status, code, error, retryAfterSeconds } = admission
+    request.log.warn({ status, code, clients: channels.clientCount }, 'SSE stream refused')
+    if (retryAfterSeconds !== undefined) reply.header('Retry-After', String(retryAfterSeconds))
+    await reply.code(status).send({ statusCode: status, code, error })
     return null
   }
   // A client that left before we got here: no stream, nothing to register (and nothing for Fastify to send).
@@ -86,7 +88,7 @@ export async function openChannelStream (request: FastifyRequest, reply: Fastify
   // A stream that cannot be resumed (server-made id, remember: false) has nothing to replay: its Last-Event-ID (sent by
   // EventSource after a restart) would only produce an events_missed warning about events it could never have had.
   const lastEventId = options.remember === false ? null : reply.sse.lastEventId
-  const channel = channels.open(clientId, new ResponseSink(reply), lastEventId, options)
+  const channel = channels.open(clientId, new ResponseSink(reply), lastEventId, { ...options, owner, quotaKey })
   reply.sse.onClose(() => { channels.release(channel) })
   request.log.debug({ clientId, clients: channels.clientCount }, 'SSE stream opened')
   return channel

@@ -22,7 +22,7 @@ const report = {
 
 export default async function healthRoutes (fastify: FastifyInstance): Promise<void> {
   for (const url of ['/mcp/health', '/health']) {
-    fastify.get(url, { schema: { response: { 200: report, 503: report } } }, async (_request, reply) => {
+    fastify.get(url, { config: { access: 'health' }, schema: { response: { 200: report, 503: report } } }, async (_request, reply) => {
       const health = await fastify.core.health()
       return await reply.code(health.status === 'unavailable' ? 503 : 200).header('cache-control', 'no-store').send(health)
     })

@@ -25,9 +25,10 @@ export default async function jsonRpcRoutes (fastify: FastifyInstance): Promise<
   for (const [url, method] of Object.entries(JSONRPC_ROUTES)) {
     // No Fastify schema: the body is a JSON-RPC envelope whose errors must be JSON-RPC, not Fastify's 400; an invalid
     // X-Client-Id is ignored (broadcast), as seed 004 did with any id.
-    fastify.post(url, { config: { mcpRoute: true } }, async (request, reply) => {
+    fastify.post(url, { config: { access: method === 'tools/call' ? 'json-rpc-call' : 'json-rpc' } }, async (request, reply) => {
       const response = await answer(method, {
         body: request.body,
+        principal: request.principal?.id ?? null,
         clientIdHeader: request.headers['x-client-id'],
         // Fastify's logger is pino; its type only names the methods Fastify itself uses (as in plugins/config.ts).
         log: request.log as unknown as Logger,

@@ -2,7 +2,10 @@
  * Helpers shared by the MCP route plugins (routes/mcp.ts, routes/mcp-legacy.ts). Not a route plugin itself.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { IncomingMessage } from 'node:http'
 import { isJsonContentType } from '@modelcontextprotocol/server'
+import { authInfoOf, type McpAuthInfo } from '../src/auth/mcp-auth-info.js'
+import { scopeOfMcpMessage } from '../src/auth/policy.js'
 import { classifyRequestError } from '../src/http/request-errors.js'
 import { createError, JSONRPC_ERRORS, jsonRpcErrorOf, type JsonRpcId } from '../src/jsonrpc.js'
 
@@ -50,6 +53,8 @@ export function parseJsonBody (request: FastifyRequest): ParsedBody {
  * becomes a JSON-RPC 500; after that the socket is closed (the stream cannot carry a late error).
  */
 export async function handOver (request: FastifyRequest, reply: FastifyReply, run: () => Promise<void>): Promise<void> {
+  // The SDK transports read the caller from req.auth (→ extra.authInfo): how tools learn the principal.
+  (request.raw as IncomingMessage & { auth?: McpAuthInfo }).auth = authInfoOf(request.principal)
   for (const [name, value] of Object.entries(reply.getHeaders())) {
     if (value !== undefined) reply.raw.setHeader(name, value)
   }
@@ -65,6 +70,20 @@ export async function handOver (request: FastifyRequest, reply: FastifyReply, ru
       reply.raw.destroy()
     }
   }
+}
+
+/**
+ * A `tools/call` of a tool that is not read-only needs `charts:write` (src/auth/policy.ts scopeOfMcpMessage), checked
+ * once the body is read, before either era's handler sees it: null to go on, else the 403 `insufficient_scope` reply
+ * (MCP authorization 2026-07-28 §"Scope challenge": the client may step up and retry).
+ */
+export function refuseUnscopedCall (fastify: FastifyInstance, request: FastifyRequest, reply: FastifyReply, message: unknown): FastifyReply | null {
+  if (request.principal === null || !fastify.hasDecorator('tools')) return null
+  const scope = scopeOfMcpMessage(message, (name) => {
+    const tool = fastify.tools.get(name)
+    return tool === undefined ? undefined : tool.annotations?.readOnlyHint === true
+  })
+  return scope === undefined ? null : fastify.security.requireScope(request, reply, scope)
 }
 
 /** Retry-After for a full session table: sessions free up at the latest after the idle timeout; ask again within a minute. */

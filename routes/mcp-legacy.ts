@@ -12,7 +12,7 @@ import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse'
 import { parseJSONRPCMessage } from '@modelcontextprotocol/server'
 import { JSONRPC_ERRORS } from '../src/jsonrpc.js'
 import { KEEPALIVE_FRAME } from '../src/sse/frame.js'
-import { handOver, parseJsonBody, retryAfterSeconds, sendJsonRpcError, useJsonRpcBodies } from './mcp-http.js'
+import { handOver, parseJsonBody, refuseUnscopedCall, retryAfterSeconds, sendJsonRpcError, useJsonRpcBodies } from './mcp-http.js'
 
 export const LEGACY_SSE_PATH = '/mcp/legacy/sse'
 export const LEGACY_MESSAGES_PATH = '/mcp/legacy/messages'
@@ -30,13 +30,20 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
   if (!fastify.hasDecorator('mcp')) throw new Error('register plugins/mcp-sessions.ts before routes/mcp-legacy.ts')
   const { sessions, createServer } = fastify.mcp
   const { config } = fastify
+  const guard = fastify.security.mcpSessions
   const live = new Map<string, SSEServerTransport>()
 
   useJsonRpcBodies(fastify, 'legacy MCP request failed')
 
-  fastify.get(LEGACY_SSE_PATH, { config: { mcpRoute: true }, exposeHeadRoute: false }, async (request, reply) => {
+  fastify.get(LEGACY_SSE_PATH, { config: { access: 'mcp-legacy' }, exposeHeadRoute: false }, async (request, reply) => {
+    const slot = guard.reserve(fastify.security.quotaKeyOf(request))
+    if (slot === null) {
+      reply.header('retry-after', String(retryAfterSeconds(config.SESSION_IDLE_MS)))
+      return await sendJsonRpcError(reply, 429, null, JSONRPC_ERRORS.SERVER_ERROR, `You hold ${guard.maxPerKey} MCP sessions, the most one client may; close a stream or retry later`)
+    }
     const release = sessions.reserve()
     if (release === null) {
+      slot()
       reply.header('retry-after', String(retryAfterSeconds(config.SESSION_IDLE_MS)))
       return await sendJsonRpcError(reply, 503, null, JSONRPC_ERRORS.SERVER_ERROR,
         `Too many MCP sessions (MAX_SESSIONS=${config.MAX_SESSIONS}); retry later`)
@@ -44,6 +51,7 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
     const server = createServer('legacy')
     const transport = new SSEServerTransport(LEGACY_MESSAGES_PATH, reply.raw)
     const id = transport.sessionId
+    guard.bind(id, request.principal?.id ?? null, slot)
     let keepAlive: NodeJS.Timeout | undefined
     let ended = false
     const end = (): void => {
@@ -51,6 +59,7 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
       ended = true
       if (keepAlive !== undefined) clearInterval(keepAlive)
       live.delete(id)
+      guard.forget(id)
       sessions.remove(id)
       server.close().catch(() => {})
     }
@@ -75,12 +84,13 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
     })
   })
 
-  fastify.post(LEGACY_MESSAGES_PATH, { config: { mcpRoute: true } }, async (request, reply) => {
+  fastify.post(LEGACY_MESSAGES_PATH, { config: { access: 'mcp-legacy' } }, async (request, reply) => {
     const { sessionId } = request.query as { sessionId?: unknown }
     if (typeof sessionId !== 'string' || sessionId === '') {
       return await sendJsonRpcError(reply, 400, null, JSONRPC_ERRORS.SERVER_ERROR, 'Bad Request: the sessionId query parameter is required (from the endpoint event)')
     }
-    const transport = live.get(sessionId)
+    // Another principal's session is as unknown as an ended one: no existence oracle.
+    const transport = guard.allows(sessionId, request.principal?.id ?? null) ? live.get(sessionId) : undefined
     if (transport === undefined) return await sendJsonRpcError(reply, 404, null, -32001, 'Session not found: open a new stream at GET ' + LEGACY_SSE_PATH)
     const parsed = parseJsonBody(request)
     if (!parsed.ok) return await sendJsonRpcError(reply, parsed.status, null, parsed.code, parsed.message)
@@ -88,6 +98,8 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
     if (!isJsonRpcMessage(parsed.value)) {
       return await sendJsonRpcError(reply, 400, null, JSONRPC_ERRORS.INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message (batches are not supported)')
     }
+    const refused = refuseUnscopedCall(fastify, request, reply, parsed.value)
+    if (refused !== null) return await refused
     const done = sessions.track(sessionId)
     reply.raw.once('close', done)
     await handOver(request, reply, async () => { await transport.handlePostMessage(request.raw, reply.raw, parsed.value) })

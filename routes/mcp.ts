@@ -15,6 +15,11 @@
  *
  * This route adds, for both: bad JSON → 400/-32700 and a non-JSON body → 415 as JSON-RPC bodies (Fastify's own
  * errors are not JSON-RPC), and the headers set by earlier hooks (CORS) carried across the hand-over to the SDK.
+ *
+ * Access (family 'mcp', plugins/security.ts): the caller's principal reaches the SDK as `req.auth` (handOver → the
+ * tools' `ctx.http.authInfo`); a 2025 session belongs to the principal that opened it (another one's id → 404, as
+ * an unknown id) and counts against that principal's quota (429, src/auth/mcp-session-guard.ts); a `tools/call` of a
+ * tool that is not read-only needs `charts:write` in either era (403 insufficient_scope, refuseUnscopedCall).
  */
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -23,7 +28,7 @@ import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node'
 import { JSONRPC_ERRORS, type JsonRpcId } from '../src/jsonrpc.js'
 import { BoundedEventStore, EventBudget } from '../src/mcp/event-store.js'
 import { trackServerRequests } from '../src/mcp/track-server-requests.js'
-import { parseJsonBody, sendJsonRpcError, handOver, retryAfterSeconds, useJsonRpcBodies } from './mcp-http.js'
+import { parseJsonBody, sendJsonRpcError, handOver, refuseUnscopedCall, retryAfterSeconds, useJsonRpcBodies } from './mcp-http.js'
 
 /** Bytes of resumable events all sessions together may hold (each session also has its own bound). */
 export const EVENT_STORE_TOTAL_BYTES = 64 * 1024 * 1024
@@ -54,6 +59,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
   if (!fastify.hasDecorator('mcp')) throw new Error('register plugins/mcp-sessions.ts before routes/mcp.ts')
   const { sessions, createServer, jsonResponse, modern, listenMaxMs } = fastify.mcp
   const { config } = fastify
+  const guard = fastify.security.mcpSessions
   const live = new Map<string, NodeStreamableHTTPServerTransport>()
   const eventBudget = new EventBudget(EVENT_STORE_TOTAL_BYTES)
 
@@ -69,8 +75,16 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
   }
 
   async function openSession (request: FastifyRequest, reply: FastifyReply, message: unknown): Promise<void> {
+    // The per-principal quota first, so one client cannot take every slot of MAX_SESSIONS (src/auth/mcp-session-guard.ts).
+    const slot = guard.reserve(fastify.security.quotaKeyOf(request))
+    if (slot === null) {
+      reply.header('retry-after', String(retryAfterSeconds(config.SESSION_IDLE_MS)))
+      return await sendJsonRpcError(reply, 429, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR,
+        `You hold ${guard.maxPerKey} MCP sessions, the most one client may; end unused ones (DELETE /mcp) or retry later`)
+    }
     const release = sessions.reserve()
     if (release === null) {
+      slot()
       reply.header('retry-after', String(retryAfterSeconds(config.SESSION_IDLE_MS)))
       return await sendJsonRpcError(reply, 503, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR,
         `Too many MCP sessions (MAX_SESSIONS=${config.MAX_SESSIONS}); close unused sessions (DELETE /mcp) or retry later`)
@@ -88,6 +102,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       onsessioninitialized: (id) => {
         sessionId = id
         live.set(id, transport)
+        guard.bind(id, request.principal?.id ?? null, slot)
         sessions.add({ id, kind: 'streamable', close: async () => { await server.close() } })
         release()
       }
@@ -95,6 +110,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
     transport.onclose = () => {
       if (sessionId !== undefined) {
         live.delete(sessionId)
+        guard.forget(sessionId)
         sessions.remove(sessionId)
       }
       eventStore.clear()
@@ -107,7 +123,10 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
     } finally {
       release()
       // The initialize request was refused (bad params…): nothing was registered, so nothing else will close it.
-      if (sessionId === undefined) await server.close()
+      if (sessionId === undefined) {
+        slot()
+        await server.close()
+      }
     }
   }
 
@@ -119,7 +138,8 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       return await sendJsonRpcError(reply, 400, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR,
         'Bad Request: Mcp-Session-Id header is required (send initialize first)')
     }
-    const transport = live.get(sessionId)
+    // Another principal's session is as unknown as an ended one: no existence oracle.
+    const transport = guard.allows(sessionId, request.principal?.id ?? null) ? live.get(sessionId) : undefined
     // spec: a terminated or unknown session → 404, and the client starts a new session with initialize.
     if (transport === undefined) return await sendJsonRpcError(reply, 404, requestIdOf(message), -32001, 'Session not found')
     reply.raw.once('close', sessions.track(sessionId))
@@ -127,10 +147,12 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
   }
 
   for (const url of MCP_PATHS) {
-    fastify.post(url, { config: { mcpRoute: true } }, async (request, reply) => {
+    fastify.post(url, { config: { access: 'mcp' } }, async (request, reply) => {
       const parsed = parseJsonBody(request)
       if (!parsed.ok) return await sendJsonRpcError(reply, parsed.status, null, parsed.code, parsed.message)
       const message = parsed.value
+      const refused = refuseUnscopedCall(fastify, request, reply, message)
+      if (refused !== null) return await refused
       const route = classifyInboundRequest({
         httpMethod: 'POST',
         protocolVersionHeader: header(request, 'mcp-protocol-version'),
@@ -156,7 +178,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       fastify.route({
         method,
         url,
-        config: { mcpRoute: true },
+        config: { access: 'mcp' },
         exposeHeadRoute: false,
         handler: async (request, reply) => {
           const version = header(request, 'mcp-protocol-version')
@@ -173,7 +195,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
     fastify.route({
       method: ['PUT', 'PATCH', 'HEAD'],
       url,
-      config: { mcpRoute: true },
+      config: { access: 'mcp' },
       handler: async (_request, reply) => {
         reply.header('allow', 'GET, POST, DELETE')
         return await sendJsonRpcError(reply, 405, null, JSONRPC_ERRORS.SERVER_ERROR, 'Method not allowed: use POST, GET or DELETE')

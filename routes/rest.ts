@@ -6,9 +6,9 @@
  * tool failures come back as `isError` results (MCP spec, server/tools "Error Handling"), and a call that outlives
  * the registry's deadline gets a 504 instead of a hung connection.
  * Encapsulated (not fp): the JSON body parser applies only to these routes; errors outside the handlers (bad JSON,
- * wrong media type, too large) get the app's `{ error, statusCode }` body (src/app.ts). Routes carry
- * `config: { apiRoute: true }`: plugins/security.ts checks Host/Origin (and the bearer token when AUTH_TOKEN is set)
- * and answers refusals in the same shape.
+ * wrong media type, too large) get the app's `{ error, statusCode }` body (src/app.ts). Each route
+ * names its access family (src/auth/policy.ts): plugins/security.ts checks Host/Origin, credentials, scope and rate
+ * limit, and answers refusals in the same shape.
  */
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
@@ -76,7 +76,7 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
   acceptJsonBodiesOnly(fastify)
 
   fastify.get('/mcp/tools', {
-    config: { apiRoute: true },
+    config: { access: 'rest-read' },
     schema: {
       response: {
         200: { type: 'object', required: ['tools'], properties: { tools: { type: 'array', items: toolSummary } } },
@@ -91,7 +91,7 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
   })
 
   fastify.post<{ Params: { toolName: string }, Body: unknown, Headers: { 'x-client-id'?: string } }>('/mcp/tools/:toolName', {
-    config: { apiRoute: true },
+    config: { access: 'rest-call' },
     schema: {
       params: { type: 'object', required: ['toolName'], properties: { toolName: { type: 'string', minLength: 1, maxLength: 128 } } },
       response: {
@@ -128,7 +128,7 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
 
     const outcome = await callTool(tools, toolName, args, {
       signal: abortOnDisconnect(reply.raw),
-      caller: { principal: null, clientId: clientIdHeader ?? null },
+      caller: { principal: request.principal?.id ?? null, clientId: clientIdHeader ?? null },
       // Progress travels on the X-Client-Id event channel (the chart service publishes it); REST has no stream.
       progress: () => {},
       // Fastify's logger is pino; its type only names the methods Fastify itself uses (as in plugins/config.ts).
@@ -146,7 +146,7 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
 
   // Seed 000's /api was a hand-written list of routes; the OpenAPI document is generated from the routes themselves.
   fastify.get('/api', {
-    config: { apiRoute: true },
+    config: { access: 'rest-read' },
     schema: { response: { 200: apiPointer, 401: errorBody, 403: errorBody } }
   }, async () => ({
     name: SERVER_NAME,

@@ -26,6 +26,7 @@ import type { Channel } from '../src/sse/channel.js'
 import { encodeUnnamedMessage } from '../src/sse/wire-format.js'
 import { openChannelStream, tooManyClientsSchema } from './events.js'
 import { acceptJsonBodiesOnly } from './json-bodies.js'
+import { refuseUnscopedCall } from './mcp-http.js'
 
 /** Requests of one stream answered at once at most; more get 429 (a stream is one client, not a work queue). */
 export const MAX_PENDING_PER_STREAM = 8
@@ -48,6 +49,7 @@ export default async function sseStreamRoutes (fastify: FastifyInstance): Promis
   const answer = createJsonRpcMethods(fastify.tools)
 
   fastify.get<{ Querystring: { clientId?: string } }>('/sse', {
+    config: { access: 'sse' },
     sse: { kind: 'only', heartbeat: false },
     exposeHeadRoute: false,
     schema: {
@@ -56,7 +58,7 @@ export default async function sseStreamRoutes (fastify: FastifyInstance): Promis
         properties: { clientId: { type: 'string', pattern: CLIENT_ID_PATTERN.source } },
         additionalProperties: false
       },
-      response: { 503: tooManyClientsSchema }
+      response: { 404: tooManyClientsSchema, 409: tooManyClientsSchema, 429: tooManyClientsSchema, 503: tooManyClientsSchema }
     },
     schemaErrorFormatter: () => new Error(CLIENT_ID_RULE)
   }, async (request, reply) => {
@@ -85,9 +87,12 @@ export default async function sseStreamRoutes (fastify: FastifyInstance): Promis
       return await reply.code(failure.status).send(jsonRpcErrorOf(failure))
     })
 
-    scope.post<{ Params: { streamId: string } }>('/sse/:streamId/messages', { config: { mcpRoute: true } }, async (request, reply) => {
+    scope.post<{ Params: { streamId: string } }>('/sse/:streamId/messages', { config: { access: 'json-rpc' } }, async (request, reply) => {
       const { streamId } = request.params
-      const session = STREAM_ID_PATTERN.test(streamId) ? sessions.get(streamId) : undefined
+      const principal = request.principal?.id ?? null
+      const found = STREAM_ID_PATTERN.test(streamId) ? sessions.get(streamId) : undefined
+      // Another principal's stream answers as a closed one does (no existence oracle).
+      const session = found?.channel.binding.owner === principal ? found : undefined
       const body = request.body
       const id = idOf(body)
       if (session === undefined) {
@@ -97,6 +102,9 @@ export default async function sseStreamRoutes (fastify: FastifyInstance): Promis
       const send = (message: unknown): boolean => fastify.seedStreams.sendTo(session.channel, (eventId) => encodeUnnamedMessage(eventId, message))
 
       // Notifications get no answer (JSON-RPC 2.0 §4.1); the two MCP ones a client sends here are understood.
+      // A tools/call of a tool that makes something needs charts:write, as on POST /mcp/tools/call.
+      const refused = refuseUnscopedCall(fastify, request, reply, body)
+      if (refused !== null) return await refused
       if (isNotification(body)) {
         if (body.method === 'notifications/cancelled') {
           const requestId = (body.params as { requestId?: unknown } | undefined)?.requestId
@@ -118,6 +126,7 @@ export default async function sseStreamRoutes (fastify: FastifyInstance): Promis
       const log = request.log as unknown as Logger
       answer(null, {
         body,
+        principal,
         clientIdHeader: session.channel.clientId,
         log,
         signal: controller.signal,

@@ -28,6 +28,8 @@ import chartRenderRoutes from '../routes/chart-render.js'
 import mcpRoutes from '../routes/mcp.js'
 import mcpLegacyRoutes from '../routes/mcp-legacy.js'
 import restRoutes from '../routes/rest.js'
+import oauthMetadataRoutes from '../routes/oauth-metadata.js'
+import { redactUrl } from './auth/redact-url.js'
 import chatRoutes from '../routes/chat.js'
 import docsRoutes from '../routes/docs.js'
 
@@ -37,6 +39,8 @@ export interface AppOptions {
 
 export default async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
   await fastify.register(configPlugin, { config: options.config })
+  // First after config: its onRoute hook must see every route, including those the external plugins add.
+  await fastify.register(securityPlugin)
 
   // Before every plugin that adds routes (static pages included): it collects routes as they are registered.
   await fastify.register(openApiPlugin)
@@ -50,7 +54,6 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(corePlugin)
   await fastify.register(toolRegistryPlugin)
   await fastify.register(drainPlugin)
-  await fastify.register(securityPlugin)
   await fastify.register(mcpSessionsPlugin)
 
   // One error handler for every `{ error, statusCode }` route (REST included): the detail goes to the log; a client
@@ -76,6 +79,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(mcpRoutes)
   await fastify.register(mcpLegacyRoutes)
   await fastify.register(restRoutes)
+  await fastify.register(oauthMetadataRoutes)
   await fastify.register(chatRoutes)
   await fastify.register(docsRoutes)
 }
@@ -86,7 +90,17 @@ export function serverOptions (config: Config): FastifyServerOptions {
     logger: {
       level: config.LOG_LEVEL,
       // Never log credentials (ours or Chart-IMG's).
-      redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie']
+      redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
+      // Logged URLs lose session ids, channel ids and anything named like a token (src/auth/redact-url.ts).
+      serializers: {
+        req: (request: { method: string, url: string, host?: string, ip?: string, socket?: { remotePort?: number } }) => ({
+          method: request.method,
+          url: redactUrl(request.url),
+          host: request.host,
+          remoteAddress: request.ip,
+          remotePort: request.socket?.remotePort
+        })
+      }
     },
     // Node's requestTimeout bounds receiving a request, not streaming a response; SSE streams stay open.
     requestTimeout: 120_000,

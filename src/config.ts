@@ -23,6 +23,29 @@ export const configSchema = z.object({
 
   /** Optional bearer token required on every MCP and API route (not on /health, /mcp/health or static pages). */
   AUTH_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Named static tokens, `alice:<token>,bob:<token>`: each name is a principal (src/auth/static-tokens.ts). */
+  AUTH_TOKENS: z.string().transform((s, ctx) => s.split(',').map((x) => x.trim()).filter(Boolean).map((entry) => {
+    const at = entry.indexOf(':')
+    const name = entry.slice(0, at)
+    const token = entry.slice(at + 1)
+    // Never echo the entry: it holds a token.
+    if (at <= 0 || !/^[A-Za-z0-9_.-]{1,64}$/.test(name) || name === 'token') ctx.addIssue({ code: 'custom', message: 'each entry must be name:token with a name of letters, digits, "_", "." or "-" (not "token")' })
+    else if (token.length < 16) ctx.addIssue({ code: 'custom', message: `the token of ${name} must be at least 16 characters` })
+    return { name, token }
+  })).default([]),
+  /** OAuth 2.1 authorization server (JWT `iss`) whose access tokens are accepted; needs OAUTH_JWKS_URL. */
+  OAUTH_ISSUER: z.url().optional(),
+  /** The issuer's JSON Web Key Set (RFC 7517), e.g. https://auth.example.com/.well-known/jwks.json. */
+  OAUTH_JWKS_URL: z.url().optional(),
+  /** Requests per principal (per client address before authentication) per RATE_LIMIT_WINDOW_MS; 0 turns it off. */
+  RATE_LIMIT_MAX: int(0, 10_000_000).default(1200),
+  RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
+  /** Failed authentications from one address before it is locked out (doubling each time, up to 15 minutes). */
+  AUTH_FAILURES_MAX: int(1, 10_000).default(10),
+  AUTH_LOCKOUT_MS: int(100, 3_600_000).default(30_000),
+  /** Open event streams (/mcp/events, /sse) and MCP sessions one principal (one address in open mode) may hold. */
+  SSE_CHANNELS_PER_PRINCIPAL: int(1, 1_000_000).default(100),
+  MCP_SESSIONS_PER_PRINCIPAL: int(1, 1_000_000).default(100),
   /** Extra Host names accepted besides localhost names (needed when HOST is not loopback). */
   ALLOWED_HOSTS: list.default([]),
   /** Origins allowed for browsers (CORS and Origin validation); localhost origins are allowed when bound to loopback. */
@@ -105,6 +128,8 @@ export const configSchema = z.object({
   LLM_STREAM: flag.default(true),
 
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()
+}).refine((c) => (c.OAUTH_ISSUER === undefined) === (c.OAUTH_JWKS_URL === undefined), {
+  path: ['OAUTH_JWKS_URL'], message: 'OAUTH_ISSUER and OAUTH_JWKS_URL go together'
 })
 
 export type Config = z.infer<typeof configSchema>

@@ -72,6 +72,8 @@ export async function callTool (tools: ToolRegistry, name: string, args: unknown
 /** What a route knows about one HTTP request. */
 export interface JsonRpcCall {
   body: unknown
+  /** The authenticated principal (plugins/security.ts), or null in open mode: it owns the call's chart. */
+  principal: string | null
   /** The X-Client-Id header: where the call's chart_progress events go (none: broadcast). */
   clientIdHeader: string | string[] | undefined
   log: Logger
@@ -162,7 +164,7 @@ export function createJsonRpcMethods (tools: ToolRegistry): JsonRpcAnswer {
           : (update: ProgressUpdate) => { notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: token, ...update } }) }
         const outcome = await callTool(tools, params.name, params.arguments ?? {}, {
           signal: call.signal ?? never,
-          caller: { principal: null, clientId },
+          caller: { principal: call.principal, clientId },
           // chart_progress travels on the caller's event channel (the chart service publishes it); notifications/progress
           // only where the surface has a stream (notify) and the caller asked (progressToken).
           progress,

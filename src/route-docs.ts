@@ -4,7 +4,7 @@
  * responses) come from the app's router and the route schemas; test/openapi.test.ts fails when a registered route
  * has no entry here, so a new route cannot reach /docs undescribed.
  */
-export type RouteTag = 'mcp' | 'mcp-legacy' | 'jsonrpc' | 'events' | 'sse' | 'rest' | 'charts' | 'health' | 'pages' | 'docs'
+export type RouteTag = 'mcp' | 'mcp-legacy' | 'jsonrpc' | 'events' | 'sse' | 'rest' | 'charts' | 'health' | 'pages' | 'docs' | 'oauth'
 
 /** One route's entry in the OpenAPI document. */
 export interface RouteDoc {
@@ -34,9 +34,12 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'GET /charts/render.jpeg': { tag: 'charts', summary: 'A chart as the response (JPEG): generate_chart\'s scalar arguments as query parameters; cached' },
   'GET /charts/*': { tag: 'charts', summary: 'A stored chart image, /charts/<requestId>.png or .jpg' },
   'GET /mcp/health': { tag: 'health', summary: 'Health report (200 ok/degraded, 503 unavailable): engine, connected event clients, uptime, version' },
+  'GET /.well-known/oauth-protected-resource': { tag: 'oauth', summary: 'RFC 9728 Protected Resource Metadata of this server (when OAUTH_ISSUER is set): the authorization server and scopes' },
+  'GET /.well-known/oauth-protected-resource/mcp': { tag: 'oauth', summary: 'RFC 9728 Protected Resource Metadata of the MCP endpoint /mcp (when OAUTH_ISSUER is set)' },
   'GET /health': { tag: 'health', summary: 'Same report as /mcp/health, at the path older clients use' },
   'POST /chat': { tag: 'rest', summary: 'Chat: {message} → {response, toolCalls}; a model agent over the tools when LLM_BASE_URL/LLM_MODEL are set, else commands (send "help")' },
   'GET /': { tag: 'pages', summary: 'Chat page: ask for charts in words or commands; charts shown inline with live progress' },
+  'GET /studio.html': { tag: 'pages', summary: 'The chart studio page\'s file (what /studio serves)' },
   'GET /studio': { tag: 'pages', summary: 'Chart studio: make a chart from a form and watch its progress live' },
   'GET /sse-demo.html': { tag: 'pages', summary: 'Demo page of the /sse stream: sends requests and shows their answers, progress and charts' }
 }

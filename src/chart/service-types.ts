@@ -6,6 +6,8 @@ import type { TurnQueue } from '../scheduling/turn-queue.js'
 export interface GenerateOptions {
   /** Routes progress to this client's channel; null broadcasts (seed 004 behaviour for anonymous callers). */
   clientId: string | null
+  /** The principal making the request (null in open mode): it owns the history row, the image and the events. */
+  owner: string | null
   signal?: AbortSignal
   /** Called with the requestId as soon as it exists (before rendering), e.g. to subscribe to its progress. */
   onAccepted?: (requestId: string) => void
@@ -24,8 +26,10 @@ export interface ChartServiceApi {
    */
   readonly turns: TurnQueue
   generate: (request: ChartRequest, options: GenerateOptions) => Promise<GenerateOutcome>
-  status: (requestId: string) => ChartRecord | undefined
-  recent: (limit: number) => ChartRecord[]
+  /** The record, if `owner` made it: another principal's request answers undefined, as an unknown one does. */
+  status: (requestId: string, owner: string | null) => ChartRecord | undefined
+  /** `owner`'s most recent requests, newest first. */
+  recent: (limit: number, owner: string | null) => ChartRecord[]
   listSymbols: (query: SymbolQuery) => Promise<SymbolListing>
   /** Absolute URL of a stored image: PUBLIC_BASE_URL or http://HOST:PORT, or file:// when no HTTP server runs (stdio). */
   imageUrl: (record: ChartRecord) => string | null

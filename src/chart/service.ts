@@ -64,7 +64,7 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
       data: { symbol: record.request.symbol, status, engine: engine.name, ...extra }
     }
     // The bus never throws for a listener; a failing transport (Redis down) must not fail the chart either.
-    bus.publish({ clientId: record.clientId, event }).catch((error: unknown) => {
+    bus.publish({ clientId: record.clientId, owner: record.owner, event }).catch((error: unknown) => {
       log.warn({ err: error, requestId: record.requestId }, 'could not publish chart progress')
     })
   }
@@ -148,7 +148,7 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
 
   async function generate (request: ChartRequest, options: GenerateOptions): Promise<GenerateOutcome> {
     const createdAt = Date.now()
-    const record = newChartRecord({ requestId: newRequestId(), clientId: options.clientId, engine: engine.name, request, createdAt })
+    const record = newChartRecord({ requestId: newRequestId(), clientId: options.clientId, owner: options.owner, engine: engine.name, request, createdAt })
     if (draining) return { ok: false, record: { ...record, status: 'failed', error: SHUTTING_DOWN_MESSAGE }, message: SHUTTING_DOWN_MESSAGE }
     try {
       history.insert(record)
@@ -218,8 +218,11 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
     generate,
     drain,
     get inFlight () { return inFlight.size },
-    status: (requestId) => history.get(requestId),
-    recent: (limit) => history.recent(limit),
+    status: (requestId, owner) => {
+      const record = history.get(requestId)
+      return record?.owner === owner ? record : undefined
+    },
+    recent: (limit, owner) => history.recent(limit, owner),
     listSymbols: async (query) => await engine.listSymbols(query),
     imageUrl,
     async readImage (record) {

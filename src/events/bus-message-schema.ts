@@ -25,6 +25,8 @@ const chartProgressEventSchema = z.looseObject({
 
 const busMessageSchema = z.object({
   clientId: z.string().nullable(),
+  // Absent from an instance that predates owners: open mode (BusMessage.owner is optional).
+  owner: z.string().nullable().optional(),
   event: chartProgressEventSchema
 })
 

@@ -29,9 +29,14 @@ export interface ChartProgressEvent {
 
 /**
  * What the bus carries. `clientId` routes the event to one per-client channel (the caller that asked for the chart);
- * `null` broadcasts it to every channel, as seed 004 did for callers that gave no client id.
+ * `null` broadcasts it to every channel of the same owner (seed 004 broadcast to all; open mode still does).
  */
 export interface BusMessage {
   clientId: string | null
+  /**
+   * The principal whose request this is (null or absent in open mode). Only that principal's channels get it, whether it is
+   * addressed to one (clientId) or broadcast.
+   */
+  owner?: string | null
   event: ChartProgressEvent
 }

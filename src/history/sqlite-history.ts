@@ -29,8 +29,8 @@ export interface HistoryStore {
   /** Applies the patch and returns the updated record (undefined when the id is unknown). */
   update: (requestId: string, patch: Partial<Omit<ChartRecord, 'requestId'>>) => ChartRecord | undefined
   get: (requestId: string) => ChartRecord | undefined
-  /** Newest first. */
-  recent: (limit: number) => ChartRecord[]
+  /** Newest first, only `owner`'s rows (null: the rows of open mode, made without a principal). */
+  recent: (limit: number, owner: string | null) => ChartRecord[]
   /** Deletes rows (and their image files) beyond the row cap or older than the age cap. Returns rows removed. */
   prune: (now?: number) => number
   /** False when the database or image directory cannot be written. */
@@ -46,6 +46,7 @@ export interface HistoryStore {
 interface Row {
   request_id: string
   client_id: string | null
+  owner: string | null
   engine: string
   request_json: string
   status: string
@@ -63,6 +64,7 @@ interface Row {
 
 const COLUMNS: Record<keyof Omit<ChartRecord, 'requestId'>, keyof Row> = {
   clientId: 'client_id',
+  owner: 'owner',
   engine: 'engine',
   request: 'request_json',
   status: 'status',
@@ -99,6 +101,13 @@ CREATE TABLE IF NOT EXISTS chart_requests (
 CREATE INDEX IF NOT EXISTS chart_requests_created ON chart_requests (created_at DESC);
 `
 
+/** Databases made before rows had owners gain the column; their rows stay ownerless (visible in open mode only). */
+function addOwnerColumn (db: Database.Database): void {
+  const columns = db.prepare<[], { name: string }>('PRAGMA table_info(chart_requests)').all()
+  if (!columns.some((column) => column.name === 'owner')) db.exec('ALTER TABLE chart_requests ADD COLUMN owner TEXT')
+  db.exec('CREATE INDEX IF NOT EXISTS chart_requests_owner_created ON chart_requests (owner, created_at DESC)')
+}
+
 // Prune every this many inserts, so retention holds without a timer and without a scan per request.
 const PRUNE_EVERY = 50
 const WRITABLE_PROBE_MS = 1000
@@ -107,6 +116,7 @@ function toRecord (row: Row): ChartRecord {
   return {
     requestId: row.request_id,
     clientId: row.client_id,
+    owner: row.owner,
     engine: row.engine as ChartRecord['engine'],
     request: JSON.parse(row.request_json),
     status: row.status as RequestStatus,
@@ -159,12 +169,14 @@ export function openHistoryStore (options: HistoryStoreOptions): HistoryStore {
   const swept = sweepTemporaryFiles(chartsDir) + sweepTemporaryFiles(dataDir)
   if (swept > 0) options.log.info({ count: swept }, 'removed temporary files left by an earlier run')
   const { db, startupProblem } = openDatabase(join(dataDir, 'history.sqlite'), options.log)
+  addOwnerColumn(db)
   const minFreeBytes = options.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES
 
   const insertStmt = db.prepare(`INSERT INTO chart_requests (${['request_id', ...Object.values(COLUMNS)].join(', ')})
     VALUES (${['@requestId', ...Object.keys(COLUMNS).map((k) => `@${k}`)].join(', ')})`)
   const getStmt = db.prepare<[string], Row>('SELECT * FROM chart_requests WHERE request_id = ?')
-  const recentStmt = db.prepare<[number], Row>('SELECT * FROM chart_requests ORDER BY created_at DESC, rowid DESC LIMIT ?')
+  // `owner IS ?` matches NULL to NULL: open mode's rows are ownerless.
+  const recentStmt = db.prepare<[string | null, number], Row>('SELECT * FROM chart_requests WHERE owner IS ? ORDER BY created_at DESC, rowid DESC LIMIT ?')
   const expiredStmt = db.prepare<[number, number], Pick<Row, 'request_id' | 'image_file'>>(`
     SELECT request_id, image_file FROM chart_requests WHERE created_at < ?
     UNION
@@ -261,8 +273,8 @@ export function openHistoryStore (options: HistoryStoreOptions): HistoryStore {
     },
     update,
     get,
-    recent (limit) {
-      return recentStmt.all(limit).map(toRecord)
+    recent (limit, owner) {
+      return recentStmt.all(owner, limit).map(toRecord)
     },
     prune,
     isWritable: () => currentProblem() === null,

@@ -7,6 +7,8 @@ export interface ChartRecord {
   requestId: string
   /** The per-client channel the request's progress went to; null = broadcast. */
   clientId: string | null
+  /** The principal that made the request; null in open mode. Only it can see the row and fetch the image. */
+  owner: string | null
   engine: 'local' | 'chart-img'
   request: ChartRequest
   status: RequestStatus
@@ -26,7 +28,7 @@ export interface ChartRecord {
 }
 
 /** A request just accepted: pending, nothing rendered yet. */
-export function newChartRecord (init: Pick<ChartRecord, 'requestId' | 'clientId' | 'engine' | 'request' | 'createdAt'>): ChartRecord {
+export function newChartRecord (init: Pick<ChartRecord, 'requestId' | 'clientId' | 'owner' | 'engine' | 'request' | 'createdAt'>): ChartRecord {
   return {
     ...init,
     status: 'pending',

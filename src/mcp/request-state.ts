@@ -7,14 +7,18 @@
  */
 import { randomBytes } from 'node:crypto'
 import { CLIENT_CAPABILITIES_META_KEY, createRequestStateCodec, type ClientCapabilities, type RequestStateCodec, type ServerContext } from '@modelcontextprotocol/server'
+import { principalIdOf } from '../auth/mcp-auth-info.js'
 import { resolveClientId } from './client-id.js'
 
 /** How long a client may take to answer an input request (seconds). */
 export const REQUEST_STATE_TTL_SECONDS = 600
 
-/** The authenticated principal of a request, or null in open mode. */
+/**
+ * The authenticated principal of a request, or null in open mode: the id plugins/security.ts put in the AuthInfo the
+ * routes hand the SDK (src/auth/mcp-auth-info.ts), not AuthInfo.clientId, which for OAuth names the client app.
+ */
 export function principalOf (ctx: ServerContext): string | null {
-  return ctx.http?.authInfo?.clientId ?? null
+  return principalIdOf(ctx.http?.authInfo)
 }
 
 export const requestStateCodec: RequestStateCodec<Record<string, unknown>> = createRequestStateCodec({

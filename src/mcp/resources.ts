@@ -8,6 +8,7 @@ import type { McpDeps } from './deps.js'
 import type { ResourceSubscriptions } from './subscriptions.js'
 import { describeRecord } from '../tools/chart-record.js'
 import type { ChartRecord } from '../history/types.js'
+import { principalOf } from './request-state.js'
 
 export const CHART_REQUEST_URI_PREFIX = 'chart://requests/'
 export const SYMBOLS_URI = 'chart://symbols'
@@ -29,8 +30,8 @@ function metadata (record: ChartRecord, imageUrl: string | null): Record<string,
 
 function buildTemplate (deps: McpDeps): ResourceTemplate {
   return new ResourceTemplate(`${CHART_REQUEST_URI_PREFIX}{requestId}`, {
-    list: async () => ({
-      resources: deps.charts.recent(RECENT_REQUESTS_LISTED).map((record) => ({
+    list: async (extra) => ({
+      resources: deps.charts.recent(RECENT_REQUESTS_LISTED, principalOf(extra)).map((record) => ({
         uri: chartRequestUri(record.requestId),
         name: record.requestId,
         title: describe(record),
@@ -39,7 +40,8 @@ function buildTemplate (deps: McpDeps): ResourceTemplate {
       }))
     }),
     complete: {
-      requestId: (value) => deps.charts.recent(RECENT_REQUESTS_LISTED).map((r) => r.requestId).filter((id) => id.startsWith(value))
+      // The SDK gives completions no caller: complete from open mode's rows only, never another principal's ids.
+      requestId: (value) => deps.charts.recent(RECENT_REQUESTS_LISTED, null).map((r) => r.requestId).filter((id) => id.startsWith(value))
     }
   })
 }
@@ -69,9 +71,9 @@ export function registerChartResources (server: McpServer, deps: McpDeps, subscr
   server.registerResource('chart-request', templateFor(deps), {
     title: 'Chart request',
     description: 'One chart request: the rendered image (when stored locally) and its record as JSON. Subscribe to be told when it completes.'
-  }, async (uri, variables): Promise<ReadResourceResult> => {
+  }, async (uri, variables, extra): Promise<ReadResourceResult> => {
     const requestId = decodeURIComponent(String(variables.requestId))
-    const record = deps.charts.status(requestId)
+    const record = deps.charts.status(requestId, principalOf(extra))
     if (record === undefined) {
       // -32602 with data.uri in both eras (SEP-2164; the SDK never sends 2025's -32002, which clients also accept).
       throw new ResourceNotFoundError(uri.href, `No chart request ${requestId}; list chart://requests/ resources or call get_recent_requests`)
@@ -85,7 +87,17 @@ export function registerChartResources (server: McpServer, deps: McpDeps, subscr
   })
 
   if (subscriptions === undefined) return
-  subscriptions.allow((uri) => uri.startsWith(CHART_REQUEST_URI_PREFIX) && uri.length > CHART_REQUEST_URI_PREFIX.length)
+  // A chart request of the caller's own: another principal's is refused like an unknown one.
+  subscriptions.allow((uri, principal) => {
+    if (!uri.startsWith(CHART_REQUEST_URI_PREFIX) || uri.length === CHART_REQUEST_URI_PREFIX.length) return false
+    let requestId: string
+    try {
+      requestId = decodeURIComponent(uri.slice(CHART_REQUEST_URI_PREFIX.length))
+    } catch {
+      return false
+    }
+    return deps.charts.status(requestId, principal) !== undefined
+  })
 
   // Listen on the bus only while this session watches at least one chart request.
   let unsubscribe: (() => void) | undefined

@@ -6,21 +6,27 @@
  * `notifications/resources/updated` (spec 2025-11-25, server/resources §"Subscriptions").
  */
 import { ProtocolError, ProtocolErrorCode, type McpServer } from '@modelcontextprotocol/server'
+import { principalOf } from './request-state.js'
 
 export type SubscriptionListener = (uri: string, subscribed: boolean) => void
 
+/** Whether `principal` (null in open mode) may watch `uri`. */
+export type WatchableUri = (uri: string, principal: string | null) => boolean
+
 export class ResourceSubscriptions {
   readonly #server: McpServer
-  readonly #watchable: Array<(uri: string) => boolean> = []
+  readonly #watchable: WatchableUri[] = []
   readonly #uris = new Set<string>()
   readonly #listeners: SubscriptionListener[] = []
 
   constructor (server: McpServer) {
     this.#server = server
-    server.server.setRequestHandler('resources/subscribe', async (request) => {
+    server.server.setRequestHandler('resources/subscribe', async (request, ctx) => {
       const { uri } = request.params
-      if (!this.#watchable.some((matches) => matches(uri))) {
-        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource ${uri} cannot be subscribed to; chart://requests/{requestId} can`)
+      const principal = principalOf(ctx)
+      // Another principal's chart answers as an unknown one does (no existence oracle).
+      if (!this.#watchable.some((matches) => matches(uri, principal))) {
+        throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource ${uri} cannot be subscribed to; chart://requests/{requestId} of a request of yours can`)
       }
       if (!this.#uris.has(uri)) {
         this.#uris.add(uri)
@@ -37,8 +43,8 @@ export class ResourceSubscriptions {
     })
   }
 
-  /** Declares URIs that clients may subscribe to. */
-  allow (matches: (uri: string) => boolean): void {
+  /** Declares URIs that clients may subscribe to (given the caller's principal). */
+  allow (matches: WatchableUri): void {
     this.#watchable.push(matches)
   }
 

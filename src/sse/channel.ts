@@ -1,3 +1,4 @@
+import type { ChannelBinding } from './channel-binding.js'
 import type { FrameSink } from './frame-sink.js'
 import type { ReplayBuffer } from './replay-buffer.js'
 
@@ -16,6 +17,8 @@ export class Channel {
   readonly history: ReplayBuffer
   /** Whether the buffer is kept after a disconnect: only a client that can come back under the same id gains from it. */
   readonly remember: boolean
+  /** Who owns the channel (kept with `history` across reconnects). */
+  readonly binding: ChannelBinding
   readonly #sink: FrameSink
   readonly #maxQueuedBytes: number
   #queue: Buffer[] | null = null
@@ -28,10 +31,12 @@ export class Channel {
     sink: FrameSink
     maxQueuedBytes: number
     remember?: boolean
+    binding: ChannelBinding
   }) {
     this.clientId = options.clientId
     this.history = options.history
     this.remember = options.remember ?? true
+    this.binding = options.binding
     this.#sink = options.sink
     this.#maxQueuedBytes = options.maxQueuedBytes
   }

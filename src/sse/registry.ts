@@ -1,6 +1,8 @@
 import type { Logger } from 'pino'
 import type { BusMessage } from '../events/types.js'
+import { QuotaCounter } from '../auth/quota.js'
 import { Channel } from './channel.js'
+import { ChannelBinding } from './channel-binding.js'
 import {
   type ConnectedEvent,
   type EventsMissedEvent,
@@ -23,6 +25,8 @@ export interface ChannelRegistryOptions {
   keepaliveMs: number
   /** Open streams at most (config MAX_SSE_CLIENTS). */
   maxClients: number
+  /** Open streams one quota key (principal, or address in open mode) may hold (config SSE_CHANNELS_PER_PRINCIPAL). */
+  maxClientsPerKey?: number
   /** Events kept per channel for `Last-Event-ID` replay (config SSE_REPLAY_EVENTS). */
   replayEvents: number
   /** Bytes queued for one slow client before its stream is dropped (config SSE_MAX_QUEUED_BYTES). */
@@ -47,7 +51,20 @@ const DEFAULT_CLOSING_RETRY_MS = 5000
 
 interface RememberedChannel {
   history: ReplayBuffer
+  binding: ChannelBinding
   expiresAt: number
+}
+
+/** Who opens a stream (see ChannelBinding and src/sse/channel-access.ts). */
+export interface OpenOptions {
+  /** false: a server-made id no client can present again; its buffer is dropped at disconnect. */
+  remember?: boolean
+  /** The principal opening it (null in open mode); a new channel becomes theirs. */
+  owner?: string | null
+  /** The key its per-key quota is counted under. */
+  quotaKey?: string
+  /** Goes into the connected event: a stream that takes requests says where. */
+  messagesUrl?: string
 }
 
 /**
@@ -78,6 +95,8 @@ export class ChannelRegistry {
   /** Insertion-ordered by disconnect time, so the oldest (first to expire) come first. */
   readonly #remembered = new Map<string, RememberedChannel>()
   readonly #timers: NodeJS.Timeout[]
+  readonly #quota: QuotaCounter
+  readonly #quotaReleases = new WeakMap<Channel, () => void>()
   #closed = false
   #slowClientsClosed = 0
 
@@ -92,6 +111,7 @@ export class ChannelRegistry {
     this.#closingRetryMs = options.closingRetryMs ?? DEFAULT_CLOSING_RETRY_MS
     this.#rememberMs = options.rememberMs ?? DEFAULT_REMEMBER_MS
     this.#rememberMax = options.rememberMax ?? options.maxClients
+    this.#quota = new QuotaCounter(options.maxClientsPerKey ?? options.maxClients)
     this.#timers = [
       setInterval(() => this.#heartbeat(), options.heartbeatMs).unref(),
       setInterval(() => this.#keepalive(), options.keepaliveMs).unref()
@@ -122,6 +142,33 @@ export class ChannelRegistry {
     return !this.#closed && (this.#live.size < this.#maxClients || this.#live.has(clientId))
   }
 
+  /** Streams one quota key may hold at once. */
+  get maxClientsPerKey (): number {
+    return this.#quota.max
+  }
+
+  /** Whether `quotaKey` may open one more stream (a replacement of its own stream always may). */
+  quotaAllows (quotaKey: string, clientId: string): boolean {
+    return this.#quota.allows(quotaKey) || this.#live.has(clientId)
+  }
+
+  /** Who a known channel (open, or remembered for a reconnect) belongs to; undefined for an unknown id. */
+  bindingOf (clientId: string): ChannelBinding | undefined {
+    return this.#live.get(clientId)?.binding ?? this.#remembered.get(clientId)?.binding
+  }
+
+  isLive (clientId: string): boolean {
+    return this.#live.has(clientId)
+  }
+
+  /** Whether `lastEventId` is an id this registry sent on the channel `clientId` (proof of having received it). */
+  provesReceipt (clientId: string, lastEventId: string | null): boolean {
+    const seq = this.#ids.parseOwn(lastEventId)
+    if (seq === null) return false
+    const known = this.#live.get(clientId) ?? this.#remembered.get(clientId)
+    return known !== undefined && known.binding.wasSent(seq, known.history)
+  }
+
   /**
    * Attaches a new stream for `clientId` and writes its first events: `connected` (with `retry:`), then, when the
    * client sent `Last-Event-ID`, every remembered event after it, then `events_missed` if that replay is incomplete.
@@ -130,36 +177,49 @@ export class ChannelRegistry {
    * again) drops the replay buffer at disconnect instead of keeping it for `rememberMs`; `messagesUrl` goes into the
    * connected event (a stream that takes requests says where).
    */
-  open (clientId: string, sink: FrameSink, lastEventId: string | null, options: { remember?: boolean, messagesUrl?: string } = {}): Channel {
-    if (!this.canAccept(clientId)) {
+  open (clientId: string, sink: FrameSink, lastEventId: string | null, options: OpenOptions = {}): Channel {
+    const quotaKey = options.quotaKey ?? ''
+    if (!this.canAccept(clientId) || !this.quotaAllows(quotaKey, clientId)) {
       throw new Error(`SSE channel registry cannot accept ${clientId}: ${this.#closed ? 'closed' : 'at the client limit'}`)
     }
     let history: ReplayBuffer | undefined
+    let binding: ChannelBinding | undefined
     const previous = this.#live.get(clientId)
     if (previous !== undefined) {
       this.#live.delete(clientId)
       previous.close()
+      this.#quotaReleases.get(previous)?.()
       history = previous.history
+      binding = previous.binding
       this.#log.debug({ clientId }, 'SSE stream replaced by a new connection with the same clientId')
     } else {
-      history = this.#remembered.get(clientId)?.history
+      const remembered = this.#remembered.get(clientId)
+      history = remembered?.history
+      binding = remembered?.binding
       this.#remembered.delete(clientId)
     }
     const known = history !== undefined
     history ??= new ReplayBuffer(this.#replayEvents)
+    binding ??= new ChannelBinding(options.owner ?? null)
 
-    const channel = new Channel({ clientId, history, sink, maxQueuedBytes: this.#maxQueuedBytes, remember: options.remember })
+    const channel = new Channel({ clientId, history, binding, sink, maxQueuedBytes: this.#maxQueuedBytes, remember: options.remember })
     this.#live.set(clientId, channel)
+    const releaseQuota = this.#quota.acquire(quotaKey)
+    if (releaseQuota !== null) this.#quotaReleases.set(channel, releaseQuota)
 
     const resumeFrom = lastEventId === null || lastEventId === '' ? null : lastEventId
+    // Only an id sent on this very channel resumes it: any other (`<epoch>-0`, one seen on another stream) replays
+    // nothing. (A channel no longer known has nothing to replay: that stays `expired`.)
     const ownSeq = this.#ids.parseOwn(resumeFrom)
+    const provenSeq = ownSeq !== null && known && !binding.wasSent(ownSeq, history) ? null : ownSeq
     // A Last-Event-ID naming an earlier `connected` event resumes from where that stream resumed.
-    const lastSeq = ownSeq === null ? null : history.resolve(ownSeq)
+    const lastSeq = provenSeq === null ? null : history.resolve(provenSeq)
     const previousConnected = history.lastConnected
     // `connected` has an id of its own (one id names one event); the buffer remembers what it resumed from, so a
     // client cut before the replay below arrived, reconnecting with this id, gets the replay again.
     const connectedSeq = this.#ids.next()
     history.markConnected(connectedSeq, lastSeq)
+    binding.noteConnected(connectedSeq)
     const connected: ConnectedEvent = { type: 'connected', clientId, timestamp: new Date().toISOString() }
     if (options.messagesUrl !== undefined) connected.messagesUrl = options.messagesUrl
     this.#send(channel, this.#format.frame(this.#ids.format(connectedSeq), { name: 'connected', payload: connected }, this.#retryMs))
@@ -181,32 +241,39 @@ export class ChannelRegistry {
    */
   release (channel: Channel): void {
     channel.markClosed()
+    this.#quotaReleases.get(channel)?.()
     if (this.#live.get(channel.clientId) !== channel) return
     this.#live.delete(channel.clientId)
     if (this.#closed || !channel.remember) return
-    this.#remembered.set(channel.clientId, { history: channel.history, expiresAt: Date.now() + this.#rememberMs })
+    this.#remembered.set(channel.clientId, { history: channel.history, binding: channel.binding, expiresAt: Date.now() + this.#rememberMs })
     while (this.#remembered.size > this.#rememberMax) this.#forgetOldest()
     this.#log.debug({ clientId: channel.clientId, clients: this.#live.size }, 'SSE stream closed')
   }
 
-  /** Routes one bus message (the registry's bus listener). */
+  /** Routes one bus message (the registry's bus listener), only ever to channels of the message's owner. */
   deliver (message: BusMessage): void {
     if (this.#closed) return
+    const owner = message.owner ?? null
     if (message.clientId === null) {
       // Both registries (/mcp/events and /sse) hear every broadcast; one with no one to tell need not encode it.
       if (this.#live.size === 0 && this.#remembered.size === 0) return
       const { seq, frame } = this.#encode({ name: 'chart_progress', payload: message.event })
       // Remembered channels first: a live channel dropped as too slow in the loop below becomes remembered, and
       // must not get this event in its history twice.
-      for (const remembered of this.#remembered.values()) remembered.history.push(seq, frame)
+      for (const remembered of this.#remembered.values()) {
+        if (remembered.binding.owner === owner) remembered.history.push(seq, frame)
+      }
       for (const channel of this.#live.values()) {
+        if (channel.binding.owner !== owner) continue
         channel.history.push(seq, frame)
         this.#send(channel, frame)
       }
       return
     }
     const channel = this.#live.get(message.clientId)
-    const history = channel?.history ?? this.#remembered.get(message.clientId)?.history
+    const target = channel ?? this.#remembered.get(message.clientId)
+    // Another principal's channel is as good as none: its owner must never see this caller's events.
+    const history = target?.binding.owner === owner ? target.history : undefined
     if (history === undefined) {
       // No stream and none remembered: nobody to tell, and buffering for ids that never connect would let any
       // caller grow memory. The tool result still carries the outcome.

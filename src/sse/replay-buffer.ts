@@ -40,6 +40,11 @@ export class ReplayBuffer {
     this.#start = (this.#start + 1) % this.#capacity
   }
 
+  /** Whether the event `seq` is still held. */
+  has (seq: number): boolean {
+    return this.#seqs.includes(seq)
+  }
+
   /** The newest `connected` event's sequence number (0 before the first stream). */
   get lastConnected (): number {
     return this.#lastConnected

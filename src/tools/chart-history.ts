@@ -16,8 +16,8 @@ export function chartStatusTool ({ charts, config }: ToolDeps): ToolDefinition {
     description: 'Status (pending | rendering | completed | failed), timings, error and image URL of a chart request.',
     inputSchema: chartStatusInput,
     annotations: { readOnlyHint: true },
-    async run ({ requestId }) {
-      const record = charts.status(requestId)
+    async run ({ requestId }, ctx) {
+      const record = charts.status(requestId, ctx.caller.principal)
       if (record === undefined) {
         return toolError(`No chart request ${requestId}. It may be older than the history retention (${config.HISTORY_MAX_AGE_DAYS} days / ${config.HISTORY_MAX_ROWS} requests); use get_recent_requests to list known ones.`)
       }
@@ -33,8 +33,8 @@ export function recentRequestsTool ({ charts }: ToolDeps): ToolDefinition {
     description: 'The most recent chart requests, newest first.',
     inputSchema: recentInput,
     annotations: { readOnlyHint: true },
-    async run ({ limit }) {
-      const records = charts.recent(limit)
+    async run ({ limit }, ctx) {
+      const records = charts.recent(limit, ctx.caller.principal)
       return { content: [json({ count: records.length, requests: records.map((r) => describeRecord(r, charts.imageUrl(r))) })] }
     }
   })

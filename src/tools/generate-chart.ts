@@ -40,6 +40,7 @@ export function generateChartTool ({ charts, bus, config }: ToolDeps): ToolDefin
       try {
         const outcome = await charts.generate(request, {
           clientId: ctx.caller.clientId,
+          owner: ctx.caller.principal,
           signal: ctx.signal,
           onAccepted: (requestId) => {
             stopRelay = relayChartProgress(bus, requestId, ctx.progress, (event) => {

@@ -8,7 +8,7 @@ import { silentLogger } from '../support/logger.js'
 
 function record (requestId: string, createdAt: number, overrides: Partial<ChartRecord> = {}): ChartRecord {
   const request = normalizeChartRequest(generateChartInput.parse({ symbol: 'SP:SPX' }), { storage: false })
-  return { ...newChartRecord({ requestId, clientId: null, engine: 'local', request, createdAt }), ...overrides }
+  return { ...newChartRecord({ requestId, clientId: null, owner: null, engine: 'local', request, createdAt }), ...overrides }
 }
 
 t.test('records survive closing and reopening the store', async (t) => {
@@ -44,7 +44,7 @@ t.test('recent lists newest first and honours the limit', async (t) => {
   t.teardown(() => { store.close() })
   const now = Date.now()
   for (let i = 0; i < 5; i++) store.insert(record(`req_${i}_cc`, now + i))
-  t.same(store.recent(3).map((r) => r.requestId), ['req_4_cc', 'req_3_cc', 'req_2_cc'])
+  t.same(store.recent(3, null).map((r) => r.requestId), ['req_4_cc', 'req_3_cc', 'req_2_cc'])
 })
 
 t.test('retention by count and by age deletes rows and their image files', async (t) => {
@@ -67,7 +67,7 @@ t.test('retention by count and by age deletes rows and their image files', async
   t.notOk(existsSync(join(store.chartsDir, 'req_100_dd.png')), 'old image deleted')
   t.notOk(existsSync(join(store.chartsDir, 'req_201_dd.png')), 'over-count image deleted')
   t.ok(existsSync(join(store.chartsDir, 'req_211_dd.png')), 'kept image still there')
-  t.equal(store.recent(50).length, 10)
+  t.equal(store.recent(50, null).length, 10)
 })
 
 t.test('update of an unknown id returns undefined; writability is reported', async (t) => {

@@ -19,7 +19,7 @@ async function chartUrl (t: Test, overrides: Partial<Config>, baseUrl?: string):
   const core = createCore({ config, bus: createMemoryBus({ log: silentLogger }), log: silentLogger })
   t.teardown(async () => { await core.close() })
   if (baseUrl !== undefined) core.setBaseUrl(baseUrl)
-  const outcome = await core.charts.generate(normalizeChartRequest(generateChartInput.parse({ symbol: 'SP:SPX', interval: '1W', width: 640, height: 400 }), { storage: false }), { clientId: null })
+  const outcome = await core.charts.generate(normalizeChartRequest(generateChartInput.parse({ symbol: 'SP:SPX', interval: '1W', width: 640, height: 400 }), { storage: false }), { clientId: null, owner: null })
   if (!outcome.ok) throw new Error(outcome.message)
   t.equal(core.charts.imageUrl(outcome.record), outcome.imageUrl, 'status and recent name the image the same way')
   return { url: outcome.imageUrl, dataDir }

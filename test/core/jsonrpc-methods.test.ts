@@ -18,7 +18,7 @@ const tools = new ToolRegistry([
 const answer = createJsonRpcMethods(tools)
 
 function call (body: unknown, extra: Partial<JsonRpcCall> = {}): JsonRpcCall {
-  return { body, clientIdHeader: undefined, log: silentLogger, ...extra }
+  return { body, principal: null, clientIdHeader: undefined, log: silentLogger, ...extra }
 }
 const toolCall = (name: string, args?: unknown): Record<string, unknown> => ({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name, arguments: args } })
 
@@ -27,6 +27,8 @@ t.test('tools/call: a result, with the caller\'s channel when X-Client-Id is val
   t.same(lastContext?.caller, { principal: null, clientId: 'desk-1' })
   await answer('tools/call', call(toolCall('ok'), { clientIdHeader: 'not valid!' }))
   t.same(lastContext?.caller, { principal: null, clientId: null }, 'an invalid id broadcasts')
+  await answer('tools/call', call(toolCall('ok'), { principal: 'alice', clientIdHeader: 'desk-1' }))
+  t.same(lastContext?.caller, { principal: 'alice', clientId: 'desk-1' }, 'the route\'s principal reaches the tool')
 })
 
 t.test('tools/call: refusals are -32602 with the id kept', async (t) => {

@@ -42,7 +42,7 @@ export function createFakeCharts (bus: EventBus): FakeCharts {
     stageMs: 20,
     async generate (request: ChartRequest, options: GenerateOptions): Promise<GenerateOutcome> {
       const requestId = `req_${Date.now()}_${(++n).toString(16).padStart(8, '0')}`
-      const record = newChartRecord({ requestId, clientId: options.clientId, engine: 'local', request, createdAt: Date.now() })
+      const record = newChartRecord({ requestId, clientId: options.clientId, owner: options.owner, engine: 'local', request, createdAt: Date.now() })
       records.set(requestId, record)
       options.onAccepted?.(requestId)
       await publish(record, options.clientId, 'queued')

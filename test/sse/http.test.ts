@@ -44,12 +44,14 @@ t.test('a client that refuses text/event-stream gets 406; HEAD opens no stream',
 t.test('past MAX_SSE_CLIENTS: 503 with Retry-After and a JSON error, never a reset', async (t) => {
   const { app, eventsUrl } = await buildSseApp(t, { config: { MAX_SSE_CLIENTS: 2 } })
   const a = await openStream(t, eventsUrl('a'))
-  await openStream(t, eventsUrl('b'))
+  const b = await openStream(t, eventsUrl('b'))
+  await waitFor('b connected', () => b.events().length > 0)
   const refused = await fetch(eventsUrl('c'), { headers: { accept: 'text/event-stream' } })
   t.equal(refused.status, 503)
   t.equal(refused.headers.get('retry-after'), '5')
   t.match(await refused.json(), { statusCode: 503, code: 'SSE_TOO_MANY_CLIENTS', error: /maximum of 2 event streams/ })
-  const again = await openStream(t, eventsUrl('b'))
+  // Open mode: a reconnect proves it is the same client with an id it received on that channel (src/sse/channel-binding.ts).
+  const again = await openStream(t, eventsUrl('b'), { 'last-event-id': b.events()[0].id as string })
   t.equal(again.status, 200, 'a reconnect of an existing client replaces it, so it fits')
   a.abort()
   await waitFor('a slot to free', () => app.channels.clientCount === 1)
@@ -61,7 +63,7 @@ t.test('a second connection with the same clientId replaces the first cleanly', 
   const { app, eventsUrl } = await buildSseApp(t)
   const first = await openStream(t, eventsUrl('twin'))
   await waitFor('first connected', () => first.events().length > 0)
-  const second = await openStream(t, eventsUrl('twin'))
+  const second = await openStream(t, eventsUrl('twin'), { 'last-event-id': first.events()[0].id as string })
   await first.ended
   t.pass('the old stream was ended by the server')
   await waitFor('second connected', () => second.events().length > 0)
