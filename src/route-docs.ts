@@ -39,7 +39,6 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'GET /health': { tag: 'health', summary: 'Same report as /mcp/health, at the path older clients use' },
   'POST /chat': { tag: 'rest', summary: 'Chat: {message} → {response, toolCalls}; a model agent over the tools when LLM_BASE_URL/LLM_MODEL are set, else commands (send "help")' },
   'GET /': { tag: 'pages', summary: 'Chat page: ask for charts in words or commands; charts shown inline with live progress' },
-  'GET /studio.html': { tag: 'pages', summary: 'The chart studio page\'s file (what /studio serves)' },
   'GET /studio': { tag: 'pages', summary: 'Chart studio: make a chart from a form and watch its progress live' },
   'GET /sse-demo.html': { tag: 'pages', summary: 'Demo page of the /sse stream: sends requests and shows their answers, progress and charts' }
 }
