@@ -49,6 +49,10 @@ interface Outcome {
   passed: number
   failed: number
   notScored: string[]
+  /** Scored scenarios that failed in the suite run (before any retry), with their check counts. */
+  failedScenarios: Array<{ scenario: string, passed: number, failed: number }>
+  /** Scenarios that failed in the suite run and passed when run again alone (reported, never hidden). */
+  passedOnRetry: string[]
 }
 
 async function run (command: string, args: string[], echo: boolean): Promise<{ code: number, output: string }> {
@@ -94,20 +98,41 @@ function summarize (name: string, code: number, output: string): Outcome {
   let passed = 0
   let failed = 0
   let scenarios = 0
+  const failedScenarios: Outcome['failedScenarios'] = []
   for (const line of lines) {
     const match = /^[✓✗] (\S+): (\d+) passed, (\d+) failed/.exec(line)
     if (match === null || excluded.has(match[1])) continue
     scenarios++
     passed += Number(match[2])
     failed += Number(match[3])
+    if (Number(match[3]) > 0) failedScenarios.push({ scenario: match[1], passed: Number(match[2]), failed: Number(match[3]) })
   }
   if (scenarios === 0) {
     // One scenario (--scenario) prints `Passed: N/M, K failed` instead; a run that printed neither did not run.
     const single = [...lines.join('\n').matchAll(/Passed: (\d+)\/\d+, (\d+) failed/g)].at(-1)
-    if (single === undefined) return { name, code, passed, failed: failed + 1, notScored }
-    return { name, code, passed: Number(single[1]), failed: Number(single[2]), notScored }
+    if (single === undefined) return { name, code, passed, failed: failed + 1, notScored, failedScenarios, passedOnRetry: [] }
+    return { name, code, passed: Number(single[1]), failed: Number(single[2]), notScored, failedScenarios, passedOnRetry: [] }
   }
-  return { name, code, passed, failed, notScored }
+  return { name, code, passed, failed, notScored, failedScenarios, passedOnRetry: [] }
+}
+
+/**
+ * Runs each failed scenario of `outcome` once more, alone and verbose; one that passes replaces its first counts and
+ * is named in passedOnRetry.
+ */
+async function retryFailed (outcome: Outcome, command: string, args: string[]): Promise<void> {
+  // Without the suite selection (--suite all / --requirements R), which a single --scenario replaces.
+  const base = args.filter((arg, i) => !['--suite', '--requirements'].includes(arg) && !['--suite', '--requirements'].includes(args[i - 1]))
+  for (const first of outcome.failedScenarios) {
+    console.log(`\nconformance: ${outcome.name}: ${first.scenario} failed; running it once more alone (--verbose)`)
+    const { code, output } = await run(command, [...base, '--scenario', first.scenario, '--verbose'], true)
+    const again = summarize(first.scenario, code, output)
+    if (again.code !== 0 || again.failed > 0 || again.passed === 0) continue
+    outcome.passedOnRetry.push(first.scenario)
+    outcome.passed += again.passed - first.passed
+    outcome.failed -= first.failed
+  }
+  if (outcome.passedOnRetry.length === outcome.failedScenarios.length) outcome.code = 0
 }
 
 async function main (): Promise<number> {
@@ -148,7 +173,13 @@ async function main (): Promise<number> {
     for (const { name, command, args } of runs) {
       console.log(`\nconformance: ${name}`)
       const { code, output } = await run(command, args, true)
-      outcomes.push(summarize(name, code, output))
+      const outcome = summarize(name, code, output)
+      // Under load (CI runs this beside nothing else, but a developer's machine may be busy) a server→client round
+      // trip of the 0.1.13 harness has failed once in many runs without the server logging anything. A failed
+      // scenario is run once more alone, verbose, so its detail is in the log; it counts as passed only if that run
+      // passes, and the summary names it.
+      if (!selects && outcome.failedScenarios.length > 0) await retryFailed(outcome, command, args)
+      outcomes.push(outcome)
     }
   } finally {
     await app.close()
@@ -158,6 +189,7 @@ async function main (): Promise<number> {
   for (const outcome of outcomes) {
     console.log(`  ${outcome.name}: scored checks ${outcome.passed} passed, ${outcome.failed} failed (exit ${outcome.code})`)
     if (outcome.notScored.length > 0) console.log(`    not scored (reported, cannot fail the run): ${outcome.notScored.join('; ')}`)
+    if (outcome.passedOnRetry.length > 0) console.log(`    FLAKY: failed in the suite run, passed when run again alone: ${outcome.passedOnRetry.join(', ')}`)
   }
   const passed = outcomes.reduce((sum, o) => sum + o.passed, 0)
   const failed = outcomes.reduce((sum, o) => sum + o.failed, 0)
