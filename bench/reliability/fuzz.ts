@@ -1,5 +1,5 @@
 /**
- * Scenario 1, fuzz: requests generated with fast-check over every route the server lists at GET /api (plus unknown
+ * Scenario 1, fuzz: requests generated with fast-check over every route of the OpenAPI document at /docs/json (plus unknown
  * paths and other methods): JSON-RPC bodies with odd ids, methods and params, `generate_chart` arguments near and
  * far from valid, arbitrary JSON, non-JSON text, batches; headers (content types, Accept, Last-Event-ID,
  * Mcp-Session-Id, MCP-Protocol-Version, X-Client-Id, Origin). Every request must be answered (headers within 30 s;
@@ -135,13 +135,23 @@ async function main (): Promise<void> {
   process.on('unhandledRejection', (error) => { crashes++; console.log('unhandled rejection:', error) })
   const dataDir = await mkdtemp(join(tmpdir(), 'reliability-fuzz-'))
   const app = await buildApp(testConfig({
-    PORT: 0, DATA_DIR: dataDir, RENDER_WORKERS: 2, RENDER_QUEUE_LIMIT: 10_000, MAX_SESSIONS: 1_000_000, MAX_SSE_CLIENTS: 1_000_000
+    PORT: 0,
+    DATA_DIR: dataDir,
+    RENDER_WORKERS: 2,
+    RENDER_QUEUE_LIMIT: 10_000,
+    MAX_SESSIONS: 1_000_000,
+    MAX_SSE_CLIENTS: 1_000_000,
+    // Every request comes from one address: the per-address rate limit would answer most of them 429 unexamined.
+    RATE_LIMIT_MAX: 0
   }), { logger: false })
   await app.listen({ host: '127.0.0.1', port: 0 })
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
-  const index = await (await fetch(`${base}/api`)).json() as { routes?: Array<{ method: string, path: string }> }
-  const routes = (index.routes ?? []).filter((r) => typeof r.method === 'string' && typeof r.path === 'string')
-  report.figure('routes listed by GET /api', routes.length)
+  // The OpenAPI document lists every route the app serves (test/openapi.test.ts); its `{param}` paths become `:param`.
+  const document = await (await fetch(`${base}/docs/json`)).json() as { paths?: Record<string, Record<string, unknown>> }
+  const routes = Object.entries(document.paths ?? {}).flatMap(([path, operations]) =>
+    Object.keys(operations).map((method) => ({ method: method.toUpperCase(), path: path.replace(/\{([^}]+)\}/g, ':$1') })))
+  if (routes.length === 0) throw new Error('the OpenAPI document at /docs/json lists no routes')
+  report.figure('routes in the OpenAPI document (/docs/json)', routes.length)
   const samples = fc.sample(requests(routes), { numRuns: REQUESTS, seed: SEED })
 
   const outcomes: Outcome[] = []
