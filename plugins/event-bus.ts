@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { EventBus } from '../src/events/bus.js'
 import { createEventBus } from '../src/events/create-bus.js'
-import { redactRedisUrl } from '../src/events/redis-bus.js'
+import { redactRedisUrl } from '../src/redis/connection.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

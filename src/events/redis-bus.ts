@@ -1,12 +1,9 @@
-import { Redis, type RedisOptions } from 'ioredis'
+import { closeRedisConnection, openRedisConnection, redactRedisUrl } from '../redis/connection.js'
 import type { BusListener, EventBus } from './bus.js'
 import { parseBusMessage } from './bus-message-schema.js'
 import { deliverToListeners, type BusLogger } from './memory-bus.js'
 
 export const DEFAULT_REDIS_CHANNEL = 'chart-img-mcp:events'
-
-/** How long `close()` waits for a graceful QUIT before dropping the connections. */
-const QUIT_TIMEOUT_MS = 2000
 
 /**
  * Redis pub/sub bus for several instances behind a proxy: a message published on any instance reaches the
@@ -24,25 +21,13 @@ export async function createRedisBus (options: { url: string, log: BusLogger, ch
   const { url, log } = options
   const channel = options.channel ?? DEFAULT_REDIS_CHANNEL
   const where = redactRedisUrl(url)
-  const common: RedisOptions = {
-    lazyConnect: true,
-    // Fail a publish after a few reconnect attempts instead of queueing it forever while Redis is down.
-    maxRetriesPerRequest: 3,
-    connectTimeout: 5000
-  }
-  const publisher = new Redis(url, { ...common, connectionName: 'chart-img-mcp-pub' })
-  const subscriber = new Redis(url, { ...common, connectionName: 'chart-img-mcp-sub' })
+  const publisher = openRedisConnection({ url, name: 'pub', log, lazyConnect: true })
+  const subscriber = openRedisConnection({ url, name: 'sub', log, lazyConnect: true })
+  // The reason a connect fails (ECONNREFUSED…) arrives as an 'error' event before connect() rejects.
+  let lastError: Error | undefined
+  for (const connection of [publisher, subscriber]) connection.on('error', (err: Error) => { lastError = err })
   const listeners = new Set<BusListener>()
   let closing: Promise<void> | undefined
-  let lastError: Error | undefined
-
-  for (const [role, connection] of [['publisher', publisher], ['subscriber', subscriber]] as const) {
-    // Without an 'error' listener ioredis errors would be unhandled 'error' events and crash the process.
-    connection.on('error', (err: Error) => {
-      lastError = err
-      log.warn({ role, redis: where, err: err.message }, 'redis connection error')
-    })
-  }
 
   subscriber.on('message', (from: string, text: string) => {
     if (from !== channel) return
@@ -86,36 +71,9 @@ export async function createRedisBus (options: { url: string, log: BusLogger, ch
     close () {
       closing ??= (async () => {
         listeners.clear()
-        await Promise.all([quit(subscriber), quit(publisher)])
+        await Promise.all([closeRedisConnection(subscriber), closeRedisConnection(publisher)])
       })()
       return closing
     }
-  }
-}
-
-async function quit (connection: Redis): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  try {
-    await Promise.race([
-      connection.quit(),
-      new Promise((resolve) => { timer = setTimeout(resolve, QUIT_TIMEOUT_MS) })
-    ])
-  } catch {
-    // Already closed or unreachable: nothing to quit gracefully.
-  } finally {
-    clearTimeout(timer)
-    connection.disconnect()
-  }
-}
-
-/** The Redis URL without user name and password, safe to log and to show in errors. */
-export function redactRedisUrl (url: string): string {
-  try {
-    const parsed = new URL(url)
-    parsed.username = ''
-    parsed.password = ''
-    return parsed.toString()
-  } catch {
-    return '(unparseable REDIS_URL)'
   }
 }

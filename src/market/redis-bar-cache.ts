@@ -17,11 +17,10 @@
  * at the same moment can lose one coverage update: that only costs a second fetch of that range later, never a
  * wrong bar, so no lock is taken.
  */
-import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { z } from 'zod'
 import type { Interval } from '../chart/request.js'
-import { redactRedisUrl } from '../events/redis-bus.js'
+import { openRedisConnection, redactRedisUrl } from '../redis/connection.js'
 import { coverageAfterFetch, missingRanges, type BarCache, type BarCacheKey, type CachedSpan, type CoverageRecord } from './bar-cache.js'
 import type { Bar } from './types.js'
 
@@ -60,9 +59,7 @@ export function openRedisBarCache (options: RedisBarCacheOptions): BarCache {
   const where = redactRedisUrl(options.url)
   // Connects at once and queues commands until connected; a command fails after a few reconnect attempts instead of
   // waiting forever while Redis is down (the chart then fails with the reason).
-  const redis = new Redis(options.url, { maxRetriesPerRequest: 3, connectTimeout: 5000, connectionName: 'chart-img-mcp-market' })
-  // Without an 'error' listener ioredis errors would be unhandled 'error' events and crash the process.
-  redis.on('error', (err: Error) => { options.log.warn({ redis: where, err: err.message }, 'market cache redis connection error') })
+  const redis = openRedisConnection({ url: options.url, name: 'market', log: options.log })
 
   const suffix = (key: BarCacheKey): string => `${key.provider}:${key.interval}:${key.ticker}`
   const barsKey = (key: BarCacheKey): string => `${prefix}bars:${suffix(key)}`

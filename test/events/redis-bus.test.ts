@@ -1,6 +1,7 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { createRedisBus, DEFAULT_REDIS_CHANNEL, redactRedisUrl } from '../../src/events/redis-bus.js'
+import { createRedisBus, DEFAULT_REDIS_CHANNEL } from '../../src/events/redis-bus.js'
+import { redactRedisUrl } from '../../src/redis/connection.js'
 import type { BusMessage } from '../../src/events/types.js'
 import { freePort, startRedis } from '../support/redis-server.js'
 import { progressEvent } from '../support/sse-app.js'
