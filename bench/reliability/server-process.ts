@@ -1,5 +1,6 @@
 /** The real CLI (`src/cli.ts`) in its own process on a free port, found from Fastify's "Server listening at" line. */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream } from 'node:fs'
 import { ROOT } from '../support/processes.js'
 
 export interface ServerProcess {
@@ -8,10 +9,21 @@ export interface ServerProcess {
   exited: Promise<number | null>
 }
 
+/**
+ * The fault suite drives the server from one address as one anonymous principal, so the per-principal limits
+ * (security, issue 9: 100 channels, 100 sessions, 1,200 requests a minute) would refuse most of its load before the
+ * scenario's subject is reached. They are lifted here; test/security is where they are the subject.
+ */
+export const LOAD_LIMITS: Record<string, string> = {
+  RATE_LIMIT_MAX: '0',
+  SSE_CHANNELS_PER_PRINCIPAL: '1000000',
+  MCP_SESSIONS_PER_PRINCIPAL: '1000000'
+}
+
 export async function startServerProcess (dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...LOAD_LIMITS, ...env },
     stdio: ['ignore', 'pipe', 'inherit']
   })
   const exited = new Promise<number | null>((resolve) => { child.once('exit', (code) => { resolve(code) }) })
@@ -22,7 +34,9 @@ export async function startServerProcess (dataDir: string, env: Record<string, s
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
       if (match !== null) {
         child.stdout?.off('data', onData)
-        child.stdout?.resume()
+        // RELIABILITY_SERVER_LOG=<file> keeps the server's log for debugging a scenario; otherwise it is discarded.
+        if (process.env.RELIABILITY_SERVER_LOG !== undefined) child.stdout?.pipe(createWriteStream(process.env.RELIABILITY_SERVER_LOG, { flags: 'a' }))
+        else child.stdout?.resume()
         resolve(match[1])
       }
     }

@@ -27,10 +27,11 @@ const startServer = async (dataDir: string): Promise<ServerProcess> => await sta
   RENDER_WORKERS: '2', RENDER_QUEUE_LIMIT: '10000', RENDER_CACHE_ENTRIES: '0', MAX_SSE_CLIENTS: '100000', MAX_SESSIONS: '100000'
 })
 
-interface Stream { request: ClientRequest, text: string, connected: Promise<void>, ended: Promise<void> }
+/** `connected` resolves true on the stream's `connected` event, false if the server refused or closed it first. */
+interface Stream { request: ClientRequest, text: string, connected: Promise<boolean>, ended: Promise<void> }
 
 function openStream (url: string, clientId: string): Stream {
-  let markConnected: () => void = () => {}
+  let markConnected: (ok: boolean) => void = () => {}
   let markEnded: () => void = () => {}
   const stream: Stream = {
     request: undefined as unknown as ClientRequest,
@@ -40,11 +41,12 @@ function openStream (url: string, clientId: string): Stream {
   }
   stream.request = httpRequest(`${url}/mcp/events/${clientId}`, { agent: false, headers: { accept: 'text/event-stream' } }, (res) => {
     res.setEncoding('utf8')
-    res.on('data', (chunk: string) => { stream.text += chunk; if (stream.text.includes('event: connected')) markConnected() })
-    res.on('end', markEnded)
-    res.on('close', markEnded)
+    if (res.statusCode !== 200) stream.text = `HTTP ${String(res.statusCode)} `
+    res.on('data', (chunk: string) => { stream.text += chunk; if (stream.text.includes('event: connected')) markConnected(true) })
+    res.on('end', () => { markConnected(false); markEnded() })
+    res.on('close', () => { markConnected(false); markEnded() })
   })
-  stream.request.on('error', markEnded)
+  stream.request.on('error', () => { markConnected(false); markEnded() })
   stream.request.end()
   return stream
 }
@@ -108,7 +110,10 @@ async function main (): Promise<void> {
   const { child, url, exited } = await startServer(dataDir)
   try {
     const streams = Array.from({ length: STREAMS }, (_, i) => openStream(url, `sig-${i}`))
-    await Promise.all(streams.map(async (s) => await s.connected))
+    const connected = await Promise.all(streams.map(async (s) => await s.connected))
+    const refused = streams.filter((_, i) => !connected[i])
+    report.check(`all ${STREAMS} event streams connected before the load`, refused.length === 0, refused.slice(0, 2).map((s) => s.text.slice(0, 160)).join(' | '))
+    if (refused.length > 0) throw new Error('event streams were refused; the scenario cannot measure the shutdown')
     const clients = await Promise.all(Array.from({ length: MCP_SESSIONS }, async () => {
       const client = new Client({ name: 'reliability-sigterm', version: '1.0.0' })
       await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`)))
