@@ -11,7 +11,9 @@ t.test('the driver follows the Node version: node:sqlite from Node 24 (better-sq
   t.equal(defaultSqliteDriver(), major >= 24 ? 'node:sqlite' : 'better-sqlite3')
   t.equal(sqliteDrivers()[0], defaultSqliteDriver())
   if (major >= 24) t.same(sqliteDrivers(), ['node:sqlite'], 'better-sqlite3 is never offered on Node 24')
-  t.equal(openSqlite(':memory:').driver, defaultSqliteDriver())
+  const db = openSqlite(':memory:')
+  t.teardown(() => { db.close() })
+  t.equal(db.driver, defaultSqliteDriver())
 })
 
 for (const driver of sqliteDrivers()) {
