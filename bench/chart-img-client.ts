@@ -7,7 +7,6 @@
  *   npx tsx bench/chart-img-client.ts [iterations]
  */
 import { setTimeout as delay } from 'node:timers/promises'
-import Database from 'better-sqlite3'
 import { pino } from 'pino'
 import type { RenderStage } from '../src/chart/engine.js'
 import { generateChartInput, normalizeChartRequest, type ChartRequest } from '../src/chart/request.js'
@@ -15,6 +14,7 @@ import { createChartImgEngine } from '../src/engines/chart-img/chart-img-engine.
 import { createDailyUsage } from '../src/engines/chart-img/daily-usage.js'
 import { PLAN_LIMITS } from '../src/engines/chart-img/plan-limits.js'
 import { buildAdvancedChartBody } from '../src/engines/chart-img/request-body.js'
+import { openSqlite } from '../src/sqlite/database.js'
 import { startFakeChartImg } from '../test/support/fake-chart-img.js'
 
 const iterations = Number(process.argv[2] ?? 300)
@@ -28,7 +28,7 @@ const request: ChartRequest = normalizeChartRequest(generateChartInput.parse({
 }), { storage: false })
 
 const fake = await startFakeChartImg({ plan: 'ENTERPRISE' })
-const db = new Database(':memory:')
+const db = openSqlite(':memory:')
 const makeEngine = (): ReturnType<typeof createChartImgEngine> => createChartImgEngine({
   apiKey: fake.apiKey,
   baseUrl: fake.url,

@@ -10,10 +10,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { request as httpRequest, type ClientRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { SHUTDOWN_HARD_LIMIT_MS } from '../../src/server.js'
+import { openSqlite } from '../../src/sqlite/database.js'
 import { startServerProcess, type ServerProcess } from './server-process.js'
 import { BOUNDED, Report, hasStackTrace } from './report.js'
 
@@ -170,9 +170,9 @@ async function main (): Promise<void> {
     report.figure('SIGTERM → exit (ms)', Math.round(exitMs))
 
     const inspect = (): { integrity: string, rows: number, unfinished: number } => {
-      const db = new Database(join(dataDir, 'history.sqlite'), { readonly: true })
+      const db = openSqlite(join(dataDir, 'history.sqlite'), { readonly: true })
       try {
-        const integrity = db.pragma('integrity_check', { simple: true }) as string
+        const integrity = (db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check
         const rows = (db.prepare('SELECT count(*) AS n FROM chart_requests').get() as { n: number }).n
         const unfinished = (db.prepare("SELECT count(*) AS n FROM chart_requests WHERE status IN ('pending', 'rendering')").get() as { n: number }).n
         return { integrity, rows, unfinished }

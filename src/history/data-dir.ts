@@ -135,7 +135,7 @@ export function probeDataDir (dir: string, minFreeBytes: number): DataDirProbe {
  * about storage. Used for health and for tool errors, so both say the same thing.
  */
 export function describeStorageError (error: unknown): string | null {
-  const code = (error as { code?: unknown } | null)?.code
+  const code = sqliteCodeName(error) ?? (error as { code?: unknown } | null)?.code
   switch (code) {
     case 'ENOSPC': case 'EDQUOT': case 'SQLITE_FULL':
       return 'the server\'s disk is full'
@@ -150,4 +150,22 @@ export function describeStorageError (error: unknown): string | null {
       if (typeof code === 'string' && code.startsWith('SQLITE_IOERR')) return 'the server\'s disk failed to read or write'
       return null
   }
+}
+
+// node:sqlite (../sqlite/node-sqlite.ts) throws code ERR_SQLITE_ERROR with SQLite's numeric (extended) result code
+// in `errcode`; better-sqlite3 names the code. The primary code (low byte, https://sqlite.org/rescode.html) carries
+// the storage reason, so it is named the way better-sqlite3 names it.
+const SQLITE_PRIMARY_CODES: Record<number, string> = {
+  3: 'SQLITE_PERM',
+  8: 'SQLITE_READONLY',
+  10: 'SQLITE_IOERR',
+  11: 'SQLITE_CORRUPT',
+  13: 'SQLITE_FULL',
+  14: 'SQLITE_CANTOPEN'
+}
+
+function sqliteCodeName (error: unknown): string | undefined {
+  const { code, errcode } = (error ?? {}) as { code?: unknown, errcode?: unknown }
+  if (code !== 'ERR_SQLITE_ERROR' || typeof errcode !== 'number') return undefined
+  return SQLITE_PRIMARY_CODES[errcode & 0xff]
 }

@@ -1,11 +1,11 @@
 /**
- * Chart request history in SQLite (better-sqlite3): every request with its arguments, status, timings, error and
+ * Chart request history in SQLite (../sqlite/database.ts picks the driver): every request with its arguments, status, timings, error and
  * image file. Survives restarts; retention is bounded by row count and age, and pruning deletes the image files too.
  */
 import { rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import Database from 'better-sqlite3'
 import type { Logger } from 'pino'
+import { openSqlite, type SqliteDatabase, type SqliteStatement } from '../sqlite/database.js'
 import { describeStorageError, prepareDataDir, probeDataDir, sweepTemporaryFiles } from './data-dir.js'
 import type { ChartRecord, RequestStatus } from './types.js'
 
@@ -22,7 +22,7 @@ export const DEFAULT_MIN_FREE_BYTES = 16 * 1024 * 1024
 
 export interface HistoryStore {
   /** The open database, for other small tables that must survive restarts (e.g. Chart-IMG daily usage). */
-  readonly db: Database.Database
+  readonly db: SqliteDatabase
   /** Directory where image files live; served at /charts/. */
   readonly chartsDir: string
   insert: (record: ChartRecord) => void
@@ -102,7 +102,7 @@ CREATE INDEX IF NOT EXISTS chart_requests_created ON chart_requests (created_at 
 `
 
 /** Databases made before rows had owners gain the column; their rows stay ownerless (visible in open mode only). */
-function addOwnerColumn (db: Database.Database): void {
+function addOwnerColumn (db: SqliteDatabase): void {
   const columns = db.prepare<[], { name: string }>('PRAGMA table_info(chart_requests)').all()
   if (!columns.some((column) => column.name === 'owner')) db.exec('ALTER TABLE chart_requests ADD COLUMN owner TEXT')
   db.exec('CREATE INDEX IF NOT EXISTS chart_requests_owner_created ON chart_requests (owner, created_at DESC)')
@@ -142,13 +142,13 @@ function toColumnValue (key: keyof typeof COLUMNS, value: unknown): unknown {
  * The database file, or — when DATA_DIR exists but cannot be written (read-only mount, full disk) — an in-memory
  * one, so the server still starts, says what is wrong in health and tool errors, and recovers on restart.
  */
-function openDatabase (file: string, log: Logger): { db: Database.Database, startupProblem: string | null } {
-  let db: Database.Database | undefined
+function openDatabase (file: string, log: Logger): { db: SqliteDatabase, startupProblem: string | null } {
+  let db: SqliteDatabase | undefined
   try {
-    db = new Database(file)
+    db = openSqlite(file)
     // WAL: readers (status look-ups) never wait for the writer.
-    db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = NORMAL')
+    db.exec('PRAGMA journal_mode = WAL')
+    db.exec('PRAGMA synchronous = NORMAL')
     db.exec(SCHEMA)
     return { db, startupProblem: null }
   } catch (error) {
@@ -157,7 +157,7 @@ function openDatabase (file: string, log: Logger): { db: Database.Database, star
     // SQLite says only "cannot open"; a write probe of the directory says why (read-only, full, permissions).
     const reason = probeDataDir(dirname(file), 0).problem ?? describeStorageError(error)
     log.error({ err: error, file }, 'history store cannot be written; keeping history in memory until restart')
-    const memory = new Database(':memory:')
+    const memory = openSqlite(':memory:')
     memory.exec(SCHEMA)
     return { db: memory, startupProblem: `${reason} (the history store could not be opened at start)` }
   }
@@ -183,7 +183,7 @@ export function openHistoryStore (options: HistoryStoreOptions): HistoryStore {
     SELECT request_id, image_file FROM chart_requests WHERE request_id NOT IN (
       SELECT request_id FROM chart_requests ORDER BY created_at DESC, rowid DESC LIMIT ?)`)
   const deleteStmt = db.prepare<[string]>('DELETE FROM chart_requests WHERE request_id = ?')
-  const updateStatements = new Map<string, Database.Statement>()
+  const updateStatements = new Map<string, SqliteStatement<[Record<string, unknown>]>>()
   let insertsSincePrune = 0
   let closed = false
   let problem: string | null = startupProblem

@@ -1,14 +1,14 @@
 /**
- * The bar cache in SQLite (better-sqlite3, as the history store): the default, one file under DATA_DIR
+ * The bar cache in SQLite (the history store's driver, ../sqlite/database.ts): the default, one file under DATA_DIR
  * (market-cache.sqlite), separate from the request history. `market_bars` holds the bars, `market_coverage` the
  * covered ranges of closed bars, `market_fetches` the open bar and the last fetch, `market_daily_requests` the
  * provider requests per UTC day. The rules are the contract's (./bar-cache.ts); SQLite calls are synchronous, so each
  * operation is one transaction and cannot interleave with another.
  */
-import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { Interval } from '../chart/request.js'
+import { openSqlite } from '../sqlite/database.js'
 import { coverageAfterFetch, missingRanges, type BarCache, type BarCacheKey, type CoverageRecord, type TimeRange } from './bar-cache.js'
 import type { Bar } from './types.js'
 
@@ -20,9 +20,9 @@ const KEEP_REQUEST_DAYS = 7
 
 export function openSqliteBarCache (file: string): BarCache {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
-  const db = new Database(file)
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
+  const db = openSqlite(file)
+  db.exec('PRAGMA journal_mode = WAL')
+  db.exec('PRAGMA synchronous = NORMAL')
   db.exec(`
     CREATE TABLE IF NOT EXISTS market_bars (
       provider TEXT NOT NULL, ticker TEXT NOT NULL, interval TEXT NOT NULL, time INTEGER NOT NULL,

@@ -2,7 +2,7 @@
  * The number of Chart-IMG requests spent per UTC day, kept in the app's SQLite store so a restart does not hand
  * the plan's daily cap out a second time.
  */
-import type { Database } from 'better-sqlite3'
+import type { SqliteDatabase } from '../../sqlite/database.js'
 
 /** Daily request counter. Days are `YYYY-MM-DD` in UTC (Chart-IMG resets its daily cap at UTC midnight). */
 export interface DailyUsage {
@@ -20,7 +20,7 @@ const KEEP_DAYS = 35
  * journal that is an fsync (about 5 ms measured here); the store that owns `db` should use
  * `journal_mode = WAL` with `synchronous = NORMAL` (about 0.01 ms). Pragmas are the owner's choice, not set here.
  */
-export function createDailyUsage (db: Database): DailyUsage {
+export function createDailyUsage (db: SqliteDatabase): DailyUsage {
   db.exec(`CREATE TABLE IF NOT EXISTS chart_img_daily_usage (
     day TEXT PRIMARY KEY,
     count INTEGER NOT NULL

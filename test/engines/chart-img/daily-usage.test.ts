@@ -2,14 +2,14 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import Database from 'better-sqlite3'
 import { createDailyUsage } from '../../../src/engines/chart-img/daily-usage.js'
+import { openSqlite } from '../../../src/sqlite/database.js'
 
 t.test('counts per day, persists in the file, prunes old days', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'chart-img-usage-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const file = join(dir, 'usage.sqlite')
-  const db = new Database(file)
+  const db = openSqlite(file)
   const usage = createDailyUsage(db)
   t.equal(usage.count('2026-01-01'), 0)
   t.equal(usage.increment('2026-01-01'), 1)
@@ -17,7 +17,7 @@ t.test('counts per day, persists in the file, prunes old days', async (t) => {
   t.equal(usage.increment('2026-01-02'), 1)
   db.close()
 
-  const reopened = new Database(file)
+  const reopened = openSqlite(file)
   t.teardown(() => reopened.close())
   const again = createDailyUsage(reopened)
   t.equal(again.count('2026-01-01'), 2, 'survives reopening (table not recreated)')

@@ -1,6 +1,6 @@
 import t from 'tap'
-import Database from 'better-sqlite3'
 import { createDailyUsage } from '../../../src/engines/chart-img/daily-usage.js'
+import { openSqlite } from '../../../src/sqlite/database.js'
 import { chartRequest, rejectionOf, renderContext, setup } from './harness.js'
 
 t.test('plan refusals happen before any request is made', async (t) => {
@@ -60,7 +60,7 @@ t.test('close() rejects requests waiting for the throttle', async (t) => {
 t.test('daily cap: counted in SQLite, survives a restart, refusal says when the day resets', async (t) => {
   let now = Date.parse('2026-03-10T18:30:00Z')
   const { fake, engine, restart, dbFile } = await setup(t, { engine: { plan: 'BASIC', now: () => now } })
-  const db = new Database(dbFile)
+  const db = openSqlite(dbFile)
   t.teardown(() => db.close())
   const usage = createDailyUsage(db)
   db.transaction(() => { for (let i = 0; i < 48; i++) usage.increment('2026-03-10') })()
@@ -92,7 +92,7 @@ t.test('daily cap: counted in SQLite, survives a restart, refusal says when the 
 t.test('ENTERPRISE has no local daily cap (Chart-IMG sells it as 5,000+)', async (t) => {
   const now = Date.parse('2026-03-10T10:00:00Z')
   const { engine, dbFile } = await setup(t, { engine: { plan: 'ENTERPRISE', now: () => now } })
-  const db = new Database(dbFile)
+  const db = openSqlite(dbFile)
   t.teardown(() => db.close())
   const usage = createDailyUsage(db)
   db.transaction(() => { for (let i = 0; i < 6000; i++) usage.increment('2026-03-10') })()

@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import Database from 'better-sqlite3'
 import { pino } from 'pino'
 import type { Test } from 'tap'
 import type { RenderStage } from '../../../src/chart/engine.js'
 import type { ChartRequest } from '../../../src/chart/request.js'
 import { createChartImgEngine, type ChartImgEngineOptions } from '../../../src/engines/chart-img/chart-img-engine.js'
 import { createDailyUsage } from '../../../src/engines/chart-img/daily-usage.js'
+import { openSqlite, type SqliteDatabase } from '../../../src/sqlite/database.js'
 import { startFakeChartImg, type FakeChartImg, type FakeChartImgOptions } from '../../support/fake-chart-img.js'
 
 export interface Harness {
@@ -53,14 +53,14 @@ export async function setup (t: Test, options: { fake?: FakeChartImgOptions, eng
   const dbFile = join(dir, 'store.sqlite')
   const logs: string[] = []
   const sleeps: number[] = []
-  const dbs: Database.Database[] = []
+  const dbs: SqliteDatabase[] = []
   const engines: Array<ReturnType<typeof createChartImgEngine>> = []
   const log = pino({ level: 'trace' }, new Writable({
     write (chunk: Buffer, _encoding, callback) { logs.push(chunk.toString('utf8')); callback() }
   }))
 
   const make = (overrides: Partial<ChartImgEngineOptions> = {}): ReturnType<typeof createChartImgEngine> => {
-    const db = new Database(dbFile)
+    const db = openSqlite(dbFile)
     dbs.push(db)
     const engine = createChartImgEngine({
       apiKey: fake.apiKey,
