@@ -20,6 +20,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createRequire } from 'node:module'
+import { ROOT, stopProcess } from './support/processes.js'
 
 /** The part of autocannon 9's API used here (the package ships no types). */
 interface AutocannonResult { requests: { average: number }, latency: { p50: number, p99: number }, errors: number, timeouts: number, non2xx: number }
@@ -27,7 +28,6 @@ type Autocannon = (options: Record<string, unknown>) => Promise<AutocannonResult
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
 
 const SELF = fileURLToPath(import.meta.url)
-const ROOT = fileURLToPath(new URL('../', import.meta.url))
 const MCP_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
 const INIT = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }
 const MODERN = '2026-07-28'
@@ -100,15 +100,6 @@ async function startChild (script: string, args: string[], env: Record<string, s
     }
   }
   throw new Error(`${script} did not start`)
-}
-
-async function stop (child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return
-  await new Promise<void>((resolve) => {
-    child.once('exit', () => { resolve() })
-    child.kill('SIGTERM')
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref()
-  })
 }
 
 async function freePort (): Promise<number> {
@@ -207,7 +198,7 @@ async function main (): Promise<void> {
     }
     rows.push(...runs.map(median))
     echoRps = rows.at(-1)?.rps ?? 1
-    await Promise.all([stop(sse.child), stop(json.child), stop(sdk.child), stop(echo.child)])
+    await Promise.all([stopProcess(sse.child), stopProcess(json.child), stopProcess(sdk.child), stopProcess(echo.child)])
   }
 
   // Memory per idle 2025 session.
@@ -218,7 +209,7 @@ async function main (): Promise<void> {
     await Promise.all(Array.from({ length: Math.min(25, sessionCount - i) }, async () => await initSession(memUrl)))
   }
   const sample1 = await askMemory(mem.child)
-  await stop(mem.child)
+  await stopProcess(mem.child)
 
   const ratio = (r: Row): string => (r.rps / echoRps).toFixed(2)
   const out = [

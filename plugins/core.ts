@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { createCore, formatBaseUrl } from '../src/core.js'
+import type { ChartEngine } from '../src/chart/engine.js'
 import type { McpDeps } from '../src/mcp/deps.js'
 
 declare module 'fastify' {
@@ -11,13 +12,19 @@ declare module 'fastify' {
   }
 }
 
+export interface CorePluginOptions {
+  /** An engine in place of the one the config chooses (src/core.ts `CoreOptions.engine`). */
+  engine?: ChartEngine
+}
+
 /** History store, chart engine and chart service on the app; closed after the routes (onClose runs in reverse). */
-export default fp(async function corePlugin (fastify: FastifyInstance) {
+export default fp(async function corePlugin (fastify: FastifyInstance, options: CorePluginOptions) {
   const core = createCore({
     config: fastify.config,
     bus: fastify.bus,
     log: fastify.logger,
-    clientCount: () => fastify.channels.clientCount + fastify.seedStreams.clientCount
+    clientCount: () => fastify.channels.clientCount + fastify.seedStreams.clientCount,
+    engine: options.engine
   })
   fastify.decorate('core', core)
   fastify.decorate('mcpDeps', { config: fastify.config, charts: core.charts, bus: fastify.bus, health: core.health, log: fastify.logger })

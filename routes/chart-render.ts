@@ -16,6 +16,7 @@ import type { Logger } from 'pino'
 import { queryStringSchema } from '../src/http/query-schema.js'
 import { callTool } from '../src/jsonrpc-methods.js'
 import { httpStatusOfCode } from '../src/jsonrpc.js'
+import { errorBody } from './http-tool-call.js'
 
 /** Bundled data does not change, but live providers' last bar does: five minutes is fresh enough for an embed. */
 export const CACHE_TTL_MS = 5 * 60_000
@@ -31,12 +32,6 @@ interface RenderedChart {
 }
 
 type RenderOutcome = { ok: true, chart: RenderedChart } | { ok: false, status: number, message: string }
-
-const errorBody = {
-  type: 'object',
-  required: ['error', 'statusCode'],
-  properties: { error: { type: 'string' }, statusCode: { type: 'integer' } }
-} as const
 
 export default async function chartRenderRoutes (fastify: FastifyInstance): Promise<void> {
   const { tools } = fastify

@@ -5,20 +5,12 @@
  * Encapsulated: JSON bodies only; errors outside the handler (bad JSON, schema) get the app's `{ error, statusCode }`.
  */
 import type { FastifyInstance } from 'fastify'
-import type { Logger } from 'pino'
 import { createChat } from '../src/chat/index.js'
-import { abortOnDisconnect } from '../src/http/abort-on-disconnect.js'
-import { CLIENT_ID_RULE, isValidClientId } from '../src/mcp/client-id.js'
+import { errorBody, readClientId, requestToolContext } from './http-tool-call.js'
 import { acceptJsonBodiesOnly } from './json-bodies.js'
 
 /** Long enough for any question, short enough that one request cannot fill a model's context with junk. */
 export const MAX_CHAT_MESSAGE_LENGTH = 4000
-
-const errorBody = {
-  type: 'object',
-  required: ['error', 'statusCode'],
-  properties: { error: { type: 'string' }, statusCode: { type: 'integer' } }
-} as const
 
 const chatReply = {
   type: 'object',
@@ -60,17 +52,8 @@ export default async function chatRoutes (fastify: FastifyInstance): Promise<voi
       response: { 200: chatReply, 400: errorBody, 401: errorBody, 403: errorBody, 413: errorBody, 415: errorBody, 500: errorBody }
     }
   }, async (request, reply) => {
-    const clientIdHeader = request.headers['x-client-id']
-    if (clientIdHeader !== undefined && !isValidClientId(clientIdHeader)) {
-      return await reply.code(400).send({ error: `Invalid X-Client-Id: ${CLIENT_ID_RULE}`, statusCode: 400 })
-    }
-    return await answer(request.body.message, {
-      signal: abortOnDisconnect(reply.raw),
-      caller: { principal: request.principal?.id ?? null, clientId: clientIdHeader ?? null },
-      // Progress travels on the caller's event channel (the chart service publishes it), as on the JSON-RPC routes.
-      progress: () => {},
-      // Fastify's logger is pino; its type only names the methods Fastify itself uses (as in routes/jsonrpc.ts).
-      log: request.log as unknown as Logger
-    })
+    const client = readClientId(request)
+    if ('error' in client) return await reply.code(400).send({ error: client.error, statusCode: 400 })
+    return await answer(request.body.message, requestToolContext(request, reply, client.clientId))
   })
 }

@@ -11,22 +11,16 @@
  * limit, and answers refusals in the same shape.
  */
 import type { FastifyInstance } from 'fastify'
-import type { Logger } from 'pino'
 import { callTool } from '../src/jsonrpc-methods.js'
 import { httpStatusOfCode } from '../src/jsonrpc.js'
-import { CLIENT_ID_RULE, isValidClientId } from '../src/mcp/client-id.js'
 import { SERVER_NAME, SERVER_VERSION } from '../src/server-info.js'
-import { abortOnDisconnect } from '../src/http/abort-on-disconnect.js'
+import { errorBody, readClientId, requestToolContext } from './http-tool-call.js'
 import { acceptJsonBodiesOnly } from './json-bodies.js'
 
-const errorBody = {
-  type: 'object',
-  required: ['error', 'statusCode'],
-  properties: {
-    error: { type: 'string' },
-    statusCode: { type: 'integer' },
-    availableTools: { type: 'array', items: { type: 'string' } }
-  }
+/** An error body that may also list the tools (an unknown tool's 404). */
+const toolErrorBody = {
+  ...errorBody,
+  properties: { ...errorBody.properties, availableTools: { type: 'array', items: { type: 'string' } } }
 } as const
 
 const openObject = { type: 'object', additionalProperties: true } as const
@@ -99,7 +93,7 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
         400: errorBody,
         401: errorBody,
         403: errorBody,
-        404: errorBody,
+        404: toolErrorBody,
         413: errorBody,
         415: errorBody,
         500: errorBody,
@@ -120,20 +114,10 @@ export default async function restRoutes (fastify: FastifyInstance): Promise<voi
     if (!isPlainObject(args)) {
       return await reply.code(400).send({ error: `The body must be a JSON object of ${toolName}'s arguments (or empty for none)`, statusCode: 400 })
     }
-    // Checked here rather than by a header schema, so the message says what the header must look like.
-    const clientIdHeader = request.headers['x-client-id']
-    if (clientIdHeader !== undefined && !isValidClientId(clientIdHeader)) {
-      return await reply.code(400).send({ error: `Invalid X-Client-Id: ${CLIENT_ID_RULE}`, statusCode: 400 })
-    }
+    const client = readClientId(request)
+    if ('error' in client) return await reply.code(400).send({ error: client.error, statusCode: 400 })
 
-    const outcome = await callTool(tools, toolName, args, {
-      signal: abortOnDisconnect(reply.raw),
-      caller: { principal: request.principal?.id ?? null, clientId: clientIdHeader ?? null },
-      // Progress travels on the X-Client-Id event channel (the chart service publishes it); REST has no stream.
-      progress: () => {},
-      // Fastify's logger is pino; its type only names the methods Fastify itself uses (as in plugins/config.ts).
-      log: request.log as unknown as Logger
-    })
+    const outcome = await callTool(tools, toolName, args, requestToolContext(request, reply, client.clientId))
     if (outcome.ok) return outcome.result
     const status = httpStatusOfCode(outcome.code)
     if (status === 499) request.log.info({ toolName }, 'REST tool call cancelled: the client went away')

@@ -4,17 +4,14 @@
  *
  *   npx tsx scripts/gallery.ts
  */
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
-import { generateChartInput, normalizeChartRequest, type GenerateChartArgs } from '../src/chart/request.js'
 import { createLocalEngine } from '../src/engines/local/local-engine.js'
-
-interface Picture { file: string, title: string, args: Record<string, unknown> }
+import { drawGallery, type GalleryPicture } from './draw-gallery.js'
 
 const size = { width: 800, height: 500 }
-const PICTURES: Picture[] = [
+const PICTURES: GalleryPicture[] = [
   { file: 'style-candle.png', title: 'Candles with Volume and a 50-bar moving average', args: { symbol: 'SP:SPX', style: 'candle', ...size, studies: [{ name: 'Volume' }, { name: 'Moving Average', input: { length: 50 } }] } },
   { file: 'style-bar.png', title: 'OHLC bars', args: { symbol: 'CBOE:VIX', style: 'bar', ...size } },
   { file: 'style-line.png', title: 'Line, one year', args: { symbol: 'SP:SPX', style: 'line', range: '1Y', ...size } },
@@ -47,45 +44,25 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const outDir = join(root, 'docs', 'gallery')
 
 async function main (): Promise<void> {
-  await mkdir(outDir, { recursive: true })
-  for (const name of await readdir(outDir)) if (name.endsWith('.png')) await rm(join(outDir, name))
   const engine = createLocalEngine({ workers: 2, queueLimit: 64, cacheEntries: 0, log: pino({ level: 'warn' }) })
-  const sections: string[] = []
   try {
-    for (const picture of PICTURES) {
-      const request = normalizeChartRequest(generateChartInput.parse(picture.args as GenerateChartArgs), { storage: false })
-      const result = await engine.render(request, { signal: AbortSignal.timeout(60_000), onStage: () => {} })
-      if (result.kind !== 'image') throw new Error('the local engine returned no image')
-      await writeFile(join(outDir, picture.file), result.data)
-      console.log(`${picture.file}  ${result.width}×${result.height}  ${result.data.length} bytes${result.notes.length > 0 ? `  notes: ${result.notes.join('; ')}` : ''}`)
-      sections.push([
-        `## ${picture.title}`,
+    await drawGallery({
+      outDir,
+      engine,
+      pictures: PICTURES,
+      intro: [
+        '# Embedded engine gallery',
         '',
-        `![${picture.title}](${picture.file})`,
+        'Charts drawn by the embedded engine (ECharts server-side SVG → resvg, DejaVu Sans) from the bundled market data,',
+        'with no Chart-IMG key. Each picture shows the `generate_chart` arguments that made it. Regenerate with',
+        '`npx tsx scripts/gallery.ts`.',
         '',
-        '```json',
-        JSON.stringify(picture.args),
-        '```',
-        ...(result.notes.length > 0 ? ['', `Notes: ${result.notes.join('; ')}`] : []),
-        ''
-      ].join('\n'))
-    }
+        "Crypto and intraday charts from the online providers (synthetic prices from the test suite's fake providers): [market/](market/README.md)."
+      ]
+    })
   } finally {
     await engine.close()
   }
-  const readme = [
-    '# Embedded engine gallery',
-    '',
-    'Charts drawn by the embedded engine (ECharts server-side SVG → resvg, DejaVu Sans) from the bundled market data,',
-    'with no Chart-IMG key. Each picture shows the `generate_chart` arguments that made it. Regenerate with',
-    '`npx tsx scripts/gallery.ts`.',
-    '',
-    "Crypto and intraday charts from the online providers (synthetic prices from the test suite's fake providers): [market/](market/README.md).",
-    '',
-    ...sections
-  ].join('\n')
-  await writeFile(join(outDir, 'README.md'), readme)
-  console.log(`wrote ${PICTURES.length} pictures and README.md to ${outDir}`)
 }
 
 main().catch((error: unknown) => {

@@ -4,6 +4,7 @@
  */
 import fp from 'fastify-plugin'
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { ChartEngine } from './chart/engine.js'
 import type { Config } from './config.js'
 import { classifyRequestError } from './http/request-errors.js'
 import configPlugin from '../plugins/config.js'
@@ -18,7 +19,7 @@ import corePlugin from '../plugins/core.js'
 import toolRegistryPlugin from '../plugins/tool-registry.js'
 import drainPlugin from '../plugins/drain.js'
 import securityPlugin from '../plugins/security.js'
-import mcpSessionsPlugin from '../plugins/mcp-sessions.js'
+import mcpSessionsPlugin, { type McpSessionsOptions } from '../plugins/mcp-sessions.js'
 import healthRoutes from '../routes/health.js'
 import jsonRpcRoutes from '../routes/jsonrpc.js'
 import eventRoutes from '../routes/events.js'
@@ -35,6 +36,10 @@ import docsRoutes from '../routes/docs.js'
 
 export interface AppOptions {
   config: Config
+  /** A chart engine in place of the one the config chooses (the MCP transport tests use a fast fake one). */
+  engine?: ChartEngine
+  /** Options of the MCP sessions plugin that no setting gives (tests: a drain grace, a listen bound, JSON answers). */
+  mcpSessions?: McpSessionsOptions
 }
 
 export default async function app (fastify: FastifyInstance, options: AppOptions): Promise<void> {
@@ -51,10 +56,10 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(nativeMemoryPlugin)
   await fastify.register(eventBusPlugin)
   await fastify.register(sseChannelsPlugin)
-  await fastify.register(corePlugin)
+  await fastify.register(corePlugin, { engine: options.engine })
   await fastify.register(toolRegistryPlugin)
   await fastify.register(drainPlugin)
-  await fastify.register(mcpSessionsPlugin)
+  await fastify.register(mcpSessionsPlugin, options.mcpSessions ?? {})
 
   // One error handler for every `{ error, statusCode }` route (REST included): the detail goes to the log; a client
   // sees what to fix for a 4xx, a generic message for a 5xx. The JSON-RPC routes word the same classification as
@@ -116,10 +121,10 @@ export function serverOptions (config: Config): FastifyServerOptions {
   }
 }
 
-export async function buildApp (config: Config, overrides: Partial<FastifyServerOptions> = {}): Promise<FastifyInstance> {
+export async function buildApp (config: Config, overrides: Partial<FastifyServerOptions> = {}, options: Omit<AppOptions, 'config'> = {}): Promise<FastifyInstance> {
   const fastify = Fastify({ ...serverOptions(config), ...overrides })
   // Wrapped in fp (as fastify/demo's server does) so the app's decorators (core, bus, channels…) reach the root
   // instance that tests and the process hold; routes inside stay encapsulated.
-  await fastify.register(fp(app, { name: 'chart-img-mcp' }), { config })
+  await fastify.register(fp(app, { name: 'chart-img-mcp' }), { ...options, config })
   return fastify
 }

@@ -40,6 +40,8 @@ export interface CoreOptions {
   log: Logger
   /** Number of open per-client SSE channels (0 for stdio). */
   clientCount?: () => number
+  /** An engine in place of the one the config chooses (MCP transport tests pass a fast fake); the core closes it. */
+  engine?: ChartEngine
 }
 
 export function createEngine (config: Config, history: HistoryStore, log: Logger, turns?: TurnQueue): ChartEngine {
@@ -85,7 +87,7 @@ export function createCore (options: CoreOptions): Core {
   const history = openHistoryStore({ dataDir: config.DATA_DIR, maxRows: config.HISTORY_MAX_ROWS, maxAgeDays: config.HISTORY_MAX_AGE_DAYS, minFreeBytes: config.DATA_DIR_MIN_FREE_BYTES, log })
   // One queue for all synchronous chart work, so a burst's intake and preparation take turns with each other too.
   const turns = new TurnQueue()
-  const engine = createEngine(config, history, log, turns)
+  const engine = options.engine ?? createEngine(config, history, log, turns)
   let baseUrl: string | null = config.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null
   const charts = createChartService({ engine, history, bus, publicBaseUrl: () => baseUrl, turns, log })
   let closed = false

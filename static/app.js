@@ -5,17 +5,15 @@
  * server messages into innerHTML unescaped, which let a message run script in the page.
  * Plain JS, no build step, no external resources. URLs are relative so the page also works behind a path prefix.
  */
-/* global EventSource, Option, location, sessionStorage */
+/* global EventSource, Option */
 'use strict'
 
 ;(function () {
+  const { node, setBadge, bindTokenField, postJson, safeImageUrl } = window.chartImgPage
   const INTERVALS = ['1m', '3m', '5m', '15m', '30m', '45m', '1h', '2h', '3h', '4h', '6h', '12h', '1D', '1W', '1M']
   const IMAGE_TYPES = ['image/png', 'image/jpeg']
   const CALL_TIMEOUT_MS = 180000
   const MAX_LOG_ENTRIES = 300
-  // sessionStorage: the token lives as long as the tab, never in a cookie or on disk beyond the browser session.
-  const TOKEN_KEY = 'chart-img-mcp.token'
-  const TOKEN_SETTLE_MS = 400
 
   const $ = (id) => document.getElementById(id)
   const el = {
@@ -58,13 +56,6 @@
   let symbols = []
   let rpcId = 0
 
-  function node (tag, className, text) {
-    const n = document.createElement(tag)
-    if (className) n.className = className
-    if (text !== undefined && text !== null) n.textContent = String(text)
-    return n
-  }
-
   function timeOf (iso) {
     const d = iso ? new Date(iso) : new Date()
     return Number.isNaN(d.getTime()) ? String(iso) : d.toLocaleTimeString()
@@ -95,11 +86,7 @@
     }
   }
 
-  function setStreamStatus (state, text) {
-    el.streamStatus.dataset.state = state
-    el.streamStatus.className = 'badge badge-' + state
-    el.streamStatus.textContent = text
-  }
+  const setStreamStatus = (state, text) => setBadge(el.streamStatus, state, text)
 
   function openEvents () {
     const source = new EventSource('mcp/events/' + encodeURIComponent(clientId))
@@ -150,30 +137,16 @@
 
   /** One JSON-RPC tools/call; resolves with the CallToolResult, rejects with an Error whose message is the server's. */
   async function callTool (name, args) {
-    const headers = { 'content-type': 'application/json', accept: 'application/json', 'x-client-id': clientId }
-    const token = el.token.value.trim()
-    if (token) headers.authorization = 'Bearer ' + token
-    const abort = new AbortController()
-    const timer = setTimeout(() => abort.abort(), CALL_TIMEOUT_MS)
-    let response
+    let answer
     try {
-      response = await fetch('mcp/tools/call', {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ jsonrpc: '2.0', id: ++rpcId, method: 'tools/call', params: { name, arguments: args } }),
-        signal: abort.signal
+      answer = await postJson('mcp/tools/call', { jsonrpc: '2.0', id: ++rpcId, method: 'tools/call', params: { name, arguments: args } }, {
+        headers: { 'x-client-id': clientId }, token: token(), timeoutMs: CALL_TIMEOUT_MS
       })
     } catch (error) {
       throw new ToolError(error.name === 'AbortError' ? name + ' took longer than ' + CALL_TIMEOUT_MS / 1000 + ' s' : 'Network error: ' + error.message)
-    } finally {
-      clearTimeout(timer)
     }
-    let body = null
-    try {
-      body = await response.json()
-    } catch {
-      throw new ToolError('HTTP ' + response.status + ': the server did not answer with JSON')
-    }
+    const { response, body } = answer
+    if (body === null) throw new ToolError('HTTP ' + response.status + ': the server did not answer with JSON')
     if (body && body.error) throw new ToolError(typeof body.error === 'string' ? body.error : body.error.message || 'HTTP ' + response.status, response.status)
     if (!body || !body.result) throw new ToolError('HTTP ' + response.status + ': unexpected answer', response.status)
     return body.result
@@ -199,21 +172,6 @@
 
   // ---- access token -------------------------------------------------------------------------------------------
 
-  function storedToken () {
-    try {
-      return sessionStorage.getItem(TOKEN_KEY) || ''
-    } catch {
-      return '' // storage disabled: the field still works for this page
-    }
-  }
-
-  function storeToken (token) {
-    try {
-      if (token) sessionStorage.setItem(TOKEN_KEY, token)
-      else sessionStorage.removeItem(TOKEN_KEY)
-    } catch {}
-  }
-
   function setTokenStatus (state, text) {
     el.tokenStatus.dataset.state = state
     el.tokenStatus.textContent = text
@@ -223,7 +181,7 @@
   function authProblem (error) {
     if (!(error instanceof ToolError) || error.status !== 401) return false
     el.tokenSection.open = true
-    if (el.token.value.trim()) {
+    if (token()) {
       setTokenStatus('refused', 'The server refused this token (' + error.message + '). Check it: it must equal the server\'s AUTH_TOKEN.')
     } else {
       setTokenStatus('needed', 'This server requires an access token (AUTH_TOKEN). Enter it here; the page reloads symbols and requests.')
@@ -231,16 +189,11 @@
     return true
   }
 
-  let tokenTimer = null
   /** Typing a token stores it for the tab and reloads what depends on it, once the typing pauses. */
-  function onTokenInput () {
-    clearTimeout(tokenTimer)
-    tokenTimer = setTimeout(() => {
-      storeToken(el.token.value.trim())
-      setTokenStatus('checking', 'Checking the token…')
-      reloadAll()
-    }, TOKEN_SETTLE_MS)
-  }
+  const token = bindTokenField(el.token, () => {
+    setTokenStatus('checking', 'Checking the token…')
+    reloadAll()
+  })
 
   // ---- symbols ------------------------------------------------------------------------------------------------
 
@@ -286,7 +239,7 @@
     try {
       const listing = jsonOf(await callTool('get_available_symbols', { limit: 500 }))
       showFormError('')
-      if (el.token.value.trim()) setTokenStatus('accepted', 'Token accepted.')
+      if (token()) setTokenStatus('accepted', 'Token accepted.')
       else setTokenStatus('', '')
       symbols = Array.isArray(listing.symbols) ? listing.symbols.filter((s) => s && typeof s.symbol === 'string') : []
       el.symbol.replaceChildren()
@@ -299,7 +252,7 @@
       symbols = []
       el.symbol.replaceChildren(new Option('Symbols unavailable', ''))
       fillIntervals([])
-      if (authProblem(error)) showFormError(el.token.value.trim() ? 'Symbols could not load: the access token was refused (see “Access token”).' : 'Enter the access token to load symbols (see “Access token”).')
+      if (authProblem(error)) showFormError(token() ? 'Symbols could not load: the access token was refused (see “Access token”).' : 'Enter the access token to load symbols (see “Access token”).')
       else showFormError('Could not load symbols: ' + error.message)
     }
   }
@@ -348,17 +301,6 @@
     el.placeholder.hidden = false
     el.placeholder.textContent = message
     el.frame.dataset.state = 'empty'
-  }
-
-  /** Only our own /charts/ images or http(s) URLs are shown; a chart hosted elsewhere (Chart-IMG storage) is https. */
-  function safeImageUrl (value) {
-    try {
-      const url = new URL(value, location.href)
-      if (url.origin !== location.origin && url.pathname.startsWith('/charts/')) return url.pathname
-      return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null
-    } catch {
-      return null
-    }
   }
 
   function showResult (result) {
@@ -450,9 +392,7 @@
   el.form.addEventListener('submit', generate)
   el.clearLog.addEventListener('click', () => el.log.replaceChildren())
   el.refreshRecent.addEventListener('click', refreshRecent)
-  el.token.addEventListener('input', onTokenInput)
 
-  el.token.value = storedToken()
   fillIntervals([])
   openEvents()
   reloadAll()

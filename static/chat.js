@@ -5,11 +5,11 @@
  * clientId and eventsUrl). Server text goes in with textContent only, never innerHTML (seed 000's page ran server
  * text as markup). Plain JS, no build step, relative URLs so the page also works behind a path prefix.
  */
-/* global EventSource, sessionStorage */
+/* global EventSource */
 'use strict'
 
 ;(function () {
-  const TOKEN_KEY = 'chart-img-mcp.token'
+  const { node, setBadge, bindTokenField, postJson } = window.chartImgPage
   const CHAT_TIMEOUT_MS = 300000
   const $ = (id) => document.getElementById(id)
   const el = {
@@ -28,28 +28,13 @@
   const blocks = new Map()
   let pending = null
 
-  function node (tag, className, text) {
-    const n = document.createElement(tag)
-    if (className) n.className = className
-    if (text !== undefined && text !== null) n.textContent = String(text)
-    return n
-  }
-
-  function authHeaders () {
-    const token = el.token.value.trim()
-    return token ? { authorization: 'Bearer ' + token } : {}
-  }
-
   function showError (message) {
     el.error.textContent = message || ''
     el.error.hidden = !message
   }
 
-  function setStreamStatus (state, text) {
-    el.streamStatus.dataset.state = state
-    el.streamStatus.className = 'badge badge-' + state
-    el.streamStatus.textContent = text
-  }
+  const setStreamStatus = (state, text) => setBadge(el.streamStatus, state, text)
+  const token = bindTokenField(el.token, () => { if (!clientId) initialize() })
 
   function scrollToEnd () {
     window.scrollTo(0, document.body.scrollHeight)
@@ -126,14 +111,8 @@
     turn.dataset.state = 'busy'
     pending = turn
     el.send.disabled = true
-    const abort = new AbortController()
-    const timer = setTimeout(() => abort.abort(), CHAT_TIMEOUT_MS)
     try {
-      const headers = { 'content-type': 'application/json', accept: 'application/json', ...authHeaders() }
-      if (clientId) headers['x-client-id'] = clientId
-      const response = await fetch('chat', { method: 'POST', headers, body: JSON.stringify({ message }), signal: abort.signal })
-      let body = null
-      try { body = await response.json() } catch {}
+      const { response, body } = await postJson('chat', { message }, { headers: clientId ? { 'x-client-id': clientId } : {}, token: token(), timeoutMs: CHAT_TIMEOUT_MS })
       if (!response.ok || !body || typeof body.response !== 'string') {
         const detail = body && body.error ? body.error : 'HTTP ' + response.status
         if (response.status === 401) el.tokenSection.open = true
@@ -152,7 +131,6 @@
       turn.dataset.state = 'failed'
       turn.classList.add('turn-error')
     } finally {
-      clearTimeout(timer)
       if (pending === turn) pending = null
       el.send.disabled = false
       scrollToEnd()
@@ -164,13 +142,10 @@
   async function initialize () {
     setStreamStatus('connecting', 'Connecting…')
     try {
-      const response = await fetch('mcp/initialize', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', ...authHeaders() },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { clientInfo: { name: 'chat-page', version: '1' } } })
-      })
-      const body = await response.json()
-      if (!body.result || !body.result.clientId) throw new Error(body.error ? body.error.message || body.error : 'HTTP ' + response.status)
+      const { response, body } = await postJson('mcp/initialize', {
+        jsonrpc: '2.0', id: 1, method: 'initialize', params: { clientInfo: { name: 'chat-page', version: '1' } }
+      }, { token: token() })
+      if (!body || !body.result || !body.result.clientId) throw new Error(body && body.error ? body.error.message || body.error : 'HTTP ' + response.status)
       clientId = body.result.clientId
       document.body.dataset.clientId = clientId
       const source = new EventSource(String(body.result.eventsUrl || ('mcp/events/' + encodeURIComponent(clientId))).replace(/^\//, ''))
@@ -190,11 +165,6 @@
 
   // ---- wiring -------------------------------------------------------------------------------------------------
 
-  try { el.token.value = sessionStorage.getItem(TOKEN_KEY) || '' } catch {}
-  el.token.addEventListener('change', () => {
-    try { sessionStorage.setItem(TOKEN_KEY, el.token.value.trim()) } catch {}
-    if (!clientId) initialize()
-  })
   el.form.addEventListener('submit', (event) => {
     event.preventDefault()
     const message = el.message.value.trim()

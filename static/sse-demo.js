@@ -8,10 +8,11 @@
  * JSON-RPC requests there and the answers, with their progress, arrive on the stream and are shown readably in
  * "Send a request". Completed charts on the stream (this page's and those other clients made) appear under "Charts".
  */
-/* global EventSource, fetch, location, sessionStorage */
+/* global EventSource */
 'use strict'
 
 ;(function () {
+  const { node, setBadge, postJson, safeImageUrl } = window.chartImgPage
   const MAX_MESSAGES = 500
   // Seed 000 sends a heartbeat every 30 s; after two missed ones the connection is probably dead.
   const STALE_AFTER_MS = 65000
@@ -38,8 +39,6 @@
     charts: $('charts'),
     chartsEmpty: $('charts-empty')
   }
-  // The chart studio keeps the AUTH_TOKEN a person entered there under this key (static/app.js), for the tab only.
-  const TOKEN_KEY = 'chart-img-mcp.token'
   const MAX_ANSWERS = 20
   const MAX_CHARTS = 24
 
@@ -56,9 +55,7 @@
   const chartsShown = new Set()
 
   function setStatus (state, text, detail) {
-    el.status.dataset.state = state
-    el.status.className = 'badge badge-' + state
-    el.status.textContent = text
+    setBadge(el.status, state, text)
     el.detail.textContent = detail || ''
   }
 
@@ -86,23 +83,11 @@
   }
 
   function addMessage (kind, body) {
-    const item = document.createElement('li')
-    item.className = 'message'
+    const item = node('li', 'message')
     item.dataset.type = kind
-    const time = document.createElement('time')
-    time.className = 'log-time'
-    time.textContent = new Date().toLocaleTimeString()
-    const tag = document.createElement('span')
-    tag.className = 'tag tag-' + kind.replace(/[^a-z_]/gi, '')
-    tag.textContent = kind
-    let content
-    if (typeof body === 'string') {
-      content = document.createElement('pre')
-      content.textContent = body
-    } else {
-      content = body
-    }
-    item.append(time, tag, content)
+    const time = node('time', 'log-time', new Date().toLocaleTimeString())
+    const tag = node('span', 'tag tag-' + kind.replace(/[^a-z_]/gi, ''), kind)
+    item.append(time, tag, typeof body === 'string' ? node('pre', null, body) : body)
     el.messages.append(item)
     while (el.messages.children.length > MAX_MESSAGES) el.messages.firstElementChild.remove()
     el.messages.scrollTop = el.messages.scrollHeight
@@ -203,25 +188,13 @@
     }
   }
 
-  function authHeaders () {
-    let token = ''
-    try { token = sessionStorage.getItem(TOKEN_KEY) || '' } catch {}
-    return token ? { authorization: 'Bearer ' + token } : {}
-  }
-
   function newAnswer (title) {
-    const item = document.createElement('li')
-    item.className = 'answer'
+    const item = node('li', 'answer')
     item.dataset.state = 'pending'
-    const head = document.createElement('div')
-    head.className = 'answer-head'
-    const name = document.createElement('strong')
-    name.textContent = title
-    const state = document.createElement('span')
-    state.className = 'answer-state'
-    state.textContent = 'sent, waiting for the answer on the stream…'
-    head.append(name, state)
-    const body = document.createElement('div')
+    const head = node('div', 'answer-head')
+    const state = node('span', 'answer-state', 'sent, waiting for the answer on the stream…')
+    head.append(node('strong', null, title), state)
+    const body = node('div')
     item.append(head, body)
     el.answers.prepend(item)
     while (el.answers.children.length > MAX_ANSWERS) el.answers.lastElementChild.remove()
@@ -234,10 +207,11 @@
     if (entry.bar !== null && state !== 'progress') entry.bar.remove()
   }
 
-  function paragraph (text) {
-    const p = document.createElement('p')
-    p.textContent = text
-    return p
+  /** JSON behind a "JSON" disclosure. */
+  function jsonDetails (text) {
+    const details = node('details')
+    details.append(node('summary', null, 'JSON'), node('pre', null, text))
+    return details
   }
 
   async function send (method, params, title) {
@@ -247,20 +221,14 @@
     entry.item.dataset.id = String(id)
     entry.item.dataset.method = method
     pending.set(id, entry)
-    // Relative to this page ("./sse/…"), so the demo also works under a path prefix behind a proxy.
+    // Relative to this page ("./sse/…"), so the demo also works under a path prefix behind a proxy. The token is the
+    // one a person entered in the chart studio or the chat, kept for the tab (static/common.js).
     const url = '.' + messagesUrl
     try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...authHeaders() },
-        body: JSON.stringify({ jsonrpc: '2.0', id, method, params })
-      })
+      const { response, body } = await postJson(url, { jsonrpc: '2.0', id, method, params })
       if (response.status === 202) return
       let message = 'HTTP ' + response.status
-      try {
-        const body = await response.json()
-        if (body && body.error && typeof body.error.message === 'string') message = body.error.message
-      } catch {}
+      if (body && body.error && typeof body.error.message === 'string') message = body.error.message
       if (response.status === 401) message += ' — enter the token in the chart studio first; this page uses it.'
       pending.delete(id)
       settle(entry, 'error', 'refused: ' + message)
@@ -276,7 +244,7 @@
       const entry = pending.get(Number(String(data.params.progressToken).replace(/^req-/, '')))
       if (entry === undefined) return
       if (entry.bar === null) {
-        entry.bar = document.createElement('progress')
+        entry.bar = node('progress')
         entry.body.prepend(entry.bar)
       }
       entry.bar.max = Number(data.params.total) || 100
@@ -294,7 +262,7 @@
     pending.delete(data.id)
     if (data.error) {
       settle(entry, 'error', 'failed')
-      entry.body.append(paragraph(data.error.message + ' (JSON-RPC ' + data.error.code + ')'))
+      entry.body.append(node('p', null, data.error.message + ' (JSON-RPC ' + data.error.code + ')'))
       return
     }
     renderResult(entry, data.result || {})
@@ -303,13 +271,10 @@
   function renderResult (entry, result) {
     if (Array.isArray(result.tools)) {
       settle(entry, 'done', result.tools.length + ' tools')
-      const list = document.createElement('ul')
-      list.className = 'tool-list'
+      const list = node('ul', 'tool-list')
       for (const tool of result.tools) {
-        const item = document.createElement('li')
-        const name = document.createElement('code')
-        name.textContent = tool.name
-        item.append(name, document.createTextNode(' — ' + (tool.title || tool.description || '')))
+        const item = node('li')
+        item.append(node('code', null, tool.name), ' — ' + (tool.title || tool.description || ''))
         list.append(item)
       }
       entry.body.append(list)
@@ -318,9 +283,9 @@
     if (Array.isArray(result.content)) {
       settle(entry, result.isError ? 'error' : 'done', result.isError ? 'the tool reported a failure' : 'done')
       for (const block of result.content) {
-        if (block.type === 'text') entry.body.append(paragraph(block.text))
+        if (block.type === 'text') entry.body.append(node('p', null, block.text))
         if (block.type === 'image' && /^image\/(png|jpeg)$/.test(block.mimeType) && /^[A-Za-z0-9+/=]+$/.test(block.data)) {
-          const img = document.createElement('img')
+          const img = node('img')
           img.alt = 'chart'
           img.src = 'data:' + block.mimeType + ';base64,' + block.data
           entry.body.append(img)
@@ -329,42 +294,25 @@
       return
     }
     settle(entry, 'done', 'done')
-    if (result.serverInfo) entry.body.append(paragraph('Server ' + result.serverInfo.name + ' ' + result.serverInfo.version + ', protocol ' + result.protocolVersion))
-    const details = document.createElement('details')
-    const summary = document.createElement('summary')
-    summary.textContent = 'JSON'
-    const pre = document.createElement('pre')
-    pre.textContent = JSON.stringify(result, null, 2)
-    details.append(summary, pre)
-    entry.body.append(details)
-  }
-
-  /** Only http(s) image links from the server become <img> sources. */
-  function safeImageUrl (value) {
-    try {
-      const url = new URL(value, location.href)
-      return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null
-    } catch {
-      return null
-    }
+    if (result.serverInfo) entry.body.append(node('p', null, 'Server ' + result.serverInfo.name + ' ' + result.serverInfo.version + ', protocol ' + result.protocolVersion))
+    entry.body.append(jsonDetails(JSON.stringify(result, null, 2)))
   }
 
   function showChart (requestId, chart) {
     const src = safeImageUrl(chart.imageUrl)
     if (src === null || chartsShown.has(requestId)) return
     chartsShown.add(requestId)
-    const figure = document.createElement('figure')
-    const link = document.createElement('a')
+    const figure = node('figure')
+    const link = node('a')
     link.href = src
     link.target = '_blank'
     link.rel = 'noopener'
-    const img = document.createElement('img')
+    const img = node('img')
     img.alt = 'chart of ' + chart.symbol
     img.loading = 'lazy'
     img.src = src
     link.append(img)
-    const caption = document.createElement('figcaption')
-    caption.textContent = chart.symbol + ' · ' + new Date().toLocaleTimeString()
+    const caption = node('figcaption', null, chart.symbol + ' · ' + new Date().toLocaleTimeString())
     figure.append(link, caption)
     el.charts.prepend(figure)
     while (el.charts.children.length > MAX_CHARTS) el.charts.lastElementChild.remove()
@@ -373,17 +321,10 @@
 
   /** One line a person reads for a JSON-RPC message, with the JSON (long base64 shortened) behind a disclosure. */
   function describeData (data) {
-    const box = document.createElement('div')
-    const line = document.createElement('pre')
-    line.className = 'summary-line'
-    line.textContent = summarize(data)
-    const details = document.createElement('details')
-    const summary = document.createElement('summary')
-    summary.textContent = 'JSON'
-    const pre = document.createElement('pre')
-    pre.textContent = JSON.stringify(data, (key, value) => key === 'data' && typeof value === 'string' && value.length > 120 ? value.slice(0, 60) + '… (' + value.length + ' characters)' : value, 2)
-    details.append(summary, pre)
-    box.append(line, details)
+    const box = node('div')
+    const line = node('pre', 'summary-line', summarize(data))
+    const shortened = JSON.stringify(data, (key, value) => key === 'data' && typeof value === 'string' && value.length > 120 ? value.slice(0, 60) + '… (' + value.length + ' characters)' : value, 2)
+    box.append(line, jsonDetails(shortened))
     return box
   }
 

@@ -100,7 +100,10 @@ t.test('the compiled app starts from the image layout, passes the HEALTHCHECK, a
 
   const page = await fetch(`http://127.0.0.1:${port}/`)
   t.equal(page.status, 200, 'static/ resolves from dist/plugins/external in the image layout')
-  t.match(await page.text(), /Chart studio/)
+  t.match(await page.text(), /<title>Chat · chart-img-mcp<\/title>/, 'the chat page')
+  const common = await fetch(`http://127.0.0.1:${port}/common.js`)
+  t.equal(common.status, 200, 'with the script every page shares')
+  await common.body?.cancel()
 
   const dockerfile = await readDockerfile()
   const healthcheck = dockerfile.instruction('HEALTHCHECK')[0]

@@ -139,6 +139,23 @@ if (!existsSync(CHROMIUM)) {
     t.same(pageErrors, [])
   })
 
+  t.test('every page has the same header links (static/common.js), its own marked current, and each link answers', async (t) => {
+    const { url } = await startApp(t)
+    const { page, pageErrors } = await openPage(t)
+    const pages = [{ path: '/', current: 'Chat' }, { path: '/studio', current: 'Chart studio' }, { path: '/sse-demo.html', current: '/sse demo' }]
+    for (const { path, current } of pages) {
+      await page.goto(`${url}${path}`)
+      const links = await page.$$eval('header nav.pages a', (items) => items.map((a) => ({ text: a.textContent, href: a.getAttribute('href'), current: a.getAttribute('aria-current') })))
+      t.same(links.map((l) => [l.text, l.href]), [['Chat', './'], ['Chart studio', 'studio'], ['/sse demo', 'sse-demo.html'], ['API docs', 'docs']], `${path}: the four pages, in one order`)
+      t.same(links.filter((l) => l.current === 'page').map((l) => l.text), [current], `${path}: marks itself`)
+    }
+    for (const href of ['./', 'studio', 'sse-demo.html', 'docs']) {
+      const response = await page.request.get(new URL(href, `${url}/`).href)
+      t.equal(response.status(), 200, `${href} answers`)
+    }
+    t.same(pageErrors, [], 'no uncaught errors in the pages')
+  })
+
   t.test('/sse demo: shows the stream state, and messages as text', async (t) => {
     const { url, app } = await startApp(t)
     const { page, pageErrors } = await openPage(t)

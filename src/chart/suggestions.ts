@@ -107,3 +107,36 @@ export function suggestSymbol (input: string, known: readonly string[], pattern:
   if (separated !== text && pattern.test(separated)) return separated
   return undefined
 }
+
+/** The ticker of `EXCHANGE:TICKER`; the whole text when it names no exchange. */
+export function tickerOf (symbol: string): string {
+  return symbol.slice(symbol.indexOf(':') + 1)
+}
+
+/**
+ * The one known symbol an unknown `symbol` most likely meant, for a "did you mean": the nearest ticker by spelling
+ * (tickers are compared, not whole symbols: NASDAQ:TSLA is not a typo of NASDAQ:AAPL), on the symbol's own exchange
+ * when it is listed there, else when exactly one exchange lists it.
+ */
+export function nearestSymbol (symbol: string, known: readonly string[]): string | undefined {
+  const exchange = symbol.split(':')[0]
+  const nearTicker = closestName(tickerOf(symbol), known.map(tickerOf))
+  const near = known.filter((candidate) => tickerOf(candidate) === nearTicker)
+  return near.find((candidate) => candidate.startsWith(`${exchange}:`)) ?? (near.length === 1 ? near[0] : undefined)
+}
+
+/**
+ * Known symbols, closest to `symbol` first: the same ticker on another exchange (NYSE:AAPL → NASDAQ:AAPL), then one
+ * whose symbol holds the ticker or whose ticker is part of it, then by edit distance between tickers; ties
+ * alphabetical.
+ */
+export function rankSymbols (symbol: string, known: readonly string[]): string[] {
+  const ticker = tickerOf(symbol)
+  const score = (candidate: string): number => {
+    const candidateTicker = tickerOf(candidate)
+    if (candidateTicker === ticker) return 0
+    if (candidate.includes(ticker) || ticker.includes(candidateTicker)) return 1
+    return 2 + distance(ticker, candidateTicker)
+  }
+  return [...known].sort((a, b) => score(a) - score(b) || a.localeCompare(b))
+}

@@ -5,8 +5,7 @@
 import type { Logger } from 'pino'
 import { stylesFor, type Interval } from '../chart/request.js'
 import { ChartError } from '../chart/errors.js'
-import { closestName, didYouMean } from '../chart/suggestions.js'
-import { distance } from 'fastest-levenshtein'
+import { didYouMean, nearestSymbol, rankSymbols } from '../chart/suggestions.js'
 import type { SymbolInfo, SymbolListing, SymbolQuery } from '../chart/engine.js'
 import type { Bar, Series } from './types.js'
 import { BUNDLED_SYMBOLS, vegaDatasetsVersion } from './bundled.js'
@@ -183,18 +182,8 @@ export function createMarketCatalog (options: MarketCatalogOptions): MarketCatal
  * there are few, otherwise the closest ones (same ticker, shared text, small edit distance).
  */
 function unknownSymbolMessage (symbol: string, known: string[]): string {
-  const [exchange, ticker = symbol] = symbol.split(':')
-  // Tickers are compared, not whole symbols: NASDAQ:TSLA is not a typo of NASDAQ:AAPL.
-  const nearTicker = closestName(ticker, known.map((candidate) => candidate.split(':')[1] ?? candidate))
-  const near = known.filter((candidate) => candidate.split(':')[1] === nearTicker)
-  const hint = didYouMean(near.find((candidate) => candidate.startsWith(`${exchange}:`)) ?? (near.length === 1 ? near[0] : undefined))
+  const hint = didYouMean(nearestSymbol(symbol, known))
   if (known.length <= 12) return `Unknown symbol ${symbol}.${hint} Known symbols: ${known.join(', ')}`
-  const score = (candidate: string): number => {
-    const candidateTicker = candidate.split(':')[1] ?? candidate
-    if (candidateTicker === ticker) return 0
-    if (candidate.includes(ticker) || ticker.includes(candidateTicker)) return 1
-    return 2 + distance(ticker, candidateTicker)
-  }
-  const closest = [...known].sort((a, b) => score(a) - score(b) || a.localeCompare(b)).slice(0, 8)
+  const closest = rankSymbols(symbol, known).slice(0, 8)
   return `Unknown symbol ${symbol}.${hint} Closest known symbols: ${closest.join(', ')} (${known.length} symbols in all; list them with a query to search)`
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import type { ChartServiceApi } from '../chart/service-types.js'
+import type { ChartRecord } from '../history/types.js'
 import { describeRecord } from './chart-record.js'
 import type { ToolDeps } from './deps.js'
 import { defineTool } from './registry.js'
@@ -8,6 +10,11 @@ import type { ToolDefinition } from './types.js'
 const REQUEST_ID = z.string().regex(/^req_\d+_[0-9a-f]+$/, 'must be a request id such as req_1749698104642_1a2b3c4d')
 const chartStatusInput = z.object({ requestId: REQUEST_ID }).strict()
 const recentInput = z.object({ limit: z.number().int().min(1).max(50).default(10).describe('1–50, default 10') }).strict()
+
+/** One request as both tools show it: the shared description, with the image link the chart service gives it. */
+function describeWithImage (charts: ChartServiceApi, record: ChartRecord): Record<string, unknown> {
+  return describeRecord(record, charts.imageUrl(record))
+}
 
 export function chartStatusTool ({ charts, config }: ToolDeps): ToolDefinition {
   return defineTool({
@@ -21,7 +28,7 @@ export function chartStatusTool ({ charts, config }: ToolDeps): ToolDefinition {
       if (record === undefined) {
         return toolError(`No chart request ${requestId}. It may be older than the history retention (${config.HISTORY_MAX_AGE_DAYS} days / ${config.HISTORY_MAX_ROWS} requests); use get_recent_requests to list known ones.`)
       }
-      return { content: [json(describeRecord(record, charts.imageUrl(record)))] }
+      return { content: [json(describeWithImage(charts, record))] }
     }
   })
 }
@@ -35,7 +42,7 @@ export function recentRequestsTool ({ charts }: ToolDeps): ToolDefinition {
     annotations: { readOnlyHint: true },
     async run ({ limit }, ctx) {
       const records = charts.recent(limit, ctx.caller.principal)
-      return { content: [json({ count: records.length, requests: records.map((r) => describeRecord(r, charts.imageUrl(r))) })] }
+      return { content: [json({ count: records.length, requests: records.map((r) => describeWithImage(charts, r)) })] }
     }
   })
 }

@@ -6,6 +6,7 @@
  * run the tool again with the answer).
  */
 import type { ChartServiceApi } from '../chart/service-types.js'
+import { rankSymbols, tickerOf } from '../chart/suggestions.js'
 import type { ElicitationRequest, ElicitationResult } from './types.js'
 
 /** At most this many candidates are offered; more would not be a choice a person reads. */
@@ -33,9 +34,10 @@ export function symbolQuestion (symbol: string, candidates: string[]): Elicitati
  * when the symbol is known or nothing matches (the engine then explains what exists).
  */
 export async function chooseSymbol (charts: ChartServiceApi, symbol: string, elicit: (request: ElicitationRequest) => Promise<ElicitationResult>): Promise<SymbolChoice> {
-  const ticker = symbol.slice(symbol.indexOf(':') + 1)
-  const listing = await charts.listSymbols({ query: ticker, limit: MAX_CANDIDATES })
-  const candidates = listing.symbols.map((info) => info.symbol)
+  // The engine finds the symbols that hold the ticker (its symbol search covers descriptions too); the suggestions
+  // module orders them the way every "did you mean" does, the same ticker on another exchange first.
+  const listing = await charts.listSymbols({ query: tickerOf(symbol), limit: MAX_CANDIDATES })
+  const candidates = rankSymbols(symbol, listing.symbols.map((info) => info.symbol))
   if (candidates.length === 0 || candidates.includes(symbol)) return { kind: 'keep' }
   // An exact listing may still hold the symbol when the ticker query's limit cut it off.
   if (listing.total > candidates.length && (await charts.listSymbols({ query: symbol, limit: 1 })).symbols.some((info) => info.symbol === symbol)) {

@@ -1,26 +1,15 @@
 /**
- * Test helper for the MCP surfaces: the real plugins (config, event bus, SSE channels, core, security, MCP sessions)
- * and the MCP routes on 127.0.0.1:0 with a fresh DATA_DIR, closed (awaited) at teardown.
- *
- * Built from the plugins rather than buildApp() so each test can pass plugin options (JSON response mode, a custom
- * server factory) and so it stays independent of the rest of the app's surfaces.
+ * Test helper for the MCP surfaces: the real app (startApp, test/support/app.ts) on 127.0.0.1:0 with a fresh DATA_DIR,
+ * closed (awaited) at teardown. Its chart engine is a fast fake (test/support/fake-engine.ts) unless a test asks for the
+ * real core; the MCP sessions plugin takes the test's options (JSON response mode, drain grace, listen bound).
  */
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { testConfig, type Config } from '../../src/config.js'
-import configPlugin from '../../plugins/config.js'
-import eventBusPlugin from '../../plugins/event-bus.js'
-import securityPlugin from '../../plugins/security.js'
-import mcpSessionsPlugin, { type McpSessionsOptions } from '../../plugins/mcp-sessions.js'
-import mcpRoutes from '../../routes/mcp.js'
-import mcpLegacyRoutes from '../../routes/mcp-legacy.js'
-import type { HealthReport } from '../../src/health.js'
-import type { McpDeps } from '../../src/mcp/deps.js'
-
-type McpDepsLog = McpDeps['log']
-import { createFakeCharts, type FakeCharts } from './fake-charts.js'
-import { createToolRegistry } from '../../src/tools/index.js'
+import type { McpSessionsOptions } from '../../plugins/mcp-sessions.js'
+import type { Config } from '../../src/config.js'
+import { startApp } from '../support/app.js'
+import { createFakeEngine, type FakeEngine } from '../support/fake-engine.js'
 
 export interface McpApp {
   app: FastifyInstance
@@ -29,14 +18,17 @@ export interface McpApp {
   /** http://127.0.0.1:PORT/mcp */
   url: string
   config: Config
-  /** The fake chart service (absent with `realCore`). */
-  charts?: FakeCharts
+  /** The fake chart engine (absent with `realCore`): set its `stageMs` to make charts take longer. */
+  engine?: FakeEngine
 }
 
 export interface StartOptions extends McpSessionsOptions {
-  /** Use the real core (engines, history store) instead of the fake chart service. */
+  /** Use the engine the config chooses (the embedded renderer) instead of the fake one. */
   realCore?: boolean
-  /** Fastify's forceCloseConnections; default true. The app runs with 'idle' (src/app.ts), where streams end only if the plugins end them. */
+  /**
+   * Fastify's forceCloseConnections; default true (undici keeps an idle socket that would hold each teardown for
+   * seconds). The app runs with 'idle' (src/app.ts), where streams end only if the plugins end them.
+   */
   forceCloseConnections?: boolean | 'idle'
 }
 
@@ -46,42 +38,10 @@ export interface TestLike {
 }
 
 export async function startMcpApp (t: TestLike, overrides: Partial<Config> = {}, options: StartOptions = {}): Promise<McpApp> {
-  const config = testConfig({ DATA_DIR: t.testdir(), RENDER_WORKERS: 1, PORT: 0, ...overrides })
-  const { realCore, forceCloseConnections = true, ...sessionOptions } = options
-  const app = Fastify({ logger: false, forceCloseConnections })
-  let charts: FakeCharts | undefined
-  await app.register(configPlugin, { config })
-  await app.register(eventBusPlugin)
-  if (realCore === true) {
-    await app.register((await import('../../plugins/sse-channels.js')).default)
-    await app.register((await import('../../plugins/core.js')).default)
-    await app.register((await import('../../plugins/tool-registry.js')).default)
-  } else {
-    charts = createFakeCharts(app.bus)
-    const startedAt = Date.now()
-    const health = async (): Promise<HealthReport> => ({
-      status: 'ok',
-      timestamp: new Date().toISOString(),
-      clientCount: 0,
-      chartServiceConfigured: true,
-      engine: 'local',
-      engineDetail: 'fake chart service (test)',
-      uptime: Math.round((Date.now() - startedAt) / 1000),
-      version: '0.0.0-test'
-    })
-    app.decorate('mcpDeps', { config, charts, bus: app.bus, health, log: app.log as unknown as McpDepsLog })
-    app.decorate('tools', createToolRegistry({ config, charts, bus: app.bus, health }))
-  }
-  await app.register(securityPlugin)
-  await app.register(mcpSessionsPlugin, sessionOptions)
-  await app.register(mcpRoutes)
-  await app.register(mcpLegacyRoutes)
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  t.teardown(async () => { await app.close() })
-  const address = app.server.address()
-  if (address === null || typeof address !== 'object') throw new Error('no address')
-  const base = `http://127.0.0.1:${address.port}`
-  return { app, base, url: `${base}/mcp`, config, charts }
+  const { realCore, forceCloseConnections = true, ...mcpSessions } = options
+  const engine = realCore === true ? undefined : createFakeEngine()
+  const { app, url, config } = await startApp(t, overrides, { server: { forceCloseConnections }, app: { engine, mcpSessions } })
+  return { app, base: url, url: `${url}/mcp`, config, engine }
 }
 
 /** An SDK Client connected over Streamable HTTP; closed at teardown. */

@@ -37,16 +37,16 @@ t.test('chart://requests/{requestId}: list, read (image blob + JSON record), unk
 })
 
 t.test('resources/subscribe on a chart request → notifications/resources/updated when it completes', async (t) => {
-  const { url, charts } = await startMcpApp(t)
-  charts!.stageMs = 200
+  const { app, url, engine } = await startMcpApp(t)
+  engine!.stageMs = 200
   const { client } = await connectClient(t, url)
   const updated: string[] = []
   const notified = new Promise<void>((resolve) => {
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => { updated.push(n.params.uri); resolve() })
   })
   const call = client.callTool({ name: 'generate_chart', arguments: { symbol: 'NASDAQ:MSFT' } })
-  while (charts!.recent(1, null).length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
-  const uri = `chart://requests/${charts!.recent(1, null)[0].requestId}`
+  while (app.core.charts.recent(1, null).length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  const uri = `chart://requests/${app.core.charts.recent(1, null)[0].requestId}`
   await client.subscribeResource({ uri })
   await call
   await notified

@@ -45,8 +45,8 @@ async function readEvents (body: ReadableStream<Uint8Array>, stop: (events: SseE
 const callChart = (id: number, symbol: string): string => JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'generate_chart', arguments: { symbol } } })
 
 t.test('a dropped POST stream resumes with Last-Event-ID and replays only that stream', async (t) => {
-  const { url, charts } = await startMcpApp(t)
-  charts!.stageMs = 150
+  const { url, engine } = await startMcpApp(t)
+  engine!.stageMs = 150
   const sessionId = await rawInitialize(url)
   const h = { ...MCP_HEADERS, ...V, 'mcp-session-id': sessionId }
 

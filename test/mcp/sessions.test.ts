@@ -30,8 +30,8 @@ t.test('MAX_SESSIONS: the next initialize gets 503 + Retry-After + a JSON-RPC er
 })
 
 t.test('idle sessions are reaped after SESSION_IDLE_MS, never while a request is in flight', async (t) => {
-  const { url, app, charts } = await startMcpApp(t, { SESSION_IDLE_MS: 1000 })
-  charts!.stageMs = 700 // one chart call takes ~1.4 s: longer than the idle timeout
+  const { url, app, engine } = await startMcpApp(t, { SESSION_IDLE_MS: 1000 })
+  engine!.stageMs = 700 // one chart call takes ~1.4 s: longer than the idle timeout
   const idle = await rawInitialize(url)
   const busy = await rawInitialize(url)
   const call = fetch(url, {
@@ -51,8 +51,8 @@ t.test('idle sessions are reaped after SESSION_IDLE_MS, never while a request is
 })
 
 t.test('a call whose POST stream was dropped keeps its session busy until the call ends', async (t) => {
-  const { url, app, charts } = await startMcpApp(t, { SESSION_IDLE_MS: 1000 })
-  charts!.stageMs = 1000 // the call runs ~2 s, longer than the idle timeout
+  const { url, app, engine } = await startMcpApp(t, { SESSION_IDLE_MS: 1000 })
+  engine!.stageMs = 1000 // the call runs ~2 s, longer than the idle timeout
   const id = await rawInitialize(url)
   const controller = new AbortController()
   const response = await fetch(url, {

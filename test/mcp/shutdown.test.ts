@@ -22,9 +22,9 @@ function inFlight (call: (onprogress: () => void) => Promise<unknown>): { starte
 }
 
 t.test('every in-flight call on every era is answered with -32001 when the app closes', async (t) => {
-  const { app, base, url, charts } = await startMcpApp(t, {}, { drainGraceMs: 0 })
-  if (charts === undefined) throw new Error('fake charts expected')
-  charts.stageMs = 60_000 // renders that would outlive the close
+  const { app, base, url, engine } = await startMcpApp(t, {}, { drainGraceMs: 0 })
+  if (engine === undefined) throw new Error('fake engine expected')
+  engine.stageMs = 60_000 // renders that would outlive the close
 
   const session = new Client({ name: 'shutdown-2025', version: '1.0.0' })
   await session.connect(new StreamableHTTPClientTransport(new URL(url)))
@@ -50,9 +50,9 @@ t.test('every in-flight call on every era is answered with -32001 when the app c
 })
 
 t.test('a call that ends within the grace period gets its result', async (t) => {
-  const { app, url, charts } = await startMcpApp(t, {}, { drainGraceMs: 30_000 })
-  if (charts === undefined) throw new Error('fake charts expected')
-  charts.stageMs = 200
+  const { app, url, engine } = await startMcpApp(t, {}, { drainGraceMs: 30_000 })
+  if (engine === undefined) throw new Error('fake engine expected')
+  engine.stageMs = 200
   const session = new Client({ name: 'shutdown-grace', version: '1.0.0' })
   await session.connect(new StreamableHTTPClientTransport(new URL(url)))
   const call = inFlight((onprogress) => session.callTool(CHART, undefined, { onprogress }))

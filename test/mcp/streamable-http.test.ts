@@ -121,8 +121,8 @@ t.test('GET stream: SSE headers and keep-alive comments', async (t) => {
 })
 
 t.test('a long POST stream gets keep-alive comments before its result', async (t) => {
-  const { url, charts } = await startMcpApp(t, { KEEPALIVE_MS: 100 })
-  charts!.stageMs = 300
+  const { url, engine } = await startMcpApp(t, { KEEPALIVE_MS: 100 })
+  engine!.stageMs = 300
   const sessionId = await rawInitialize(url)
   const response = await fetch(url, {
     method: 'POST',

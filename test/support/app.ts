@@ -1,8 +1,8 @@
 /**
  * Test helper: the real app on 127.0.0.1:0 with a fresh DATA_DIR, closed (awaited) at teardown.
  */
-import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.js'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import { buildApp, type AppOptions } from '../../src/app.js'
 import { testConfig, type Config } from '../../src/config.js'
 import { waitFor } from '../sse/wait.js'
 
@@ -17,11 +17,18 @@ interface TestLike {
   teardown: (fn: () => Promise<void>) => void
 }
 
-export async function startApp (t: TestLike, overrides: Partial<Config> = {}): Promise<RunningApp> {
+/** What a test may change beyond the config: Fastify's options, and the app's own (a fake engine, MCP session options). */
+export interface StartAppOptions {
+  server?: Partial<FastifyServerOptions>
+  app?: Omit<AppOptions, 'config'>
+}
+
+export async function startApp (t: TestLike, overrides: Partial<Config> = {}, options: StartAppOptions = {}): Promise<RunningApp> {
   // t.testdir() empties its directory: call it only when the test brings no DATA_DIR of its own (restart tests do).
   const config = testConfig({ RENDER_WORKERS: 1, PORT: 0, ...overrides, DATA_DIR: overrides.DATA_DIR ?? t.testdir() })
   // TEST_LOG=debug npx tap … shows the app's log while debugging a test.
-  const app = await buildApp(config, process.env.TEST_LOG === undefined ? { logger: false } : { logger: { level: process.env.TEST_LOG } })
+  const logger = process.env.TEST_LOG === undefined ? false : { level: process.env.TEST_LOG }
+  const app = await buildApp(config, { logger, ...options.server }, options.app)
   await app.listen({ host: '127.0.0.1', port: 0 })
   t.teardown(async () => { await app.close() })
   // Render workers warm up in the background (seconds on a busy machine); a test starts once the engine says it is

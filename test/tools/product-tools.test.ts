@@ -7,7 +7,7 @@ import { testConfig } from '../../src/config.js'
 import { createMemoryBus } from '../../src/events/memory-bus.js'
 import type { HealthReport } from '../../src/health.js'
 import { createToolRegistry, TOOL_NAMES, type ElicitationRequest, type ElicitationResult, type ProgressUpdate, type ToolContext } from '../../src/tools/index.js'
-import { createFakeCharts } from '../mcp/fake-charts.js'
+import { createFakeCharts } from './fake-charts.js'
 import { silentLogger } from '../support/logger.js'
 
 function setup (t: { teardown: (fn: () => Promise<void>) => void }, health: HealthReport['status'] = 'ok'): { registry: ReturnType<typeof createToolRegistry>, charts: ReturnType<typeof createFakeCharts> } {

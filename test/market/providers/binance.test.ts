@@ -1,21 +1,13 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { createBinanceProvider } from '../../../src/market/providers/binance/binance.js'
-import { silentLogger } from '../../support/logger.js'
-import { BASES, fakeBar, startFakeProviders } from './fake-providers.js'
+import { BASES, CONNECTOR_NOW, fakeBar, startConnector } from './fake-providers.js'
 
 const HOUR = 3_600_000
-const NOW = Date.UTC(2026, 10, 27, 15, 20)
+const NOW = CONNECTOR_NOW
 const signal = new AbortController().signal
 
-async function setup (t: Test, maxRetryWaitMs = 5000) {
-  const fake = await startFakeProviders(() => NOW)
-  t.teardown(fake.close)
-  const provider = createBinanceProvider({ baseUrl: fake.url, timeoutMs: 5000, maxRetryWaitMs, log: silentLogger })
-  return { fake, provider }
-}
-
 t.test('klines: documented row format, pages of 1000 for a long range, [from, to) only', async (t) => {
-  const { fake, provider } = await setup(t)
+  const { fake, provider } = await startConnector(t, createBinanceProvider)
   const from = NOW - 2500 * HOUR - HOUR / 2
   const bars = await provider.fetchBars({ ticker: 'BTCUSDT', interval: '1h', from, to: NOW, signal })
   const first = Math.ceil(from / HOUR) * HOUR
@@ -32,7 +24,7 @@ t.test('klines: documented row format, pages of 1000 for a long range, [from, to
 })
 
 t.test('daily, weekly and monthly codes; unknown symbol is -1121', async (t) => {
-  const { fake, provider } = await setup(t)
+  const { fake, provider } = await startConnector(t, createBinanceProvider)
   const daily = await provider.fetchBars({ ticker: 'ETHUSDT', interval: '1D', from: NOW - 10 * 24 * HOUR, to: NOW, signal })
   t.equal(fake.callsTo('/api/v3/klines')[0].query.get('interval'), '1d')
   t.ok(daily.every((b) => b.time % (24 * HOUR) === 0), 'daily klines open at 00:00 UTC')
@@ -43,7 +35,7 @@ t.test('daily, weekly and monthly codes; unknown symbol is -1121', async (t) => 
 })
 
 t.test('429 with a short Retry-After is waited out and retried; a long one fails at once with its hint', async (t) => {
-  const { fake, provider } = await setup(t, 5000)
+  const { fake, provider } = await startConnector(t, createBinanceProvider, { maxRetryWaitMs: 5000 })
   fake.script('/api/v3/klines', { status: 429, body: { code: -1003, msg: 'Too many requests; current limit of IP is 6000 request weight per 1 MINUTE.' }, headers: { 'retry-after': '1' } })
   const bars = await provider.fetchBars({ ticker: 'BTCUSDT', interval: '1h', from: NOW - 5 * HOUR, to: NOW, signal })
   t.equal(bars.length, 5, '11:00 to the open 15:00 bar')
@@ -59,14 +51,14 @@ t.test('429 with a short Retry-After is waited out and retried; a long one fails
 })
 
 t.test('symbol search filters exchangeInfo (TRADING pairs), fetched once', async (t) => {
-  const { fake, provider } = await setup(t)
+  const { fake, provider } = await startConnector(t, createBinanceProvider)
   t.same(await provider.searchSymbols?.('eth', 10, signal), [{ symbol: 'BINANCE:ETHUSDT', description: 'ETH/USDT (Binance spot)' }])
   t.equal((await provider.searchSymbols?.('USDT', 10, signal))?.length, 2)
   t.equal(fake.callsTo('/api/v3/exchangeInfo').length, 1)
 })
 
 t.test('unreachable: the reason is named', async (t) => {
-  const { fake, provider } = await setup(t)
+  const { fake, provider } = await startConnector(t, createBinanceProvider)
   await fake.close()
   await t.rejects(provider.fetchBars({ ticker: 'BTCUSDT', interval: '1h', from: NOW - HOUR, to: NOW, signal }),
     { kind: 'unreachable', message: 'Binance could not be reached (ECONNREFUSED)' })

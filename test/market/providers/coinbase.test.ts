@@ -1,21 +1,13 @@
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { createCoinbaseProvider } from '../../../src/market/providers/coinbase/coinbase.js'
-import { silentLogger } from '../../support/logger.js'
-import { BASES, fakeBar, startFakeProviders } from './fake-providers.js'
+import { BASES, CONNECTOR_NOW, fakeBar, startConnector } from './fake-providers.js'
 
 const MINUTE = 60_000
-const NOW = Date.UTC(2026, 10, 27, 15, 20)
+const NOW = CONNECTOR_NOW
 const signal = new AbortController().signal
 
-async function setup (t: Test, maxRetryWaitMs = 5000) {
-  const fake = await startFakeProviders(() => NOW)
-  t.teardown(fake.close)
-  const provider = createCoinbaseProvider({ baseUrl: fake.url, timeoutMs: 5000, maxRetryWaitMs, log: silentLogger })
-  return { fake, provider }
-}
-
 t.test('TradingView tickers map to products: ETHUSD → ETH-USD, BTCUSDC → BTC-USDC; BTC-USD as is', async (t) => {
-  const { provider } = await setup(t)
+  const { provider } = await startConnector(t, createCoinbaseProvider)
   t.same(provider.toProviderTicker('COINBASE', 'ETHUSD'), { ticker: 'ETH-USD' })
   t.same(provider.toProviderTicker('COINBASE', 'btcusdc'), { ticker: 'BTC-USDC' })
   t.same(provider.toProviderTicker('COINBASE', 'BTC-USD'), { ticker: 'BTC-USD' })
@@ -23,7 +15,7 @@ t.test('TradingView tickers map to products: ETHUSD → ETH-USD, BTCUSDC → BTC
 })
 
 t.test('candles: newest-first arrays of [time, low, high, open, close, volume], pages of 300 buckets', async (t) => {
-  const { fake, provider } = await setup(t)
+  const { fake, provider } = await startConnector(t, createCoinbaseProvider)
   const step = 15 * MINUTE
   const from = NOW - 700 * step
   const bars = await provider.fetchBars({ ticker: 'ETH-USD', interval: '15m', from, to: NOW, signal })
@@ -41,7 +33,7 @@ t.test('candles: newest-first arrays of [time, low, high, open, close, volume], 
 })
 
 t.test('errors: unknown product 404, unsupported interval, 429 with Retry-After retried', async (t) => {
-  const { fake, provider } = await setup(t)
+  const { fake, provider } = await startConnector(t, createCoinbaseProvider)
   await t.rejects(provider.fetchBars({ ticker: 'NOPE-USD', interval: '1h', from: NOW - 3_600_000, to: NOW, signal }),
     { kind: 'unknown-symbol', message: 'Coinbase does not know this product: NotFound' })
   await t.rejects(provider.fetchBars({ ticker: 'BTC-USD', interval: '30m', from: NOW - 3_600_000, to: NOW, signal }), { kind: 'rejected', message: /no 30m candles/ })
@@ -55,6 +47,6 @@ t.test('errors: unknown product 404, unsupported interval, 429 with Retry-After 
 })
 
 t.test('symbol search over the product list', async (t) => {
-  const { provider } = await setup(t)
+  const { provider } = await startConnector(t, createCoinbaseProvider)
   t.same(await provider.searchSymbols?.('eth', 10, signal), [{ symbol: 'COINBASE:ETHUSD', description: 'ETH/USD (Coinbase Exchange)' }])
 })

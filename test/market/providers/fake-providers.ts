@@ -8,8 +8,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { TZDate } from '@date-fns/tz'
+import type { Test } from 'tap'
 import { createBinanceProvider } from '../../../src/market/providers/binance/binance.js'
 import { createCoinbaseProvider } from '../../../src/market/providers/coinbase/coinbase.js'
+import type { ConnectorOptions } from '../../../src/market/providers/connector-options.js'
 import { createTwelveDataProvider } from '../../../src/market/providers/twelvedata/twelvedata.js'
 import type { MarketDataProvider } from '../../../src/market/providers/types.js'
 import { silentLogger } from '../../support/logger.js'
@@ -239,9 +241,27 @@ export async function startFakeProviders (now: () => number): Promise<FakeProvid
   return fake
 }
 
+/** The options every connector takes, pointed at a fake server, with a silent log. */
+export function connectorOptions (baseUrl: string, maxRetryWaitMs: number): ConnectorOptions {
+  return { baseUrl, timeoutMs: 5000, maxRetryWaitMs, log: silentLogger }
+}
+
+/** The connector tests' clock: Friday 2026-11-27 15:20 UTC, 10:20 in New York, the day after Thanksgiving. */
+export const CONNECTOR_NOW = Date.UTC(2026, 10, 27, 15, 20)
+
+/** One connector against a fresh fake server whose clock stands at `now`; the server closes when the test ends. */
+export async function startConnector<P> (
+  t: Test, create: (options: ConnectorOptions) => P, options: { maxRetryWaitMs?: number, now?: number } = {}
+): Promise<{ fake: FakeProviders, provider: P }> {
+  const now = options.now ?? CONNECTOR_NOW
+  const fake = await startFakeProviders(() => now)
+  t.teardown(fake.close)
+  return { fake, provider: create(connectorOptions(fake.url, options.maxRetryWaitMs ?? 5000)) }
+}
+
 /** The three connectors pointed at a fake server (Twelve Data with the key it accepts and no practical rate cap). */
 export function providersAt (baseUrl: string, maxRetryWaitMs = 2000): MarketDataProvider[] {
-  const common = { baseUrl, timeoutMs: 5000, maxRetryWaitMs, log: silentLogger }
+  const common = connectorOptions(baseUrl, maxRetryWaitMs)
   return [
     createBinanceProvider(common),
     createCoinbaseProvider(common),

@@ -1,19 +1,15 @@
 import t, { type Test } from 'tap'
 import { barTime, createTwelveDataProvider } from '../../../src/market/providers/twelvedata/twelvedata.js'
-import { silentLogger } from '../../support/logger.js'
-import { BASES, fakeBar, startFakeProviders, TWELVEDATA_KEY } from './fake-providers.js'
+import { BASES, CONNECTOR_NOW, fakeBar, startConnector, TWELVEDATA_KEY } from './fake-providers.js'
 
 const MINUTE = 60_000
 const DAY = 86_400_000
 // Friday 2026-11-27 10:20 in New York (EST, UTC-5); Thursday the 26th is Thanksgiving, a market holiday.
-const NOW = Date.UTC(2026, 10, 27, 15, 20)
+const NOW = CONNECTOR_NOW
 const signal = new AbortController().signal
 
-async function setup (t: Test, apiKey = TWELVEDATA_KEY, now = NOW) {
-  const fake = await startFakeProviders(() => now)
-  t.teardown(fake.close)
-  const provider = createTwelveDataProvider({ baseUrl: fake.url, apiKey, requestsPerMinute: 1000, timeoutMs: 5000, maxRetryWaitMs: 5000, log: silentLogger })
-  return { fake, provider }
+async function setup (t: Test, apiKey = TWELVEDATA_KEY, requestsPerMinute = 1000) {
+  return await startConnector(t, (options) => createTwelveDataProvider({ ...options, apiKey, requestsPerMinute }))
 }
 
 t.test('daily bars carry exchange-local trading dates: 00:00 UTC of each date, no weekends or holidays', async (t) => {
@@ -83,9 +79,7 @@ t.test('symbol search keeps the exchanges served', async (t) => {
 })
 
 t.test('the per-minute limiter queues requests; a cancelled one stops waiting for its turn', async (t) => {
-  const fake = await startFakeProviders(() => NOW)
-  t.teardown(fake.close)
-  const provider = createTwelveDataProvider({ baseUrl: fake.url, apiKey: TWELVEDATA_KEY, requestsPerMinute: 1, timeoutMs: 5000, maxRetryWaitMs: 5000, log: silentLogger })
+  const { fake, provider } = await setup(t, TWELVEDATA_KEY, 1)
   await provider.fetchBars({ ticker: 'NASDAQ:AAPL', interval: '1D', from: NOW - 5 * DAY, to: NOW, signal })
   const controller = new AbortController()
   const queued = provider.fetchBars({ ticker: 'NASDAQ:AAPL', interval: '1D', from: NOW - 5 * DAY, to: NOW, signal: controller.signal })

@@ -5,13 +5,13 @@
 import { z } from 'zod'
 import type { Interval } from '../../../chart/request.js'
 import type { Bar } from '../../types.js'
-import { cachedLoader, type ConnectorOptions } from '../connector-options.js'
-import { createProviderHttp, ProviderError, type ProviderFailure } from '../http.js'
-import type { MarketDataProvider, ProviderSymbol } from '../types.js'
+import type { ConnectorOptions } from '../connector-options.js'
+import { ProviderError } from '../http.js'
+import { createPublicExchange, type ExchangeError } from '../public-exchange.js'
+import type { MarketDataProvider } from '../types.js'
 
 /** GET /api/v3/klines returns at most 1000 klines per request. */
 export const BINANCE_MAX_KLINES = 1000
-const SYMBOL_LIST_TTL_MS = 3_600_000
 
 // Binance spells days, weeks and months in lower/upper case of its own: 1d, 1w, 1M.
 const NATIVE: Partial<Record<Interval, string>> = {
@@ -29,25 +29,20 @@ const exchangeInfoSchema = z.object({
 const TICKER = /^[A-Z0-9\-_.]{1,20}$/
 
 export function createBinanceProvider (options: ConnectorOptions): MarketDataProvider {
-  const now = options.now ?? Date.now
-  const http = createProviderHttp({
+  const { http, searchSymbols } = createPublicExchange(options, {
     name: 'Binance',
-    baseUrl: options.baseUrl,
+    exchange: 'BINANCE',
+    symbolNoun: 'symbol',
     // The IP limit is 6000 request weight per minute and klines weigh 2: 10 requests per second stays far below.
     rate: { limit: 10, intervalMs: 1000 },
-    timeoutMs: options.timeoutMs,
-    maxRetryWaitMs: options.maxRetryWaitMs,
-    maxAttempts: 3,
-    failure: binanceFailure,
-    log: options.log
-  })
-
-  const symbolList = cachedLoader(SYMBOL_LIST_TTL_MS, now, async (signal): Promise<ProviderSymbol[]> => {
-    const parsed = exchangeInfoSchema.safeParse(await http.getJson('/api/v3/exchangeInfo', {}, signal))
-    if (!parsed.success) throw new ProviderError('bad-response', 'Binance sent an exchangeInfo answer in an unexpected format')
-    return parsed.data.symbols
-      .filter((s) => s.status === 'TRADING')
-      .map((s) => ({ symbol: `BINANCE:${s.symbol}`, description: `${s.baseAsset}/${s.quoteAsset} (Binance spot)` }))
+    readError,
+    async loadSymbols (http, signal) {
+      const parsed = exchangeInfoSchema.safeParse(await http.getJson('/api/v3/exchangeInfo', {}, signal))
+      if (!parsed.success) throw new ProviderError('bad-response', 'Binance sent an exchangeInfo answer in an unexpected format')
+      return parsed.data.symbols
+        .filter((s) => s.status === 'TRADING')
+        .map((s) => ({ symbol: `BINANCE:${s.symbol}`, description: `${s.baseAsset}/${s.quoteAsset} (Binance spot)` }))
+    }
   })
 
   return {
@@ -88,21 +83,13 @@ export function createBinanceProvider (options: ConnectorOptions): MarketDataPro
       return bars
     },
 
-    async searchSymbols (query, limit, signal) {
-      const text = query.trim().toUpperCase().replace(/^BINANCE:/, '')
-      const all = await symbolList(signal)
-      return all.filter((s) => s.symbol.includes(text) || s.description.toUpperCase().includes(text)).slice(0, limit)
-    }
+    searchSymbols
   }
 }
 
 /** Binance errors are `{code, msg}`; -1121 is "Invalid symbol.", 429/418 carry Retry-After (REFERENCE.md). */
-function binanceFailure (status: number, body: unknown): ProviderFailure | undefined {
-  if (status >= 200 && status < 300) return undefined
+function readError (_status: number, body: unknown): ExchangeError {
   const error = errorSchema.safeParse(body)
-  const detail = error.success ? `${error.data.msg} (code ${error.data.code})` : `HTTP ${status}`
-  if (status === 429 || status === 418) return { kind: 'rate-limited', message: `Binance rate limit reached: ${detail}` }
-  if (error.success && error.data.code === -1121) return { kind: 'unknown-symbol', message: `Binance does not know this symbol: ${detail}` }
-  if (status >= 400 && status < 500) return { kind: 'rejected', message: `Binance refused the request: ${detail}` }
-  return undefined
+  if (!error.success) return { unknownSymbol: false }
+  return { detail: `${error.data.msg} (code ${error.data.code})`, unknownSymbol: error.data.code === -1121 }
 }

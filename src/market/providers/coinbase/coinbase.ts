@@ -5,13 +5,13 @@
 import { z } from 'zod'
 import { INTERVAL_MS, type Interval } from '../../../chart/request.js'
 import type { Bar } from '../../types.js'
-import { cachedLoader, type ConnectorOptions } from '../connector-options.js'
-import { createProviderHttp, ProviderError, type ProviderFailure } from '../http.js'
-import type { MarketDataProvider, ProviderSymbol } from '../types.js'
+import type { ConnectorOptions } from '../connector-options.js'
+import { ProviderError } from '../http.js'
+import { createPublicExchange, type ExchangeError } from '../public-exchange.js'
+import type { MarketDataProvider } from '../types.js'
 
 /** More than 300 candles in one request's range is rejected (REFERENCE.md). */
 export const COINBASE_MAX_CANDLES = 300
-const SYMBOL_LIST_TTL_MS = 3_600_000
 
 /** Granularity in seconds per native interval: the only values the endpoint accepts. */
 const GRANULARITY: Partial<Record<Interval, number>> = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600, '6h': 21_600, '1D': 86_400 }
@@ -25,25 +25,22 @@ const messageSchema = z.object({ message: z.string() }).loose()
 const productsSchema = z.array(z.object({ id: z.string(), base_currency: z.string(), quote_currency: z.string(), status: z.string().optional(), display_name: z.string().optional() }).loose())
 
 export function createCoinbaseProvider (options: ConnectorOptions): MarketDataProvider {
-  const now = options.now ?? Date.now
-  const http = createProviderHttp({
+  const { http, searchSymbols } = createPublicExchange(options, {
     name: 'Coinbase',
-    baseUrl: options.baseUrl,
+    exchange: 'COINBASE',
+    symbolNoun: 'product',
     // Public endpoints allow 10 requests per second per IP (bursts of 15); stay below it.
     rate: { limit: 8, intervalMs: 1000 },
-    timeoutMs: options.timeoutMs,
-    maxRetryWaitMs: options.maxRetryWaitMs,
-    maxAttempts: 3,
-    failure: coinbaseFailure,
-    log: options.log
-  })
-
-  const productList = cachedLoader(SYMBOL_LIST_TTL_MS, now, async (signal): Promise<ProviderSymbol[]> => {
-    const parsed = productsSchema.safeParse(await http.getJson('/products', {}, signal))
-    if (!parsed.success) throw new ProviderError('bad-response', 'Coinbase sent a product list in an unexpected format')
-    return parsed.data
-      .filter((p) => p.status === undefined || p.status === 'online')
-      .map((p) => ({ symbol: `COINBASE:${p.base_currency}${p.quote_currency}`, description: `${p.display_name ?? p.id} (Coinbase Exchange)` }))
+    readError,
+    async loadSymbols (http, signal) {
+      const parsed = productsSchema.safeParse(await http.getJson('/products', {}, signal))
+      if (!parsed.success) throw new ProviderError('bad-response', 'Coinbase sent a product list in an unexpected format')
+      return parsed.data
+        .filter((p) => p.status === undefined || p.status === 'online')
+        .map((p) => ({ symbol: `COINBASE:${p.base_currency}${p.quote_currency}`, description: `${p.display_name ?? p.id} (Coinbase Exchange)` }))
+    },
+    // Catalog symbols join base and quote (COINBASE:BTCUSD), so BTC-USD is searched as BTCUSD.
+    searchText: (text) => text.replace('-', '')
   })
 
   return {
@@ -89,21 +86,12 @@ export function createCoinbaseProvider (options: ConnectorOptions): MarketDataPr
       return [...byTime.values()].sort((a, b) => a.time - b.time)
     },
 
-    async searchSymbols (query, limit, signal) {
-      const text = query.trim().toUpperCase().replace(/^COINBASE:/, '').replace('-', '')
-      const all = await productList(signal)
-      return all.filter((s) => s.symbol.includes(text) || s.description.toUpperCase().includes(text)).slice(0, limit)
-    }
+    searchSymbols
   }
 }
 
 /** Coinbase errors are `{message}`; 404 NotFound is an unknown product, 429 the public rate limit (REFERENCE.md). */
-function coinbaseFailure (status: number, body: unknown): ProviderFailure | undefined {
-  if (status >= 200 && status < 300) return undefined
+function readError (status: number, body: unknown): ExchangeError {
   const parsed = messageSchema.safeParse(body)
-  const detail = parsed.success ? parsed.data.message : `HTTP ${status}`
-  if (status === 429) return { kind: 'rate-limited', message: `Coinbase rate limit reached: ${detail}` }
-  if (status === 404) return { kind: 'unknown-symbol', message: `Coinbase does not know this product: ${detail}` }
-  if (status >= 400 && status < 500) return { kind: 'rejected', message: `Coinbase refused the request: ${detail}` }
-  return undefined
+  return { detail: parsed.success ? parsed.data.message : undefined, unknownSymbol: status === 404 }
 }

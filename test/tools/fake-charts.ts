@@ -1,21 +1,16 @@
 /**
- * A small in-memory chart service for MCP transport tests: the real event bus carries its progress events, and it
- * returns a real (1×1) PNG. The transport layer is under test here, not the chart engines (tested in test/engines).
+ * A small in-memory chart service for the tool registry's own tests (no core, no HTTP): the real event bus carries its
+ * progress events, and it returns a real (1×1) PNG. Its symbols are the fake engine's (test/support/fake-engine.ts).
  */
 import type { ChartServiceApi, GenerateOptions, GenerateOutcome } from '../../src/chart/service-types.js'
 import type { ChartRequest } from '../../src/chart/request.js'
-import type { SymbolInfo } from '../../src/chart/engine.js'
 import type { EventBus } from '../../src/events/bus.js'
 import type { ChartStatus } from '../../src/events/types.js'
 import { newChartRecord, type ChartRecord } from '../../src/history/types.js'
 import { RED_PIXEL_PNG_BASE64 } from '../../src/mcp/fixtures/media.js'
 import { TurnQueue } from '../../src/scheduling/turn-queue.js'
 import { setTimeout as sleep } from 'node:timers/promises'
-
-const SYMBOLS: SymbolInfo[] = ['SP:SPX', 'NASDAQ:AAPL', 'NASDAQ:AMZN', 'NASDAQ:GOOG', 'NASDAQ:MSFT', 'NYSE:IBM'].map((symbol) => {
-  const [exchange, ticker] = symbol.split(':')
-  return { symbol, exchange, ticker, intervals: ['1D', '1W', '1M'], source: 'test' }
-})
+import { isFakeSymbol, listFakeSymbols } from '../support/fake-engine.js'
 
 export interface FakeCharts extends ChartServiceApi {
   /** Milliseconds each stage takes (default 20). */
@@ -51,7 +46,7 @@ export function createFakeCharts (bus: EventBus): FakeCharts {
       record.startedAt = Date.now()
       await publish(record, options.clientId, 'rendering')
       await stage(service.stageMs, options.signal)
-      if (!SYMBOLS.some((s) => s.symbol === request.symbol)) {
+      if (!isFakeSymbol(request.symbol)) {
         record.status = 'failed'
         record.error = `Unknown symbol ${request.symbol}`
         record.completedAt = Date.now()
@@ -68,11 +63,7 @@ export function createFakeCharts (bus: EventBus): FakeCharts {
     },
     status: (requestId) => records.get(requestId),
     recent: (limit) => [...records.values()].reverse().slice(0, limit),
-    async listSymbols (query) {
-      const q = query.query?.toUpperCase()
-      const matches = SYMBOLS.filter((s) => (q === undefined || s.symbol.includes(q)) && (query.exchange === undefined || s.exchange === query.exchange))
-      return { symbols: matches.slice(0, query.limit ?? 100), total: matches.length, problems: [] }
-    },
+    listSymbols: async (query) => listFakeSymbols(query),
     imageUrl: (record) => record.imageFile === null ? null : `http://127.0.0.1/charts/${record.imageFile}`,
     readImage: async (record) => record.status === 'completed' ? Buffer.from(RED_PIXEL_PNG_BASE64, 'base64') : null
   }
