@@ -72,11 +72,20 @@ t.test('SDK v2 client pinned to 2026-07-28 over stdio: the same tools, with prog
   t.equal(client.getNegotiatedProtocolVersion(), '2026-07-28')
   const { tools } = await client.listTools()
   t.equal(tools.length, 5)
-  const progress: number[] = []
-  const chart = await client.callTool({ name: 'generate_chart', arguments: { symbol: 'SP:SPX', width: 400, height: 300 } }, { onprogress: (p) => { progress.push(p.progress) } })
+  // What arrives on the wire, in order. The SDK runs notification handlers a microtask later than it settles a
+  // response, so when progress and the result arrive in one stdout chunk (a busy machine) `onprogress` may miss the
+  // last updates; the order the server wrote them in is what this test is about.
+  const wire: Array<{ method?: string, id?: unknown, params?: { progress?: number } }> = []
+  const deliver = transport.onmessage
+  transport.onmessage = (message, extra) => { wire.push(message as typeof wire[number]); deliver?.(message, extra) }
+  const chart = await client.callTool({ name: 'generate_chart', arguments: { symbol: 'SP:SPX', width: 400, height: 300 } }, { onprogress: () => {} })
   t.notOk(chart.isError)
   t.match(chart.content, [{ type: 'text' }, { type: 'image', mimeType: 'image/png' }])
-  t.ok(progress.length >= 2, `progress: ${progress.join(', ')}`)
+  const answered = wire.findIndex((message) => message.method === undefined)
+  t.ok(answered > 0, 'the result came on the wire after the notifications')
+  const progress = wire.slice(0, answered).filter((message) => message.method === 'notifications/progress').map((message) => message.params?.progress)
+  t.ok(progress.length >= 2, `progress before the result: ${progress.join(', ')}`)
+  t.same(progress, [...progress].sort((a, b) => (a ?? 0) - (b ?? 0)), 'progress increases')
 })
 
 t.test('SIGTERM while a chart renders: the call is answered on stdout before the process exits', async (t) => {
