@@ -36,6 +36,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'GET /mcp/health': { tag: 'health', summary: 'Health report (200 ok/degraded, 503 unavailable): engine, connected event clients, uptime, version' },
   'GET /.well-known/oauth-protected-resource': { tag: 'oauth', summary: 'RFC 9728 Protected Resource Metadata of this server (when OAUTH_ISSUER is set): the authorization server and scopes' },
   'GET /.well-known/oauth-protected-resource/mcp': { tag: 'oauth', summary: 'RFC 9728 Protected Resource Metadata of the MCP endpoint /mcp (when OAUTH_ISSUER is set)' },
+  'GET /metrics': { tag: 'health', summary: 'Prometheus metrics (text exposition): open channels and sessions, events published/delivered/dropped, replays, render queue and durations, Chart-IMG calls, Redis errors; same names on every instance' },
   'GET /health': { tag: 'health', summary: 'Same report as /mcp/health, at the path older clients use' },
   'POST /chat': { tag: 'rest', summary: 'Chat: {message} → {response, toolCalls}; a model agent over the tools when LLM_BASE_URL/LLM_MODEL are set, else commands (send "help")' },
   'GET /': { tag: 'pages', summary: 'Chat page: ask for charts in words or commands; charts shown inline with live progress' },

@@ -17,6 +17,7 @@ import type { HistoryStore } from '../history/sqlite-history.js'
 import { TurnQueue } from '../scheduling/turn-queue.js'
 import { newChartRecord, type ChartRecord } from '../history/types.js'
 import { describeStorageError, TEMPORARY_SUFFIX } from '../history/data-dir.js'
+import { measureRender } from '../metrics.js'
 
 export interface ChartServiceDeps {
   engine: ChartEngine
@@ -185,7 +186,7 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
       publish(record, stage.status, stage.message, { attempt: stage.attempt, delayMs: stage.delayMs })
     }
     try {
-      const result = await engine.render(request, { signal, onStage })
+      const result = await measureRender(engine.name, async () => await engine.render(request, { signal, onStage }))
       return await complete(record, request, result, startedAt)
     } catch (error) {
       return fail(record, request, failureMessage(error, record, controller.signal.aborted && drainController?.signal.aborted === true), startedAt)
