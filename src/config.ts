@@ -127,7 +127,14 @@ export const configSchema = z.object({
    */
   LLM_STREAM: flag.default(true),
 
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  /** Every Redis key this server writes starts with this (several deployments can share one Redis). */
+  REDIS_KEY_PREFIX: z.string().regex(/^[!-~]{1,64}$/, 'must be 1–64 printable characters without spaces').default('chart-img-mcp:'),
+  /**
+   * With REDIS_URL: chart images go to this directory (a volume every instance mounts) instead of Redis. Without
+   * REDIS_URL it is not used (images stay in DATA_DIR/charts).
+   */
+  IMAGE_DIR: z.string().min(1).optional()
 }).refine((c) => (c.OAUTH_ISSUER === undefined) === (c.OAUTH_JWKS_URL === undefined), {
   path: ['OAUTH_JWKS_URL'], message: 'OAUTH_ISSUER and OAUTH_JWKS_URL go together'
 })
