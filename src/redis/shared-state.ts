@@ -21,11 +21,14 @@ export interface SharedState {
   probe: RedisHealthProbe
   history: HistoryStore
   usage: DailyUsage
+  /** Resolves once connected, or after `timeoutMs` (the server then starts degraded and connects when Redis does). */
+  connected: (timeoutMs?: number) => Promise<boolean>
   close: () => Promise<void>
 }
 
 export function openSharedState (config: Config & { REDIS_URL: string }, log: Logger): SharedState {
-  const redis = openRedisConnection({ url: config.REDIS_URL, name: 'state', log })
+  // Fail fast: during an outage a tool call answers at once with a clear error instead of waiting out reconnects.
+  const redis = openRedisConnection({ url: config.REDIS_URL, name: 'state', log, failFast: true })
   const probe = new RedisHealthProbe(redis, { url: config.REDIS_URL })
   const keyPrefix = config.REDIS_KEY_PREFIX
   const ttlSeconds = config.HISTORY_MAX_AGE_DAYS * 86_400
@@ -38,6 +41,23 @@ export function openSharedState (config: Config & { REDIS_URL: string }, log: Lo
     probe,
     history,
     usage: createRedisDailyUsage(redis, keyPrefix),
+    connected: async (timeoutMs = 5000) => await connectedWithin(redis, timeoutMs),
     close: async () => { await closeRedisConnection(redis) }
+  }
+}
+
+async function connectedWithin (redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return true
+  let timer: NodeJS.Timeout | undefined
+  let onReady: (() => void) | undefined
+  try {
+    return await new Promise<boolean>((resolve) => {
+      onReady = () => { resolve(true) }
+      redis.once('ready', onReady)
+      timer = setTimeout(() => { resolve(false) }, timeoutMs)
+    })
+  } finally {
+    clearTimeout(timer)
+    if (onReady !== undefined) redis.off('ready', onReady)
   }
 }

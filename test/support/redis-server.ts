@@ -17,6 +17,8 @@ export interface RedisServer {
   url: string
   port: number
   stop: () => Promise<void>
+  /** Starts a new (empty) server on the same port after `stop` (an outage that ends); resolves when it accepts connections. */
+  restart: () => Promise<void>
 }
 
 /**
@@ -26,19 +28,33 @@ export interface RedisServer {
 export async function startRedis (t: { teardown: (fn: () => Promise<void>) => void }, dir: string): Promise<RedisServer> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort()
-    const child = spawn('/usr/bin/redis-server', [
-      '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'
-    ], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const stop = stopper(child)
+    let child = spawnRedis(port, dir)
+    let stop = stopper(child)
     try {
       await waitForReady(child, port)
-      t.teardown(stop)
-      return { url: `redis://127.0.0.1:${port}`, port, stop }
+      t.teardown(async () => { await stop() })
+      return {
+        url: `redis://127.0.0.1:${port}`,
+        port,
+        stop: async () => { await stop() },
+        async restart () {
+          await stop()
+          child = spawnRedis(port, dir)
+          stop = stopper(child)
+          await waitForReady(child, port)
+        }
+      }
     } catch (err) {
       await stop()
       if (attempt >= 2) throw err
     }
   }
+}
+
+function spawnRedis (port: number, dir: string): ChildProcess {
+  return spawn('/usr/bin/redis-server', [
+    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'
+  ], { stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
 function stopper (child: ChildProcess): () => Promise<void> {
