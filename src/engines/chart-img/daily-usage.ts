@@ -11,6 +11,8 @@ export interface DailyUsage {
   count: (day: string) => Promise<number>
   /** Counts one more request for `day` and returns the new total. Atomic (SQLite upsert, Redis INCR). */
   increment: (day: string) => Promise<number>
+  /** Gives back one request counted by `increment` that was not spent (the cap was reached meanwhile). */
+  decrement: (day: string) => Promise<void>
 }
 
 /** Days kept; older rows (keys) are deleted as new days begin (expire). */
@@ -30,6 +32,7 @@ export function createDailyUsage (db: Database): DailyUsage {
   const upsert = db.prepare<[string], { count: number }>(
     'INSERT INTO chart_img_daily_usage (day, count) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET count = count + 1 RETURNING count')
   const prune = db.prepare<[string]>('DELETE FROM chart_img_daily_usage WHERE day < ?')
+  const giveBack = db.prepare<[string]>('UPDATE chart_img_daily_usage SET count = count - 1 WHERE day = ? AND count > 0')
 
   return {
     // Synchronous underneath: the counts are written before the promise settles (a caller's transaction holds them).
@@ -40,6 +43,9 @@ export function createDailyUsage (db: Database): DailyUsage {
       const row = upsert.get(day) as { count: number }
       if (row.count === 1) prune.run(shiftDay(day, -KEEP_DAYS))
       return row.count
+    },
+    async decrement (day) {
+      giveBack.run(day)
     }
   }
 }

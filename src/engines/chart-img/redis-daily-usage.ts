@@ -22,6 +22,9 @@ export function createRedisDailyUsage (redis: Redis, keyPrefix: string): DailyUs
       const [error, total] = results?.[0] ?? [new Error('MULTI was discarded'), null]
       if (error !== null) throw error
       return Number(total)
+    },
+    async decrement (day) {
+      await sharedStoreCall('give back a Chart-IMG request', async () => await redis.decr(key(day)))
     }
   }
 }

@@ -230,9 +230,15 @@ export class UpstreamClient {
     } catch (error) {
       throw this.#abortError(call, null, 0, error)
     }
+    // Counted first, then checked: instances sharing the count (Redis) cannot both take the cap's last request.
     const day = utcDay(now())
-    assertUnderDailyCap(plan, await usage.count(day), now())
-    await usage.increment(day)
+    const total = await usage.increment(day)
+    try {
+      assertUnderDailyCap(plan, total - 1, now())
+    } catch (error) {
+      await usage.decrement(day)
+      throw error
+    }
   }
 
   async #retryPause (signal: AbortSignal, call: UpstreamCall, stage: (s: RenderStage) => void, attempt: number, delayMs: number, reason: string): Promise<void> {

@@ -15,6 +15,9 @@ t.test('counts per day, persists in the file, prunes old days', async (t) => {
   t.equal(await usage.increment('2026-01-01'), 1)
   t.equal(await usage.increment('2026-01-01'), 2)
   t.equal(await usage.increment('2026-01-02'), 1)
+  await usage.decrement('2026-01-02')
+  t.equal(await usage.count('2026-01-02'), 0, 'a request not spent is given back')
+  t.equal(await usage.increment('2026-01-02'), 1)
   db.close()
 
   const reopened = new Database(file)
