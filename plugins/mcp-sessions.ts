@@ -6,6 +6,7 @@ import { publishChartResourceChanges } from '../src/mcp/resources.js'
 import { DRAIN_GRACE_MS, InFlightCalls } from '../src/mcp/in-flight.js'
 import { createMcpServer, type McpEra, type McpServerDeps } from '../src/mcp/server.js'
 import { SessionManager } from '../src/mcp/sessions.js'
+import type { SharedSessions } from '../src/mcp/shared-sessions.js'
 
 /** A `subscriptions/listen` stream is cut after this long; the client listens again. */
 export const LISTEN_MAX_MS = 10 * 60_000
@@ -39,6 +40,8 @@ export interface McpSessionsDecorator {
   inFlight: InFlightCalls
   /** Longest life of a `subscriptions/listen` stream. */
   listenMaxMs: number
+  /** 2025 sessions in Redis, served by every instance (REDIS_URL); undefined: sessions live in this process only. */
+  shared?: SharedSessions
 }
 
 declare module 'fastify' {
@@ -81,6 +84,31 @@ export default fp(async function mcpSessionsPlugin (fastify: FastifyInstance, op
     inFlight,
     listenMaxMs: options.listenMaxMs ?? LISTEN_MAX_MS
   })
+  if (config.REDIS_URL !== undefined) {
+    // Loaded only when used: a single instance needs neither ioredis nor this code.
+    const [{ SharedSessions }, { openRedisConnection, closeRedisConnection }, { SSE_RETRY_MS }] = await Promise.all([
+      import('../src/mcp/shared-sessions.js'), import('../src/redis/connection.js'), import('../src/mcp/event-store.js')
+    ])
+    const redisLog = log.child({ component: 'mcp-shared-sessions' })
+    const redis = openRedisConnection({ url: config.REDIS_URL, name: 'mcp-sessions', log: redisLog })
+    const subscriber = openRedisConnection({ url: config.REDIS_URL, name: 'mcp-relay', log: redisLog })
+    const shared = new SharedSessions({
+      redis,
+      subscriber,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      idleMs: config.SESSION_IDLE_MS,
+      log: redisLog,
+      createServer: () => createServer('legacy'),
+      jsonResponse: fastify.mcp.jsonResponse,
+      keepAliveMs: config.KEEPALIVE_MS,
+      retryMs: SSE_RETRY_MS
+    })
+    fastify.mcp.shared = shared
+    fastify.addHook('onClose', async () => {
+      await shared.closeAll()
+      await Promise.all([closeRedisConnection(subscriber), closeRedisConnection(redis)])
+    })
+  }
   let unpublish: (() => void) | undefined
   fastify.addHook('onReady', async () => {
     if (options.createServer === undefined && !(fastify.hasDecorator('mcpDeps') && fastify.hasDecorator('tools'))) {

@@ -128,8 +128,8 @@ export const configSchema = z.object({
   LLM_STREAM: flag.default(true),
 
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
-  /** Every Redis key this server writes starts with this (several deployments can share one Redis). */
-  REDIS_KEY_PREFIX: z.string().regex(/^[!-~]{1,64}$/, 'must be 1–64 printable characters without spaces').default('chart-img-mcp:'),
+  /** Every Redis key and pub/sub channel of the shared state layer starts with it (several deployments on one Redis). */
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{0,64}$/, 'letters, digits and : _ . - only, at most 64').default('chart-img-mcp:'),
   /**
    * With REDIS_URL: chart images go to this directory (a volume every instance mounts) instead of Redis. Without
    * REDIS_URL it is not used (images stay in DATA_DIR/charts).
