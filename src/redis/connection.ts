@@ -17,6 +17,12 @@ export interface RedisConnectionOptions {
   log: RedisLogger
   /** Connect only on `connect()` (the bus waits for it); otherwise connect now and queue commands meanwhile. */
   lazyConnect?: boolean
+  /**
+   * Commands fail at once while the connection is down instead of waiting for reconnect attempts (no offline
+   * queue): for work on the request path that has an answer without Redis (a rate limit that lets requests through,
+   * a clear tool error) rather than seconds of waiting per request during an outage.
+   */
+  failFast?: boolean
 }
 
 /**
@@ -28,7 +34,8 @@ export function openRedisConnection (options: RedisConnectionOptions): Redis {
     lazyConnect: options.lazyConnect ?? false,
     maxRetriesPerRequest: 3,
     connectTimeout: 5000,
-    connectionName: `chart-img-mcp-${options.name}`
+    connectionName: `chart-img-mcp-${options.name}`,
+    ...(options.failFast === true ? { enableOfflineQueue: false } : {})
   }
   const redis = new Redis(options.url, settings)
   const where = redactRedisUrl(options.url)

@@ -18,8 +18,11 @@ export interface RedisServer {
   port: number
   /** Stops the server (SIGTERM: with `appendonly` it writes its AOF first). Safe to call twice. */
   stop: () => Promise<void>
-  /** Starts it again on the same port and directory (after `stop`), e.g. for a "Redis restarts mid-run" test. */
-  start: () => Promise<void>
+  /**
+   * Stops it if running, then starts it again on the same port and directory (an outage that ends): empty, or with
+   * its data when `appendonly`. Resolves when it accepts connections.
+   */
+  restart: () => Promise<void>
 }
 
 export interface RedisOptions {
@@ -51,7 +54,7 @@ export async function startRedis (t: { teardown: (fn: () => Promise<void>) => vo
         url: `redis://${bind[0]}:${port}`,
         port,
         stop: async () => { await stopChild() },
-        start: async () => {
+        restart: async () => {
           await stopChild()
           child = spawnOn(port)
           stopChild = stopper(child)

@@ -110,8 +110,8 @@ export class UpstreamClient {
     return redactKey(text, this.#options.apiKey)
   }
 
-  usedToday (): number {
-    return this.#options.usage.count(utcDay(this.#options.now()))
+  async usedToday (): Promise<number> {
+    return await this.#options.usage.count(utcDay(this.#options.now()))
   }
 
   /** Cancels every waiting and running call (they reject with CANCELLED). Idempotent. */
@@ -225,7 +225,7 @@ export class UpstreamClient {
   async #gate (signal: AbortSignal, call: UpstreamCall, stage: (s: RenderStage) => void): Promise<void> {
     const { plan, usage, now } = this.#options
     if (signal.aborted) throw this.#abortError(call, null, 0, signal.reason)
-    assertUnderDailyCap(plan, usage.count(utcDay(now())), now())
+    assertUnderDailyCap(plan, await usage.count(utcDay(now())), now())
     try {
       await this.#throttle.acquire(signal, (estimatedMs) => {
         stage({ status: 'queued', delayMs: estimatedMs, message: `Waiting for the ${plan} plan's rate limit (about ${estimatedMs} ms)` })
@@ -233,9 +233,15 @@ export class UpstreamClient {
     } catch (error) {
       throw this.#abortError(call, null, 0, error)
     }
+    // Counted first, then checked: instances sharing the count (Redis) cannot both take the cap's last request.
     const day = utcDay(now())
-    assertUnderDailyCap(plan, usage.count(day), now())
-    usage.increment(day)
+    const total = await usage.increment(day)
+    try {
+      assertUnderDailyCap(plan, total - 1, now())
+    } catch (error) {
+      await usage.decrement(day)
+      throw error
+    }
   }
 
   async #retryPause (signal: AbortSignal, call: UpstreamCall, stage: (s: RenderStage) => void, attempt: number, delayMs: number, reason: string): Promise<void> {
