@@ -20,6 +20,8 @@ export default fp(async function corePlugin (fastify: FastifyInstance) {
     clientCount: () => fastify.channels.clientCount + fastify.seedStreams.clientCount
   })
   fastify.decorate('core', core)
+  // Redis (REDIS_URL) unreachable at boot: start anyway, degraded; the connection comes up when Redis does.
+  if (core.shared !== null && !await core.shared.connected()) fastify.log.warn('Redis is not reachable yet; starting degraded (see /mcp/health)')
   fastify.decorate('mcpDeps', { config: fastify.config, charts: core.charts, bus: fastify.bus, health: core.health, log: fastify.logger })
   fastify.addHook('onListen', async function () {
     const address = fastify.server.address()

@@ -14,6 +14,7 @@ import { KEEPALIVE_FRAME } from './frame.js'
 import type { FrameSink } from './frame-sink.js'
 import type { RedisChannelLog } from './redis-channel-log.js'
 import { ReplayBuffer } from './replay-buffer.js'
+import { metrics } from '../metrics.js'
 import { NAMED_EVENTS, type ChannelPayload, type WireFormat } from './wire-format.js'
 
 export type ChannelLogger = Pick<Logger, 'debug' | 'info' | 'warn'>
@@ -381,6 +382,7 @@ export class ChannelRegistry {
         if (channel.binding.owner !== owner) continue
         channel.history.push(seq, frame)
         this.#send(channel, frame)
+        metrics.eventsDelivered.inc()
       }
       return
     }
@@ -392,11 +394,14 @@ export class ChannelRegistry {
       // No stream and none remembered: nobody to tell, and buffering for ids that never connect would let any
       // caller grow memory. The tool result still carries the outcome.
       this.#log.debug({ clientId: message.clientId, requestId: message.event.requestId }, 'no SSE channel for event')
+      metrics.eventsDropped.inc({ reason: 'no_channel' })
       return
     }
     const { seq, frame } = this.#encode({ name: 'chart_progress', payload: message.event })
     history.push(seq, frame)
-    if (channel !== undefined) this.#send(channel, frame)
+    if (channel === undefined) return
+    this.#send(channel, frame)
+    metrics.eventsDelivered.inc()
   }
 
   /**
@@ -479,6 +484,7 @@ export class ChannelRegistry {
       replayed = frames.length
       if (!complete) reason = 'evicted'
     }
+    metrics.replays.inc({ result: reason === null ? 'hit' : 'miss' })
     if (reason !== null) this.#missed(channel, lastEventId, reason, replayed)
   }
 
@@ -504,6 +510,7 @@ export class ChannelRegistry {
   #send (channel: Channel, frame: Buffer): void {
     if (channel.send(frame)) return
     this.#slowClientsClosed++
+    metrics.eventsDropped.inc({ reason: 'slow_client' })
     this.#log.warn({ clientId: channel.clientId, maxQueuedBytes: this.#maxQueuedBytes },
       'SSE client too slow; stream dropped (it resumes with Last-Event-ID)')
     this.release(channel)

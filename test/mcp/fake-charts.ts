@@ -66,8 +66,8 @@ export function createFakeCharts (bus: EventBus): FakeCharts {
       await publish(record, options.clientId, 'completed', { processingTime: record.processingTime })
       return { ok: true, record, image: { data: Buffer.from(RED_PIXEL_PNG_BASE64, 'base64'), mimeType: 'image/png' }, imageUrl: `http://127.0.0.1/charts/${requestId}.png`, notes: [], cached: false }
     },
-    status: (requestId) => records.get(requestId),
-    recent: (limit) => [...records.values()].reverse().slice(0, limit),
+    status: async (requestId) => records.get(requestId),
+    recent: async (limit) => [...records.values()].reverse().slice(0, limit),
     async listSymbols (query) {
       const q = query.query?.toUpperCase()
       const matches = SYMBOLS.filter((s) => (q === undefined || s.symbol.includes(q)) && (query.exchange === undefined || s.exchange === query.exchange))
