@@ -25,27 +25,42 @@ export const SEQ_SPACING = 1024
 
 const DEDUPE_TTL_MS = 60_000
 
-// KEYS: dedupe, seq, meta ('' for a broadcast), stream. ARGV: payload, maxlen, ttl, dedupe ttl.
+// The next sequence number, never below one this instance has seen (ARGV[1]), and the epoch re-stated (KEYS[1] ←
+// ARGV[2]): a Redis that restarted without its data (or from an older snapshot) must not hand out numbers again,
+// which live streams would take for events they already have.
+const NEXT_SEQ = `
+local function nextSeq (seqKey, floor)
+  local seq = redis.call('INCR', seqKey)
+  if seq <= floor then
+    seq = floor + 1
+    redis.call('SET', seqKey, seq)
+  end
+  return seq
+end
+`
+
+// KEYS: epoch, dedupe, seq, meta ('' for a broadcast), stream. ARGV: floor, epoch, payload, maxlen, ttl, dedupe ttl.
 // Returns the event's sequence number; 0 when it is for a channel no instance knows (nobody to tell, as in memory).
-const APPEND = `
-local done = redis.call('GET', KEYS[1])
+const APPEND = NEXT_SEQ + `
+local done = redis.call('GET', KEYS[2])
 if done then return tonumber(done) end
-if KEYS[3] ~= '' and redis.call('EXISTS', KEYS[3]) == 0 then
-  redis.call('SET', KEYS[1], 0, 'PX', ARGV[4])
+redis.call('SET', KEYS[1], ARGV[2], 'NX')
+if KEYS[4] ~= '' and redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('SET', KEYS[2], 0, 'PX', ARGV[6])
   return 0
 end
-local seq = redis.call('INCR', KEYS[2])
-redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], seq .. '-0', 'p', ARGV[1])
-redis.call('PEXPIRE', KEYS[4], ARGV[3])
-if KEYS[3] ~= '' then redis.call('PEXPIRE', KEYS[3], ARGV[3]) end
-redis.call('SET', KEYS[1], seq, 'PX', ARGV[4])
+local seq = nextSeq(KEYS[3], tonumber(ARGV[1]))
+redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[4], seq .. '-0', 'p', ARGV[3])
+redis.call('PEXPIRE', KEYS[5], ARGV[5])
+if KEYS[4] ~= '' then redis.call('PEXPIRE', KEYS[4], ARGV[5]) end
+redis.call('SET', KEYS[2], seq, 'PX', ARGV[6])
 return seq
 `
 
-// KEYS: meta, stream, seq, broadcast stream. ARGV: owner (JSON), ttl.
+// KEYS: meta, stream, seq, broadcast stream, epoch. ARGV: owner (JSON), ttl, floor, epoch.
 // Allocates the connected event's sequence number and returns everything a stream opening needs, in one atomic step:
 // every event numbered below it is in the returned entries, every later one arrives live.
-const CONNECT = `
+const CONNECT = NEXT_SEQ + `
 local function maxDeleted (key)
   if redis.call('EXISTS', key) == 0 then return '0-0' end
   local info = redis.call('XINFO', 'STREAM', key)
@@ -54,7 +69,8 @@ local function maxDeleted (key)
   end
   return '0-0'
 end
-local seq = redis.call('INCR', KEYS[3])
+redis.call('SET', KEYS[5], ARGV[4], 'NX')
+local seq = nextSeq(KEYS[3], tonumber(ARGV[3]))
 local owner = redis.call('HGET', KEYS[1], 'owner')
 local known = 1
 if not owner then
@@ -127,6 +143,8 @@ export class RedisChannelLog {
   readonly #global: string
   readonly #capacity: number
   readonly #rememberMs: number
+  /** The highest sequence number this instance has been given. */
+  #floor = 0
 
   private constructor (options: RedisChannelLogOptions, epoch: string) {
     this.#redis = options.redis
@@ -163,23 +181,26 @@ export class RedisChannelLog {
     const dedupe = `${this.#prefix}msg:${createHash('sha1').update(text).digest('base64url')}`
     const owner = message.owner ?? null
     const broadcast = message.clientId === null
-    const seq = await this.#redis.eval(APPEND, 4,
+    const seq = Number(await this.#redis.eval(APPEND, 5,
+      `${this.#global}epoch`,
       dedupe,
       `${this.#global}seq`,
       broadcast ? '' : this.#meta(message.clientId as string),
       broadcast ? this.#broadcast(owner) : this.#prefix + (message.clientId as string),
-      JSON.stringify(message.event), String(this.#capacity), String(this.#rememberMs), String(DEDUPE_TTL_MS))
-    return Number(seq)
+      String(this.#floor), this.epoch, JSON.stringify(message.event), String(this.#capacity), String(this.#rememberMs), String(DEDUPE_TTL_MS)))
+    if (seq > this.#floor) this.#floor = seq
+    return seq
   }
 
   /** A stream of `clientId` opens for `owner`: its connected event's number and the channel as stored. */
   async connect (clientId: string, owner: string | null): Promise<ChannelSnapshot> {
-    const reply = await this.#redis.eval(CONNECT, 4,
-      this.#meta(clientId), this.#prefix + clientId, `${this.#global}seq`, this.#broadcast(owner),
-      JSON.stringify(owner), String(this.#rememberMs)) as [number, string, number, string, string, XEntries, string, XEntries, string]
+    const reply = await this.#redis.eval(CONNECT, 5,
+      this.#meta(clientId), this.#prefix + clientId, `${this.#global}seq`, this.#broadcast(owner), `${this.#global}epoch`,
+      JSON.stringify(owner), String(this.#rememberMs), String(this.#floor), this.epoch) as [number, string, number, string, string, XEntries, string, XEntries, string]
     const [connectedSeq, storedOwner, known, created, connected, own, ownDeleted, broadcast, broadcastDeleted] = reply
     const resumed = await this.#redis.hgetall(`${this.#meta(clientId)}:resumed`)
     const createdSeq = Number(created)
+    if (Number(connectedSeq) > this.#floor) this.#floor = Number(connectedSeq)
     const events = [...eventsOf(own), ...eventsOf(broadcast).filter((e) => e.seq > createdSeq)].sort((a, b) => a.seq - b.seq)
     const broadcastLost = seqOf(broadcastDeleted)
     return {
