@@ -410,7 +410,13 @@ export class ChannelRegistry {
    * events numbered up to its `connected` event: they were in its replay.
    */
   #deliverStored (message: BusMessage, seq: number | null): void {
-    if (this.#closed || seq === 0) return
+    if (this.#closed) return
+    if (seq === 0) {
+      // Not stored: no instance knows the channel (counted once, by the instance that published it, would be
+      // better; every instance counts it here).
+      if (message.clientId !== null && !this.#live.has(message.clientId)) metrics.eventsDropped.inc({ reason: 'no_channel' })
+      return
+    }
     const wire = seq === null ? this.#ids.next() : (this.#sharedIds as SharedEventIdSource).observe(seq)
     const owner = message.owner ?? null
     const broadcast = message.clientId === null
@@ -427,6 +433,7 @@ export class ChannelRegistry {
       if (channel === undefined || channel.binding.owner !== owner || wire <= (this.#liveFrom.get(channel) ?? 0)) continue
       channel.history.push(wire, frameOf())
       this.#send(channel, frameOf())
+      metrics.eventsDelivered.inc()
     }
   }
 
