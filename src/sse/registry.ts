@@ -68,6 +68,8 @@ export interface PreparedChannel {
 
 const DEFAULT_RETRY_MS = 2000
 export const DEFAULT_REMEMBER_MS = 5 * 60_000
+/** How long an event is offered to the shared log again while Redis is unreachable (a restart takes seconds). */
+const STORE_RETRY_MS = 10_000
 const DEFAULT_CLOSING_RETRY_MS = 5000
 
 interface RememberedChannel {
@@ -129,6 +131,8 @@ export class ChannelRegistry {
   readonly #opening = new Set<PreparedChannel & { pending: Array<{ seq: number, frame: Buffer }> }>()
   /** With a shared log: the `connected` number of each live stream; stored events up to it came in its replay. */
   readonly #liveFrom = new WeakMap<Channel, number>()
+  /** Bus messages being numbered by the shared log, handled in arrival order. */
+  #storing: Promise<void> = Promise.resolve()
 
   constructor (options: ChannelRegistryOptions) {
     this.#log = options.log
@@ -360,12 +364,13 @@ export class ChannelRegistry {
   deliver (message: BusMessage): void {
     if (this.#closed) return
     if (this.#shared !== undefined) {
-      // Every instance asks; Redis stores the event once and gives all the same number. Replies come back in the
-      // order asked (one connection), so each channel gets its events in bus order.
-      this.#shared.append(message).then((seq) => { this.#deliverStored(message, seq) }, (error: unknown) => {
-        this.#log.warn({ err: (error as Error).message, requestId: message.event.requestId }, 'SSE replay log (Redis) unreachable: event sent live only')
-        this.#deliverStored(message, null)
-      })
+      // Every instance asks; Redis stores the event once and gives all the same number. Asked at once (pipelined),
+      // handled one after the other, so each channel gets its events in bus order even when one is asked again.
+      const shared = this.#shared
+      const stored = shared.append(message)
+      this.#storing = this.#storing
+        .then(async () => { this.#deliverStored(message, await this.#storedSeq(shared, message, stored)) })
+        .catch((error: unknown) => { this.#log.warn({ err: error, requestId: message.event.requestId }, 'SSE event delivery failed') })
       return
     }
     const owner = message.owner ?? null
@@ -434,6 +439,28 @@ export class ChannelRegistry {
       channel.history.push(wire, frameOf())
       this.#send(channel, frameOf())
       metrics.eventsDelivered.inc()
+    }
+  }
+
+  /**
+   * The event's number in the shared log. While Redis reconnects (a restart), asks again for up to STORE_RETRY_MS:
+   * another instance may have stored it meanwhile, and the same number everywhere is what keeps a replay exact.
+   * After that, null: the event goes to the open streams here with an id of this instance, and is not replayable.
+   */
+  async #storedSeq (shared: RedisChannelLog, message: BusMessage, first: Promise<number>): Promise<number | null> {
+    let attempt: Promise<number> = first
+    const deadline = Date.now() + STORE_RETRY_MS
+    for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+      try {
+        return await attempt
+      } catch (error) {
+        if (this.#closed || Date.now() + delay > deadline) {
+          this.#log.warn({ err: (error as Error).message, requestId: message.event.requestId }, 'SSE replay log (Redis) unreachable: event sent live only')
+          return null
+        }
+      }
+      await new Promise((resolve) => { setTimeout(resolve, delay).unref() })
+      attempt = shared.append(message)
     }
   }
 
