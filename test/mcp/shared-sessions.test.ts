@@ -222,3 +222,28 @@ t.test('a resource update sent by B reaches the GET stream held by C, once, thou
   await client.ping()
   t.same(updated, [uri], 'the client was told once')
 })
+
+t.test('a session belongs to its principal on every instance: another one gets 404, as for an unknown id', async (t) => {
+  const alice = 'alice-static-token-0123456789'
+  const bob = 'bob-static-token-9876543210'
+  const { apps } = await cluster(t, { AUTH_TOKENS: [{ name: 'alice', token: alice }, { name: 'bob', token: bob }] })
+  const init = await fetch(apps.A.url, {
+    method: 'POST',
+    headers: { ...MCP_HEADERS, authorization: `Bearer ${alice}` },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'owned', version: '1' } } })
+  })
+  t.equal(init.status, 200)
+  const sessionId = init.headers.get('mcp-session-id') as string
+  await init.text()
+  const list = async (token: string): Promise<number> => {
+    const response = await fetch(apps.B.url, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' })
+    })
+    await response.text()
+    return response.status
+  }
+  t.equal(await list(bob), 404, 'bob cannot use alice\'s session on B')
+  t.equal(await list(alice), 200, 'alice can')
+})
