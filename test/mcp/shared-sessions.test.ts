@@ -12,7 +12,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CallToolResultSchema, ElicitRequestSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
 import { startRedis } from '../support/redis-server.js'
 import { waitFor } from '../sse/wait.js'
-import { MCP_HEADERS, startMcpApp, type McpApp, type TestLike } from './helper.js'
+import { MCP_HEADERS, rawInitialize, startMcpApp, type McpApp, type TestLike } from './helper.js'
 
 /** The events of an SSE body with their ids; priming events (empty data) give an id and no message. */
 function sseEvents (text: string): Array<{ id?: string, message?: unknown }> {
@@ -118,13 +118,7 @@ t.test('a server→client elicitation asked by B is answered through C and reach
 
 t.test('a POST stream cut on B resumes on C with Last-Event-ID: every later event once', async (t) => {
   const { apps } = await cluster(t)
-  const init = await fetch(apps.A.url, {
-    method: 'POST',
-    headers: MCP_HEADERS,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })
-  })
-  const sessionId = init.headers.get('mcp-session-id') as string
-  await init.text()
+  const sessionId = await rawInitialize(apps.A.url)
   const headers = { ...MCP_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' }
   const abort = new AbortController()
   const call = await fetch(apps.B.url, {
@@ -169,13 +163,7 @@ t.test('a POST stream cut on B resumes on C with Last-Event-ID: every later even
 
 t.test('an idle session expires in Redis: 404 on every instance', async (t) => {
   const { apps, redis } = await cluster(t, { SESSION_IDLE_MS: 1000 })
-  const init = await fetch(apps.A.url, {
-    method: 'POST',
-    headers: MCP_HEADERS,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'idle', version: '1' } } })
-  })
-  const sessionId = init.headers.get('mcp-session-id') as string
-  await init.text()
+  const sessionId = await rawInitialize(apps.A.url)
   const key = `chart-img-mcp:mcp:session:${sessionId}`
   t.ok(await redis.pttl(key) > 0, 'the session has an idle TTL')
   await waitFor('the session to expire in Redis', async () => await redis.exists(key) === 0 ? true : undefined, 30_000)
@@ -227,14 +215,7 @@ t.test('a session belongs to its principal on every instance: another one gets 4
   const alice = 'alice-static-token-0123456789'
   const bob = 'bob-static-token-9876543210'
   const { apps } = await cluster(t, { AUTH_TOKENS: [{ name: 'alice', token: alice }, { name: 'bob', token: bob }] })
-  const init = await fetch(apps.A.url, {
-    method: 'POST',
-    headers: { ...MCP_HEADERS, authorization: `Bearer ${alice}` },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'owned', version: '1' } } })
-  })
-  t.equal(init.status, 200)
-  const sessionId = init.headers.get('mcp-session-id') as string
-  await init.text()
+  const sessionId = await rawInitialize(apps.A.url, { authorization: `Bearer ${alice}` })
   const list = async (token: string): Promise<number> => {
     const response = await fetch(apps.B.url, {
       method: 'POST',
