@@ -27,6 +27,8 @@ export default fp(async function corePlugin (fastify: FastifyInstance, options: 
     engine: options.engine
   })
   fastify.decorate('core', core)
+  // Redis (REDIS_URL) unreachable at boot: start anyway, degraded; the connection comes up when Redis does.
+  if (core.shared !== null && !await core.shared.connected()) fastify.log.warn('Redis is not reachable yet; starting degraded (see /mcp/health)')
   fastify.decorate('mcpDeps', { config: fastify.config, charts: core.charts, bus: fastify.bus, health: core.health, log: fastify.logger })
   fastify.addHook('onListen', async function () {
     const address = fastify.server.address()

@@ -1,11 +1,15 @@
+import { randomBytes } from 'node:crypto'
 import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
 import type { FastifyInstance } from 'fastify'
 import { createMcpHandler, type McpServer, type ServerNotifier } from '@modelcontextprotocol/server'
 import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node'
 import { publishChartResourceChanges } from '../src/mcp/resources.js'
 import { DRAIN_GRACE_MS, InFlightCalls } from '../src/mcp/in-flight.js'
 import { createMcpServer, type McpEra, type McpServerDeps } from '../src/mcp/server.js'
+import { shareRequestStateKey } from '../src/mcp/request-state.js'
 import { SessionManager } from '../src/mcp/sessions.js'
+import type { SharedSessions } from '../src/mcp/shared-sessions.js'
 
 /** A `subscriptions/listen` stream is cut after this long; the client listens again. */
 export const LISTEN_MAX_MS = 10 * 60_000
@@ -39,6 +43,8 @@ export interface McpSessionsDecorator {
   inFlight: InFlightCalls
   /** Longest life of a `subscriptions/listen` stream. */
   listenMaxMs: number
+  /** 2025 sessions in Redis, served by every instance (REDIS_URL); undefined: sessions live in this process only. */
+  shared?: SharedSessions
 }
 
 declare module 'fastify' {
@@ -81,6 +87,33 @@ export default fp(async function mcpSessionsPlugin (fastify: FastifyInstance, op
     inFlight,
     listenMaxMs: options.listenMaxMs ?? LISTEN_MAX_MS
   })
+  if (config.REDIS_URL !== undefined) {
+    // Loaded only when used: a single instance needs neither ioredis nor this code.
+    const [{ SharedSessions }, { openRedisConnection, closeRedisConnection }, { SSE_RETRY_MS }] = await Promise.all([
+      import('../src/mcp/shared-sessions.js'), import('../src/redis/connection.js'), import('../src/mcp/event-store.js')
+    ])
+    const redisLog = log.child({ component: 'mcp-shared-sessions' })
+    const redis = openRedisConnection({ url: config.REDIS_URL, name: 'mcp-sessions', log: redisLog })
+    const subscriber = openRedisConnection({ url: config.REDIS_URL, name: 'mcp-relay', log: redisLog })
+    const shared = new SharedSessions({
+      redis,
+      subscriber,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      idleMs: config.SESSION_IDLE_MS,
+      log: redisLog,
+      createServer: () => createServer('legacy'),
+      jsonResponse: fastify.mcp.jsonResponse,
+      keepAliveMs: config.KEEPALIVE_MS,
+      retryMs: SSE_RETRY_MS
+    })
+    fastify.mcp.shared = shared
+    // 2026-07-28 MRTR: a requestState sealed on one instance is verified on whichever gets the retry.
+    shareRequestStateKey(await sharedSecret(redis, `${config.REDIS_KEY_PREFIX}mcp:request-state-key`))
+    fastify.addHook('onClose', async () => {
+      await shared.closeAll()
+      await Promise.all([closeRedisConnection(subscriber), closeRedisConnection(redis)])
+    })
+  }
   let unpublish: (() => void) | undefined
   fastify.addHook('onReady', async () => {
     if (options.createServer === undefined && !(fastify.hasDecorator('mcpDeps') && fastify.hasDecorator('tools'))) {
@@ -97,3 +130,11 @@ export default fp(async function mcpSessionsPlugin (fastify: FastifyInstance, op
   })
 // mcpDeps and tools are read on first use, checked at onReady: tests may decorate their own.
 }, { name: 'mcp-sessions', dependencies: ['config'] })
+
+/** A random secret created once in Redis (SET NX) and read by every instance. */
+async function sharedSecret (redis: Redis, key: string): Promise<string> {
+  await redis.set(key, randomBytes(32).toString('hex'), 'NX')
+  const secret = await redis.get(key)
+  if (secret === null) throw new Error(`Redis lost ${key} as it was written`)
+  return secret
+}

@@ -29,6 +29,7 @@ import type { Principal } from '../src/auth/principal.js'
 import { bearerChallenge, metadataUrl, resourceIdentifiers, type Challenge } from '../src/auth/protected-resource.js'
 import { quotaKeyOf } from '../src/auth/quota.js'
 import { UNNAMED_TOKEN_PRINCIPAL } from '../src/auth/static-tokens.js'
+import { closeRedisConnection, openRedisConnection } from '../src/redis/connection.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -119,12 +120,24 @@ export default fp(async function securityPlugin (fastify: FastifyInstance) {
   }
   const backoff = new FailedAuthBackoff({ maxFailures: config.AUTH_FAILURES_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, baseLockMs: config.AUTH_LOCKOUT_MS, maxLockMs: MAX_LOCK_MS })
 
-  // Hooks are added per route by createRateLimit below (global: false): only families that say rateLimited count.
-  await fastify.register(fastifyRateLimit, { global: false })
   const quotaKey = (request: FastifyRequest): string => quotaKeyOf(request.principal?.id ?? null, request.ip)
-  const rateLimit = config.RATE_LIMIT_MAX === 0
-    ? null
-    : fastify.createRateLimit({ max: config.RATE_LIMIT_MAX, timeWindow: config.RATE_LIMIT_WINDOW_MS, keyGenerator: quotaKey })
+  // With REDIS_URL the counters live in Redis (the plugin's own store, keys `<prefix>ratelimit:<quota key>`), so the
+  // limit holds across instances. While Redis is down requests pass (skipOnError) rather than all failing: the
+  // limit protects capacity, and /mcp/health/ready already takes the instance out of rotation.
+  const redis = config.REDIS_URL === undefined || config.RATE_LIMIT_MAX === 0
+    ? undefined
+    : openRedisConnection({ url: config.REDIS_URL, name: 'rate-limit', log: fastify.log, failFast: true })
+  if (redis !== undefined) fastify.addHook('onClose', async () => { await closeRedisConnection(redis) })
+  // Hooks are added per route by createRateLimit below (global: false): only families that say rateLimited count.
+  // The limits are the plugin's global parameters, so createRateLimit() uses its store as is (keys without a route).
+  await fastify.register(fastifyRateLimit, {
+    global: false,
+    max: config.RATE_LIMIT_MAX,
+    timeWindow: config.RATE_LIMIT_WINDOW_MS,
+    keyGenerator: quotaKey,
+    ...(redis === undefined ? {} : { redis, nameSpace: `${config.REDIS_KEY_PREFIX}ratelimit:`, skipOnError: true })
+  })
+  const rateLimit = config.RATE_LIMIT_MAX === 0 ? null : fastify.createRateLimit()
 
   const seen: Array<{ route: RouteOptions }> = []
   const routes: DeclaredRoute[] = []

@@ -22,19 +22,20 @@
  * tool that is not read-only needs `charts:write` in either era (403 insufficient_scope, refuseUnscopedCall).
  */
 import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { classifyInboundRequest, isInitializeRequest } from '@modelcontextprotocol/server'
+import { classifyInboundRequest, isInitializeRequest, type Transport } from '@modelcontextprotocol/server'
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node'
 import { JSONRPC_ERRORS, type JsonRpcId } from '../src/jsonrpc.js'
-import { BoundedEventStore, EventBudget } from '../src/mcp/event-store.js'
+import { BoundedEventStore, EventBudget, SSE_RETRY_MS } from '../src/mcp/event-store.js'
+import type { SharedSession, SharedSessions } from '../src/mcp/shared-sessions.js'
 import { trackServerRequests } from '../src/mcp/track-server-requests.js'
 import { parseJsonBody, sendJsonRpcError, handOver, refuseUnscopedCall, retryAfterSeconds, useJsonRpcBodies } from './mcp-http.js'
 
 /** Bytes of resumable events all sessions together may hold (each session also has its own bound). */
 export const EVENT_STORE_TOTAL_BYTES = 64 * 1024 * 1024
 
-/** Suggested reconnection delay sent in the priming event (`retry:`), spec 2025-11-25 transports §"Resumability". */
-export const SSE_RETRY_MS = 1000
+export { SSE_RETRY_MS }
 
 /** The first revision of the sessionless era. */
 const MODERN_ERA_START = '2026-07-28'
@@ -50,6 +51,13 @@ function requestIdOf (message: unknown): JsonRpcId {
   return null
 }
 
+/** A session being opened by an initialize request, whichever way it is kept. */
+interface NewSession {
+  transport: Transport
+  serve: (req: IncomingMessage, res: ServerResponse, message: unknown) => Promise<void>
+  close: () => Promise<void>
+}
+
 function header (request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name]
   return Array.isArray(value) ? value[0] : value
@@ -62,6 +70,22 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
   const guard = fastify.security.mcpSessions
   const live = new Map<string, NodeStreamableHTTPServerTransport>()
   const eventBudget = new EventBudget(EVENT_STORE_TOTAL_BYTES)
+  const { shared } = fastify.mcp
+  if (shared !== undefined) {
+    await shared.start({
+      added: (copy) => { sessions.add({ id: copy.id, kind: 'streamable', close: copy.close }) },
+      removed: (id) => {
+        guard.forget(id)
+        sessions.remove(id)
+      }
+    })
+    // A stream or a long call open here is use too: the session's idle TTL in Redis restarts while it lasts.
+    const keepAlive = setInterval(() => {
+      shared.keepAlive(sessions.busyIds()).catch((error: unknown) => { fastify.log.warn({ err: error }, 'refreshing MCP sessions in Redis failed') })
+    }, Math.max(250, Math.floor(config.SESSION_IDLE_MS / 3)))
+    keepAlive.unref()
+    fastify.addHook('onClose', async () => { clearInterval(keepAlive) })
+  }
 
   // Encapsulated: read every body as text here, so bad JSON and wrong media types get JSON-RPC answers.
   useJsonRpcBodies(fastify, 'MCP request failed')
@@ -89,6 +113,31 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       return await sendJsonRpcError(reply, 503, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR,
         `Too many MCP sessions (MAX_SESSIONS=${config.MAX_SESSIONS}); close unused sessions (DELETE /mcp) or retry later`)
     }
+    const owner = request.principal?.id ?? null
+    let sessionId: string | undefined
+    // The session has its id (initialize succeeded): it is the caller's, holds its quota slot and a place in the table.
+    const registered = (id: string, close: () => Promise<void>): void => {
+      sessionId = id
+      guard.bind(id, owner, slot)
+      sessions.add({ id, kind: 'streamable', close })
+      release()
+    }
+    const session = shared === undefined ? await openLocalSession(registered) : await openSharedSession(shared, owner, message, registered)
+    trackServerRequests(session.transport, () => sessionId === undefined ? () => {} : sessions.track(sessionId))
+    try {
+      await handOver(request, reply, async () => { await session.serve(request.raw, reply.raw, message) })
+    } finally {
+      release()
+      // The initialize request was refused (bad params…): nothing was registered, so nothing else will close it.
+      if (sessionId === undefined) {
+        slot()
+        await session.close()
+      }
+    }
+  }
+
+  /** A new session of this process only (no REDIS_URL): an SDK Node transport with the bounded in-memory event store. */
+  async function openLocalSession (registered: (id: string, close: () => Promise<void>) => void): Promise<NewSession> {
     const server = createServer('legacy')
     const eventStore = new BoundedEventStore({}, eventBudget)
     let sessionId: string | undefined
@@ -102,9 +151,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       onsessioninitialized: (id) => {
         sessionId = id
         live.set(id, transport)
-        guard.bind(id, request.principal?.id ?? null, slot)
-        sessions.add({ id, kind: 'streamable', close: async () => { await server.close() } })
-        release()
+        registered(id, async () => { await server.close() })
       }
     })
     transport.onclose = () => {
@@ -117,17 +164,34 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       server.close().catch(() => {})
     }
     await server.connect(transport)
-    trackServerRequests(transport, () => sessionId === undefined ? () => {} : sessions.track(sessionId))
+    return { transport, serve: async (req, res, message) => { await transport.handleRequest(req, res, message) }, close: async () => { await server.close() } }
+  }
+
+  /** A new session stored in Redis (REDIS_URL), which every instance serves (src/mcp/shared-sessions.ts). */
+  async function openSharedSession (store: SharedSessions, owner: string | null, initialize: unknown, registered: (id: string, close: () => Promise<void>) => void): Promise<NewSession> {
+    const copy: SharedSession = await store.create(owner, initialize, (id) => { registered(id, copy.close) })
+    return { transport: copy.transport, serve: copy.serve, close: copy.close }
+  }
+
+  /**
+   * With REDIS_URL: a session opened on any instance, alive until DELETE or idle expiry, served here by a local copy
+   * (rebuilt from Redis on first use, src/mcp/shared-sessions.ts). Redis unreachable → 503: the session is not lost.
+   */
+  async function serveSharedSession (request: FastifyRequest, reply: FastifyReply, sessionId: string, message: unknown): Promise<void> {
+    const store = shared as SharedSessions
+    let copy: SharedSession | null
     try {
-      await handOver(request, reply, async () => { await transport.handleRequest(request.raw, reply.raw, message) })
-    } finally {
-      release()
-      // The initialize request was refused (bad params…): nothing was registered, so nothing else will close it.
-      if (sessionId === undefined) {
-        slot()
-        await server.close()
-      }
+      // Another principal's session is as unknown as an ended one: no existence oracle.
+      copy = await store.find(sessionId, request.principal?.id ?? null)
+    } catch (error) {
+      request.log.warn({ err: error, sessionId }, 'MCP session store (Redis) unreachable')
+      reply.header('retry-after', '1')
+      return await sendJsonRpcError(reply, 503, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR, 'MCP session store unavailable; retry shortly (the session is kept)')
     }
+    if (copy === null) return await sendJsonRpcError(reply, 404, requestIdOf(message), -32001, 'Session not found')
+    const served = copy
+    reply.raw.once('close', sessions.track(sessionId))
+    await handOver(request, reply, async () => { await served.serve(request.raw, reply.raw, message) })
   }
 
   /** A 2025-era message (or GET/DELETE) for an existing session, or an initialize that opens one. */
@@ -138,6 +202,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       return await sendJsonRpcError(reply, 400, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR,
         'Bad Request: Mcp-Session-Id header is required (send initialize first)')
     }
+    if (shared !== undefined) return await serveSharedSession(request, reply, sessionId, message)
     // Another principal's session is as unknown as an ended one: no existence oracle.
     const transport = guard.allows(sessionId, request.principal?.id ?? null) ? live.get(sessionId) : undefined
     // spec: a terminated or unknown session → 404, and the client starts a new session with initialize.

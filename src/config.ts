@@ -127,7 +127,14 @@ export const configSchema = z.object({
    */
   LLM_STREAM: flag.default(true),
 
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  /** Every Redis key and pub/sub channel of the shared state layer starts with it (several deployments on one Redis). */
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_.-]{0,64}$/, 'letters, digits and : _ . - only, at most 64').default('chart-img-mcp:'),
+  /**
+   * With REDIS_URL: chart images go to this directory (a volume every instance mounts) instead of Redis. Without
+   * REDIS_URL it is not used (images stay in DATA_DIR/charts).
+   */
+  IMAGE_DIR: z.string().min(1).optional()
 }).refine((c) => (c.OAUTH_ISSUER === undefined) === (c.OAUTH_JWKS_URL === undefined), {
   path: ['OAUTH_JWKS_URL'], message: 'OAUTH_ISSUER and OAUTH_JWKS_URL go together'
 })

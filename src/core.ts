@@ -8,19 +8,23 @@ import type { ChartEngine } from './chart/engine.js'
 import { createChartService } from './chart/service.js'
 import type { ChartServiceApi } from './chart/service-types.js'
 import { createChartImgEngine } from './engines/chart-img/chart-img-engine.js'
-import { createDailyUsage } from './engines/chart-img/daily-usage.js'
+import { createDailyUsage, type DailyUsage } from './engines/chart-img/daily-usage.js'
 import { createLocalEngine } from './engines/local/local-engine.js'
 import type { EventBus } from './events/bus.js'
 import { checkHealth, type HealthReport } from './health.js'
-import { openHistoryStore, type HistoryStore } from './history/sqlite-history.js'
+import { openHistoryStore } from './history/sqlite-history.js'
+import type { HistoryStore } from './history/types.js'
 import type { BarCache } from './market/bar-cache.js'
 import { openConfiguredBarCache } from './market/open-bar-cache.js'
 import { providersFromConfig } from './market/providers/registry.js'
+import { openSharedState, type SharedState } from './redis/shared-state.js'
 import { TurnQueue } from './scheduling/turn-queue.js'
 import { VERSION } from './version.js'
 
 export interface Core {
   history: HistoryStore
+  /** The shared state layer when REDIS_URL is set (its connection is for this core's stores only). */
+  shared: SharedState | null
   engine: ChartEngine
   charts: ChartServiceApi
   health: () => Promise<HealthReport>
@@ -44,7 +48,7 @@ export interface CoreOptions {
   engine?: ChartEngine
 }
 
-export function createEngine (config: Config, history: HistoryStore, log: Logger, turns?: TurnQueue): ChartEngine {
+export function createEngine (config: Config, usage: () => DailyUsage, log: Logger, turns?: TurnQueue): ChartEngine {
   if (config.CHART_IMG_API_KEY !== undefined) {
     return createChartImgEngine({
       apiKey: config.CHART_IMG_API_KEY,
@@ -54,7 +58,7 @@ export function createEngine (config: Config, history: HistoryStore, log: Logger
       maxAttempts: config.CHART_IMG_MAX_ATTEMPTS,
       maxResponseBytes: config.CHART_IMG_MAX_RESPONSE_BYTES,
       symbolsTtlMs: config.CHART_IMG_SYMBOLS_TTL_MS,
-      usage: createDailyUsage(history.db),
+      usage: usage(),
       log: log.child({ engine: 'chart-img' })
     })
   }
@@ -84,15 +88,27 @@ export function formatBaseUrl (host: string, port: number): string {
 export function createCore (options: CoreOptions): Core {
   const { config, bus, log } = options
   const startedAt = Date.now()
-  const history = openHistoryStore({ dataDir: config.DATA_DIR, maxRows: config.HISTORY_MAX_ROWS, maxAgeDays: config.HISTORY_MAX_AGE_DAYS, minFreeBytes: config.DATA_DIR_MIN_FREE_BYTES, log })
+  const { REDIS_URL } = config
+  const shared = REDIS_URL === undefined ? null : openSharedState({ ...config, REDIS_URL }, log)
+  let history: HistoryStore
+  let usage: () => DailyUsage
+  if (shared === null) {
+    const sqlite = openHistoryStore({ dataDir: config.DATA_DIR, maxRows: config.HISTORY_MAX_ROWS, maxAgeDays: config.HISTORY_MAX_AGE_DAYS, minFreeBytes: config.DATA_DIR_MIN_FREE_BYTES, log })
+    history = sqlite
+    usage = () => createDailyUsage(sqlite.db)
+  } else {
+    history = shared.history
+    usage = () => shared.usage
+  }
   // One queue for all synchronous chart work, so a burst's intake and preparation take turns with each other too.
   const turns = new TurnQueue()
-  const engine = options.engine ?? createEngine(config, history, log, turns)
+  const engine = options.engine ?? createEngine(config, usage, log, turns)
   let baseUrl: string | null = config.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null
   const charts = createChartService({ engine, history, bus, publicBaseUrl: () => baseUrl, turns, log })
   let closed = false
   return {
     history,
+    shared,
     engine,
     charts,
     health: async () => await checkHealth({
@@ -100,7 +116,9 @@ export function createCore (options: CoreOptions): Core {
       clientCount: options.clientCount ?? (() => 0),
       startedAt,
       version: VERSION,
-      storeProblem: history.problem
+      // With Redis, the store's problem is Redis' (reported by sharedStore, with its own words).
+      storeProblem: shared === null ? history.problem : () => null,
+      sharedStore: shared === null ? undefined : async () => await shared.probe.check()
     }),
     drain: async (deadlineMs) => await charts.drain(deadlineMs),
     setBaseUrl (url) {
@@ -110,7 +128,8 @@ export function createCore (options: CoreOptions): Core {
       if (closed) return
       closed = true
       await engine.close()
-      history.close()
+      await history.close()
+      await shared?.close()
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { ChartEngine } from './chart/engine.js'
+import type { RedisProbeResult } from './redis/health-probe.js'
 
 /** `GET /mcp/health` and the `health_check` tool report the same facts. */
 export interface HealthReport {
@@ -12,6 +13,8 @@ export interface HealthReport {
   version: string
   /** Why the status is not `ok`, one plain sentence each (empty when ok; always set by checkHealth). */
   reasons?: string[]
+  /** The shared store (REDIS_URL only): reachable by a real round-trip, cached about a second. */
+  redis?: { reachable: boolean, latencyMs: number | null }
 }
 
 export interface HealthSources {
@@ -21,6 +24,8 @@ export interface HealthSources {
   version: string
   /** Why the history store cannot take new charts (disk full, read-only…), or null; see HistoryStore.problem. */
   storeProblem: () => string | null
+  /** The shared store's reachability (REDIS_URL only). */
+  sharedStore?: () => Promise<RedisProbeResult>
 }
 
 /**
@@ -31,10 +36,12 @@ export interface HealthSources {
 export async function checkHealth (sources: HealthSources): Promise<HealthReport> {
   const engine = await sources.engine.status()
   const storeProblem = sources.storeProblem()
+  const shared = await sources.sharedStore?.()
   const reasons: string[] = []
   if (!engine.ready) reasons.push(engine.detail)
   if (engine.problem !== undefined) reasons.push(engine.problem)
   if (storeProblem !== null) reasons.push(`History store: ${storeProblem}; charts cannot be saved until an operator fixes DATA_DIR`)
+  if (shared?.problem != null) reasons.push(`Shared store: ${shared.problem}; charts cannot be recorded or shared between instances until it answers again (this instance reconnects by itself)`)
   let status: HealthReport['status'] = 'ok'
   if (!engine.ready) status = 'unavailable'
   else if (reasons.length > 0) status = 'degraded'
@@ -47,6 +54,16 @@ export async function checkHealth (sources: HealthSources): Promise<HealthReport
     engineDetail: [engine.detail, ...reasons.filter((r) => r !== engine.detail)].join('; '),
     uptime: Math.round((Date.now() - sources.startedAt) / 1000),
     version: sources.version,
-    reasons
+    reasons,
+    ...(shared === undefined ? {} : { redis: { reachable: shared.reachable, latencyMs: shared.latencyMs } })
   }
+}
+
+/**
+ * Readiness (`GET /mcp/health/ready`): whether a load balancer should send this instance new work. Not ready when no
+ * chart can be made, or when the shared store is unreachable (its requests would fail or not be seen by the others);
+ * liveness is `/mcp/health`, which stays 200 while degraded so the instance is not restarted for Redis' outage.
+ */
+export function isReady (report: HealthReport): boolean {
+  return report.status !== 'unavailable' && report.redis?.reachable !== false
 }

@@ -28,6 +28,7 @@ export async function runStdio (config: Config, streams: StdioStreams = { stdin:
   // With Redis, charts made over stdio also show up on an HTTP instance's /mcp/events channels.
   const bus = await createEventBus(config, log)
   const core = createCore({ config, bus, log })
+  if (core.shared !== null && !await core.shared.connected()) log.warn('Redis is not reachable yet; starting degraded')
   const tools = createToolRegistry({ config, charts: core.charts, bus, health: core.health })
   const deps = { config, charts: core.charts, bus, health: core.health, log, tools }
   const transport = new StdioServerTransport(streams.stdin, streams.stdout)

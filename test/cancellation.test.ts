@@ -30,12 +30,12 @@ for (const { route, path, body } of routes) {
       body: JSON.stringify(body({ ...big(20), theme: 'dark' })),
       signal: controller.signal
     }).catch((error: unknown) => error)
-    await waitFor('the request to be accepted', () => app.core.charts.recent(10, null).find((r) => r.request.theme === 'dark'))
+    await waitFor('the request to be accepted', async () => (await app.core.charts.recent(10, null)).find((r) => r.request.theme === 'dark'))
     controller.abort()
     t.match(await abandoned, { name: 'AbortError' })
 
-    const record = await waitFor('the abandoned request to be recorded as failed', () => {
-      const failed = app.core.charts.recent(10, null).find((r) => r.status === 'failed')
+    const record = await waitFor('the abandoned request to be recorded as failed', async () => {
+      const failed = (await app.core.charts.recent(10, null)).find((r) => r.status === 'failed')
       return failed ?? undefined
     })
     t.match(record.error, /cancelled/i)

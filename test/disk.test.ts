@@ -50,7 +50,7 @@ t.test('full disk mid-run: degraded health, a plain tool error, no stray files, 
   small.free()
   await waitFor('health to recover', async () => (await health(url)).status === 'ok' ? true : undefined, 60_000)
   t.notOk((await callTool(url, 'generate_chart', { ...chart, width: 1000 })).body.result.isError, 'charts work again')
-  t.ok(app.core.history.recent(10, null).length >= 2)
+  t.ok((await app.core.history.recent(10, null)).length >= 2)
 })
 
 t.test('read-only mid-run: degraded health naming it, a plain tool error, recovery', { skip: unavailable ?? false }, async (t) => {

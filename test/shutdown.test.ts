@@ -96,7 +96,7 @@ t.test('drain past its deadline: the running render is aborted and its caller st
   const answer = await call
   t.equal(answer.body.result.isError, true)
   t.match(JSON.stringify(answer.body), /shut down before this chart finished; generate it again/)
-  const record = app.core.charts.recent(1, null)[0]
+  const record = (await app.core.charts.recent(1, null))[0]
   t.equal(record.status, 'failed', 'history says so')
 })
 
@@ -107,6 +107,6 @@ t.test('new charts during a drain are refused at intake (nothing recorded as sta
   const outcome = await app.core.charts.generate({ ...big(0), interval: '1D', style: 'candle', theme: 'light', timezone: 'Etc/UTC', format: 'png', drawings: [], storage: false } as never, { clientId: null, owner: null })
   t.equal(outcome.ok, false)
   t.match(outcome.ok ? '' : outcome.message, /shutting down/)
-  t.equal(app.core.charts.recent(10, null).length, 0)
+  t.equal((await app.core.charts.recent(10, null)).length, 0)
   t.equal((await fetch(`${url}/mcp/health`)).status, 503)
 })

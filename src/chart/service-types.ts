@@ -27,9 +27,9 @@ export interface ChartServiceApi {
   readonly turns: TurnQueue
   generate: (request: ChartRequest, options: GenerateOptions) => Promise<GenerateOutcome>
   /** The record, if `owner` made it: another principal's request answers undefined, as an unknown one does. */
-  status: (requestId: string, owner: string | null) => ChartRecord | undefined
+  status: (requestId: string, owner: string | null) => Promise<ChartRecord | undefined>
   /** `owner`'s most recent requests, newest first. */
-  recent: (limit: number, owner: string | null) => ChartRecord[]
+  recent: (limit: number, owner: string | null) => Promise<ChartRecord[]>
   listSymbols: (query: SymbolQuery) => Promise<SymbolListing>
   /** Absolute URL of a stored image: PUBLIC_BASE_URL or http://HOST:PORT, or file:// when no HTTP server runs (stdio). */
   imageUrl: (record: ChartRecord) => string | null

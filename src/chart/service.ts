@@ -3,9 +3,6 @@
  * store and publishes `chart_progress` events on the bus; it knows nothing of HTTP or MCP.
  */
 import { randomBytes } from 'node:crypto'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import type { Logger } from 'pino'
 import type { ChartEngine, RenderResult, RenderStage } from './engine.js'
 import { isChartError, SHUTTING_DOWN_MESSAGE } from './errors.js'
@@ -13,10 +10,10 @@ import { fileExtensionOf, type ChartRequest } from './request.js'
 import type { ChartService, GenerateOptions, GenerateOutcome } from './service-types.js'
 import type { EventBus } from '../events/bus.js'
 import type { ChartProgressEvent, ChartStatus } from '../events/types.js'
-import type { HistoryStore } from '../history/sqlite-history.js'
 import { TurnQueue } from '../scheduling/turn-queue.js'
-import { newChartRecord, type ChartRecord } from '../history/types.js'
-import { describeStorageError, TEMPORARY_SUFFIX } from '../history/data-dir.js'
+import { isSharedStoreUnavailable, newChartRecord, type ChartRecord, type HistoryStore } from '../history/types.js'
+import { describeStorageError } from '../history/data-dir.js'
+import { measureRender } from '../metrics.js'
 
 export interface ChartServiceDeps {
   engine: ChartEngine
@@ -74,26 +71,13 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
     if (record.imageFile === null) return null
     const base = deps.publicBaseUrl()
     // No server is listening: a link to one would not open, the stored file does (issue 12).
-    if (base === null) return pathToFileURL(join(history.chartsDir, record.imageFile)).href
+    if (base === null) return history.images.fileUrl(record.imageFile)
     return `${base}/charts/${record.imageFile}`
   }
 
   async function storeImage (record: ChartRecord, request: ChartRequest, data: Buffer): Promise<string> {
     const file = `${record.requestId}.${fileExtensionOf(request.format)}`
-    const target = join(history.chartsDir, file)
-    // Write then rename, so /charts/<file> never serves a half-written image.
-    const temporary = `${target}.${process.pid}${TEMPORARY_SUFFIX}`
-    try {
-      // Recreated if an operator (or a cleanup job) removed it while the server ran. One level only: DATA_DIR
-      // itself was checked at start (src/history/data-dir.ts); a recursive mkdir reports ENOENT for a read-only disk.
-      await mkdir(history.chartsDir).catch((error: NodeJS.ErrnoException) => { if (error.code !== 'EEXIST') throw error })
-      await writeFile(temporary, data)
-      await rename(temporary, target)
-    } catch (error) {
-      // ENOSPC half-way through leaves a partial file: never keep it (the start-up sweep is the second net).
-      await rm(temporary, { force: true }).catch(() => {})
-      throw error
-    }
+    await history.images.save(file, data)
     return file
   }
 
@@ -101,14 +85,14 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
     const completedAt = Date.now()
     const processingTime = completedAt - startedAt
     if (result.kind === 'stored') {
-      const updated = history.update(record.requestId, {
+      const updated = await history.update(record.requestId, {
         status: 'completed', completedAt, processingTime, remoteUrl: result.url, expiresAt: result.expiresAt, notes: result.notes
       }) ?? record
       publish(updated, 'completed', `Chart ready for ${request.symbol} (hosted by Chart-IMG)`, { imageUrl: result.url }, processingTime)
       return { ok: true, record: updated, image: null, imageUrl: result.url, notes: result.notes, cached: false }
     }
     const imageFile = await storeImage(record, request, result.data)
-    const updated = history.update(record.requestId, {
+    const updated = await history.update(record.requestId, {
       status: 'completed', completedAt, processingTime, imageFile, mimeType: result.mimeType, notes: result.notes
     }) ?? record
     const url = imageUrl(updated)
@@ -121,11 +105,11 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
   let drainController: AbortController | null = null
 
   /** A failure outcome; recording it is best effort (the disk may be what failed). */
-  function fail (record: ChartRecord, request: ChartRequest, message: string, startedAt: number): GenerateOutcome {
+  async function fail (record: ChartRecord, request: ChartRequest, message: string, startedAt: number): Promise<GenerateOutcome> {
     const completedAt = Date.now()
     const processingTime = completedAt - startedAt
     try {
-      record = history.update(record.requestId, { status: 'failed', completedAt, processingTime, error: message }) ?? record
+      record = await history.update(record.requestId, { status: 'failed', completedAt, processingTime, error: message }) ?? record
     } catch (error) {
       log.warn({ err: error, requestId: record.requestId }, 'could not record a failed chart')
       record = { ...record, status: 'failed', completedAt, processingTime, error: message }
@@ -136,7 +120,7 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
 
   function failureMessage (error: unknown, record: ChartRecord, abortedByDrain: boolean): string {
     if (abortedByDrain) return 'The chart server shut down before this chart finished; generate it again in a moment.'
-    if (isChartError(error)) return error.message
+    if (isChartError(error) || isSharedStoreUnavailable(error)) return error.message
     const storage = describeStorageError(error)
     if (storage !== null) {
       log.error({ err: error, requestId: record.requestId }, 'chart could not be stored')
@@ -151,12 +135,12 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
     const record = newChartRecord({ requestId: newRequestId(), clientId: options.clientId, owner: options.owner, engine: engine.name, request, createdAt })
     if (draining) return { ok: false, record: { ...record, status: 'failed', error: SHUTTING_DOWN_MESSAGE }, message: SHUTTING_DOWN_MESSAGE }
     try {
-      history.insert(record)
+      await history.insert(record)
     } catch (error) {
       const storage = describeStorageError(error)
-      if (storage === null) throw error
+      if (storage === null && !isSharedStoreUnavailable(error)) throw error
       log.error({ err: error, requestId: record.requestId }, 'chart request could not be recorded')
-      const message = storageFailureMessage(storage)
+      const message = storage === null ? (error as Error).message : storageFailureMessage(storage)
       return { ok: false, record: { ...record, status: 'failed', error: message }, message }
     }
     options.onAccepted?.(record.requestId)
@@ -177,18 +161,18 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
   async function run (record: ChartRecord, request: ChartRequest, signal: AbortSignal, controller: AbortController): Promise<GenerateOutcome> {
     const startedAt = Date.now()
     try {
-      record = history.update(record.requestId, { status: 'rendering', startedAt }) ?? record
+      record = await history.update(record.requestId, { status: 'rendering', startedAt }) ?? record
     } catch (error) {
-      return fail(record, request, failureMessage(error, record, false), startedAt)
+      return await fail(record, request, failureMessage(error, record, false), startedAt)
     }
     const onStage = (stage: RenderStage): void => {
       publish(record, stage.status, stage.message, { attempt: stage.attempt, delayMs: stage.delayMs })
     }
     try {
-      const result = await engine.render(request, { signal, onStage })
+      const result = await measureRender(engine.name, async () => await engine.render(request, { signal, onStage }))
       return await complete(record, request, result, startedAt)
     } catch (error) {
-      return fail(record, request, failureMessage(error, record, controller.signal.aborted && drainController?.signal.aborted === true), startedAt)
+      return await fail(record, request, failureMessage(error, record, controller.signal.aborted && drainController?.signal.aborted === true), startedAt)
     }
   }
 
@@ -218,20 +202,16 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
     generate,
     drain,
     get inFlight () { return inFlight.size },
-    status: (requestId, owner) => {
-      const record = history.get(requestId)
+    async status (requestId, owner) {
+      const record = await history.get(requestId)
       return record?.owner === owner ? record : undefined
     },
-    recent: (limit, owner) => history.recent(limit, owner),
+    recent: async (limit, owner) => await history.recent(limit, owner),
     listSymbols: async (query) => await engine.listSymbols(query),
     imageUrl,
     async readImage (record) {
       if (record.imageFile === null) return null
-      try {
-        return await readFile(join(history.chartsDir, record.imageFile))
-      } catch {
-        return null
-      }
+      return await history.images.read(record.imageFile)
     }
   }
 }

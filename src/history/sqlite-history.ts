@@ -2,12 +2,12 @@
  * Chart request history in SQLite (../sqlite/database.ts picks the driver): every request with its arguments, status, timings, error and
  * image file. Survives restarts; retention is bounded by row count and age, and pruning deletes the image files too.
  */
-import { rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Logger } from 'pino'
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from '../sqlite/database.js'
 import { describeStorageError, prepareDataDir, probeDataDir, sweepTemporaryFiles } from './data-dir.js'
-import type { ChartRecord, RequestStatus } from './types.js'
+import { createDirectoryImageStore } from './directory-images.js'
+import type { ChartRecord, HistoryStore, RequestStatus } from './types.js'
 
 export interface HistoryStoreOptions {
   dataDir: string
@@ -20,27 +20,11 @@ export interface HistoryStoreOptions {
 
 export const DEFAULT_MIN_FREE_BYTES = 16 * 1024 * 1024
 
-export interface HistoryStore {
-  /** The open database, for other small tables that must survive restarts (e.g. Chart-IMG daily usage). */
+/** The SQLite store also lends its database to other small tables that must survive restarts (Chart-IMG daily usage). */
+export interface SqliteHistoryStore extends HistoryStore {
   readonly db: SqliteDatabase
-  /** Directory where image files live; served at /charts/. */
+  /** Directory where image files live (DATA_DIR/charts). */
   readonly chartsDir: string
-  insert: (record: ChartRecord) => void
-  /** Applies the patch and returns the updated record (undefined when the id is unknown). */
-  update: (requestId: string, patch: Partial<Omit<ChartRecord, 'requestId'>>) => ChartRecord | undefined
-  get: (requestId: string) => ChartRecord | undefined
-  /** Newest first, only `owner`'s rows (null: the rows of open mode, made without a principal). */
-  recent: (limit: number, owner: string | null) => ChartRecord[]
-  /** Deletes rows (and their image files) beyond the row cap or older than the age cap. Returns rows removed. */
-  prune: (now?: number) => number
-  /** False when the database or image directory cannot be written. */
-  isWritable: () => boolean
-  /**
-   * Why the store cannot take new charts now ("the server's disk is full (…)"), from a real write probe and the
-   * free space of DATA_DIR (probed at most once a second); null when it can.
-   */
-  problem: () => string | null
-  close: () => void
 }
 
 interface Row {
@@ -163,9 +147,10 @@ function openDatabase (file: string, log: Logger): { db: SqliteDatabase, startup
   }
 }
 
-export function openHistoryStore (options: HistoryStoreOptions): HistoryStore {
+export function openHistoryStore (options: HistoryStoreOptions): SqliteHistoryStore {
   const dataDir = prepareDataDir(options.dataDir, 'charts')
   const chartsDir = join(dataDir, 'charts')
+  const images = createDirectoryImageStore(chartsDir)
   const swept = sweepTemporaryFiles(chartsDir) + sweepTemporaryFiles(dataDir)
   if (swept > 0) options.log.info({ count: swept }, 'removed temporary files left by an earlier run')
   const { db, startupProblem } = openDatabase(join(dataDir, 'history.sqlite'), options.log)
@@ -238,31 +223,31 @@ export function openHistoryStore (options: HistoryStoreOptions): HistoryStore {
     return row === undefined ? undefined : toRecord(row)
   }
 
-  function removeImage (file: string | null): void {
-    if (file === null) return
-    try {
-      rmSync(join(chartsDir, file), { force: true })
-    } catch (error) {
-      options.log.warn({ err: error, file }, 'could not delete an expired chart image')
-    }
+  async function removeImages (files: Array<string | null>): Promise<void> {
+    await Promise.all(files.map(async (file) => {
+      if (file === null) return
+      await images.remove(file).catch((error: unknown) => { options.log.warn({ err: error, file }, 'could not delete an expired chart image') })
+    }))
   }
 
-  function prune (now = Date.now()): number {
+  /** Deletes the rows now; their images go right after (awaited by `prune`, in the background from upkeep). */
+  function prune (now = Date.now()): { removed: number, imagesRemoved: Promise<void> } {
     const cutoff = now - options.maxAgeDays * 86_400_000
     const expired = expiredStmt.all(cutoff, options.maxRows)
-    if (expired.length === 0) return 0
+    if (expired.length === 0) return { removed: 0, imagesRemoved: Promise.resolve() }
     db.transaction(() => { for (const row of expired) deleteStmt.run(row.request_id) })()
-    for (const row of expired) removeImage(row.image_file)
     options.log.info({ removed: expired.length }, 'pruned chart history')
-    return expired.length
+    return { removed: expired.length, imagesRemoved: removeImages(expired.map((row) => row.image_file)) }
   }
 
   upkeep('prune chart history', () => { prune() })
 
+  // Synchronous underneath (better-sqlite3 answers in microseconds); async only to share the interface with Redis.
   return {
     db,
     chartsDir,
-    insert (record) {
+    images,
+    async insert (record) {
       const params: Record<string, unknown> = { requestId: record.requestId }
       for (const key of Object.keys(COLUMNS) as Array<keyof typeof COLUMNS>) params[key] = toColumnValue(key, record[key])
       insertStmt.run(params)
@@ -271,15 +256,19 @@ export function openHistoryStore (options: HistoryStoreOptions): HistoryStore {
         upkeep('prune chart history', () => { prune() })
       }
     },
-    update,
-    get,
-    recent (limit, owner) {
+    update: async (requestId, patch) => update(requestId, patch),
+    get: async (requestId) => get(requestId),
+    async recent (limit, owner) {
       return recentStmt.all(owner, limit).map(toRecord)
     },
-    prune,
+    async prune (now) {
+      const { removed, imagesRemoved } = prune(now)
+      await imagesRemoved
+      return removed
+    },
     isWritable: () => currentProblem() === null,
     problem: currentProblem,
-    close () {
+    async close () {
       if (closed) return
       closed = true
       db.close()

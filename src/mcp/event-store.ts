@@ -30,6 +30,9 @@ export interface EventStoreLimits {
   maxCompletedStreams: number
 }
 
+/** Suggested reconnection delay sent in the priming event (`retry:`), spec 2025-11-25 transports §"Resumability". */
+export const SSE_RETRY_MS = 1000
+
 export const DEFAULT_EVENT_STORE_LIMITS: EventStoreLimits = { maxEventsPerStream: 500, maxBytes: 4 * 1024 * 1024, completedTtlMs: 60_000, maxCompletedStreams: 1000 }
 
 /** A byte budget shared by many stores (one process). */

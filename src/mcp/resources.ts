@@ -31,7 +31,7 @@ function metadata (record: ChartRecord, imageUrl: string | null): Record<string,
 function buildTemplate (deps: McpDeps): ResourceTemplate {
   return new ResourceTemplate(`${CHART_REQUEST_URI_PREFIX}{requestId}`, {
     list: async (extra) => ({
-      resources: deps.charts.recent(RECENT_REQUESTS_LISTED, principalOf(extra)).map((record) => ({
+      resources: (await deps.charts.recent(RECENT_REQUESTS_LISTED, principalOf(extra))).map((record) => ({
         uri: chartRequestUri(record.requestId),
         name: record.requestId,
         title: describe(record),
@@ -41,7 +41,7 @@ function buildTemplate (deps: McpDeps): ResourceTemplate {
     }),
     complete: {
       // The SDK gives completions no caller: complete from open mode's rows only, never another principal's ids.
-      requestId: (value) => deps.charts.recent(RECENT_REQUESTS_LISTED, null).map((r) => r.requestId).filter((id) => id.startsWith(value))
+      requestId: async (value) => (await deps.charts.recent(RECENT_REQUESTS_LISTED, null)).map((r) => r.requestId).filter((id) => id.startsWith(value))
     }
   })
 }
@@ -73,7 +73,7 @@ export function registerChartResources (server: McpServer, deps: McpDeps, subscr
     description: 'One chart request: the rendered image (when stored locally) and its record as JSON. Subscribe to be told when it completes.'
   }, async (uri, variables, extra): Promise<ReadResourceResult> => {
     const requestId = decodeURIComponent(String(variables.requestId))
-    const record = deps.charts.status(requestId, principalOf(extra))
+    const record = await deps.charts.status(requestId, principalOf(extra))
     if (record === undefined) {
       // -32602 with data.uri in both eras (SEP-2164; the SDK never sends 2025's -32002, which clients also accept).
       throw new ResourceNotFoundError(uri.href, `No chart request ${requestId}; list chart://requests/ resources or call get_recent_requests`)
@@ -88,7 +88,7 @@ export function registerChartResources (server: McpServer, deps: McpDeps, subscr
 
   if (subscriptions === undefined) return
   // A chart request of the caller's own: another principal's is refused like an unknown one.
-  subscriptions.allow((uri, principal) => {
+  subscriptions.allow(async (uri, principal) => {
     if (!uri.startsWith(CHART_REQUEST_URI_PREFIX) || uri.length === CHART_REQUEST_URI_PREFIX.length) return false
     let requestId: string
     try {
@@ -96,7 +96,7 @@ export function registerChartResources (server: McpServer, deps: McpDeps, subscr
     } catch {
       return false
     }
-    return deps.charts.status(requestId, principal) !== undefined
+    return await deps.charts.status(requestId, principal) !== undefined
   })
 
   // Listen on the bus only while this session watches at least one chart request.

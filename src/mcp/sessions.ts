@@ -111,6 +111,11 @@ export class SessionManager {
     }
   }
 
+  /** Sessions with a request or stream open now. */
+  * busyIds (): IterableIterator<string> {
+    for (const [id, entry] of this.#sessions) if (entry.open > 0) yield id
+  }
+
   /** Forgets a session that ended on its own (DELETE, transport closed). Does not call close(). */
   remove (id: string): void {
     this.#sessions.delete(id)

@@ -10,8 +10,8 @@ import { principalOf } from './request-state.js'
 
 export type SubscriptionListener = (uri: string, subscribed: boolean) => void
 
-/** Whether `principal` (null in open mode) may watch `uri`. */
-export type WatchableUri = (uri: string, principal: string | null) => boolean
+/** Whether `principal` (null in open mode) may watch `uri` (async when the answer is in the history store). */
+export type WatchableUri = (uri: string, principal: string | null) => boolean | Promise<boolean>
 
 export class ResourceSubscriptions {
   readonly #server: McpServer
@@ -25,7 +25,7 @@ export class ResourceSubscriptions {
       const { uri } = request.params
       const principal = principalOf(ctx)
       // Another principal's chart answers as an unknown one does (no existence oracle).
-      if (!this.#watchable.some((matches) => matches(uri, principal))) {
+      if (!await this.#isWatchable(uri, principal)) {
         throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Resource ${uri} cannot be subscribed to; chart://requests/{requestId} of a request of yours can`)
       }
       if (!this.#uris.has(uri)) {
@@ -41,6 +41,11 @@ export class ResourceSubscriptions {
       }
       return {}
     })
+  }
+
+  async #isWatchable (uri: string, principal: string | null): Promise<boolean> {
+    for (const matches of this.#watchable) if (await matches(uri, principal)) return true
+    return false
   }
 
   /** Declares URIs that clients may subscribe to (given the caller's principal). */

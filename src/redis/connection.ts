@@ -4,6 +4,7 @@
  * behaviour and none can crash the process with an unhandled 'error' event.
  */
 import { Redis, type RedisOptions } from 'ioredis'
+import { metrics } from '../metrics.js'
 
 export interface RedisLogger {
   warn: (obj: object, msg: string) => void
@@ -16,6 +17,12 @@ export interface RedisConnectionOptions {
   log: RedisLogger
   /** Connect only on `connect()` (the bus waits for it); otherwise connect now and queue commands meanwhile. */
   lazyConnect?: boolean
+  /**
+   * Commands fail at once while the connection is down instead of waiting for reconnect attempts (no offline
+   * queue): for work on the request path that has an answer without Redis (a rate limit that lets requests through,
+   * a clear tool error) rather than seconds of waiting per request during an outage.
+   */
+  failFast?: boolean
 }
 
 /**
@@ -27,12 +34,16 @@ export function openRedisConnection (options: RedisConnectionOptions): Redis {
     lazyConnect: options.lazyConnect ?? false,
     maxRetriesPerRequest: 3,
     connectTimeout: 5000,
-    connectionName: `chart-img-mcp-${options.name}`
+    connectionName: `chart-img-mcp-${options.name}`,
+    ...(options.failFast === true ? { enableOfflineQueue: false } : {})
   }
   const redis = new Redis(options.url, settings)
   const where = redactRedisUrl(options.url)
   // Without an 'error' listener ioredis errors would be unhandled 'error' events and crash the process.
-  redis.on('error', (err: Error) => { options.log.warn({ redis: where, role: options.name, err: err.message }, 'redis connection error') })
+  redis.on('error', (err: Error) => {
+    metrics.redisErrors.inc({ role: options.name })
+    options.log.warn({ redis: where, role: options.name, err: err.message }, 'redis connection error')
+  })
   return redis
 }
 

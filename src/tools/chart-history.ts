@@ -24,7 +24,7 @@ export function chartStatusTool ({ charts, config }: ToolDeps): ToolDefinition {
     inputSchema: chartStatusInput,
     annotations: { readOnlyHint: true },
     async run ({ requestId }, ctx) {
-      const record = charts.status(requestId, ctx.caller.principal)
+      const record = await charts.status(requestId, ctx.caller.principal)
       if (record === undefined) {
         return toolError(`No chart request ${requestId}. It may be older than the history retention (${config.HISTORY_MAX_AGE_DAYS} days / ${config.HISTORY_MAX_ROWS} requests); use get_recent_requests to list known ones.`)
       }
@@ -41,7 +41,7 @@ export function recentRequestsTool ({ charts }: ToolDeps): ToolDefinition {
     inputSchema: recentInput,
     annotations: { readOnlyHint: true },
     async run ({ limit }, ctx) {
-      const records = charts.recent(limit, ctx.caller.principal)
+      const records = await charts.recent(limit, ctx.caller.principal)
       return { content: [json({ count: records.length, requests: records.map((r) => describeWithImage(charts, r)) })] }
     }
   })

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod'
 import type { ToolContext, ToolDefinition, ToolDescriptor, ToolResult } from './types.js'
+import { isSharedStoreUnavailable } from '../history/types.js'
 
 /** JSON-RPC "Invalid params": the code MCP uses for an unknown tool or invalid arguments. */
 export const INVALID_PARAMS = -32602
@@ -204,6 +205,11 @@ export class ToolRegistry {
       return await tool.run(args, guarded)
     } catch (error) {
       if (ctx.signal.aborted || (typeof error === 'object' && error !== null && fromElicit.has(error))) throw error
+      // Redis (REDIS_URL) down: not a bug, and the caller can act on it (wait, tell the user).
+      if (isSharedStoreUnavailable(error)) {
+        ctx.log.warn({ err: error, tool: tool.name }, 'tool failed: shared store unreachable')
+        return { content: [{ type: 'text', text: error.message }], isError: true }
+      }
       ctx.log.error({ err: error, tool: tool.name }, 'tool failed')
       return { content: [{ type: 'text', text: INTERNAL_FAILURE_TEXT }], isError: true }
     }

@@ -45,8 +45,8 @@ t.test('resources/subscribe on a chart request → notifications/resources/updat
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => { updated.push(n.params.uri); resolve() })
   })
   const call = client.callTool({ name: 'generate_chart', arguments: { symbol: 'NASDAQ:MSFT' } })
-  while (app.core.charts.recent(1, null).length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
-  const uri = `chart://requests/${app.core.charts.recent(1, null)[0].requestId}`
+  while ((await app.core.charts.recent(1, null)).length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  const uri = `chart://requests/${(await app.core.charts.recent(1, null))[0].requestId}`
   await client.subscribeResource({ uri })
   await call
   await notified

@@ -77,7 +77,7 @@ t.test('SDK v2 client pinned to 2026-07-28 over stdio: the same tools, with prog
   // last updates; the order the server wrote them in is what this test is about.
   const wire: Array<{ method?: string, id?: unknown, params?: { progress?: number } }> = []
   const deliver = transport.onmessage
-  transport.onmessage = (message, extra) => { wire.push(message as typeof wire[number]); deliver?.(message, extra) }
+  transport.onmessage = (message) => { wire.push(message as typeof wire[number]); deliver?.(message) }
   const chart = await client.callTool({ name: 'generate_chart', arguments: { symbol: 'SP:SPX', width: 400, height: 300 } }, { onprogress: () => {} })
   t.notOk(chart.isError)
   t.match(chart.content, [{ type: 'text' }, { type: 'image', mimeType: 'image/png' }])

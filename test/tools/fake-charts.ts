@@ -61,8 +61,8 @@ export function createFakeCharts (bus: EventBus): FakeCharts {
       await publish(record, options.clientId, 'completed', { processingTime: record.processingTime })
       return { ok: true, record, image: { data: Buffer.from(RED_PIXEL_PNG_BASE64, 'base64'), mimeType: 'image/png' }, imageUrl: `http://127.0.0.1/charts/${requestId}.png`, notes: [], cached: false }
     },
-    status: (requestId) => records.get(requestId),
-    recent: (limit) => [...records.values()].reverse().slice(0, limit),
+    status: async (requestId) => records.get(requestId),
+    recent: async (limit) => [...records.values()].reverse().slice(0, limit),
     listSymbols: async (query) => listFakeSymbols(query),
     imageUrl: (record) => record.imageFile === null ? null : `http://127.0.0.1/charts/${record.imageFile}`,
     readImage: async (record) => record.status === 'completed' ? Buffer.from(RED_PIXEL_PNG_BASE64, 'base64') : null

@@ -94,7 +94,7 @@ export function createChartImgEngine (options: ChartImgEngineOptions): ChartEngi
     if (client.closed) return { ready: false, detail: 'Chart-IMG engine is closed' }
     if (client.authRejected) return { ready: false, detail: 'Chart-IMG rejected the API key; check CHART_IMG_API_KEY' }
     const cap = PLAN_LIMITS[options.plan].perDay
-    const used = client.usedToday()
+    const used = await client.usedToday()
     const problem = await reachability.problem()
     return {
       ready: true,

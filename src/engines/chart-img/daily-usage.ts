@@ -1,19 +1,22 @@
 /**
  * The number of Chart-IMG requests spent per UTC day, kept in the app's SQLite store so a restart does not hand
- * the plan's daily cap out a second time.
+ * the plan's daily cap out a second time (in Redis when REDIS_URL is set, so instances share the cap:
+ * ./redis-daily-usage.ts).
  */
 import type { SqliteDatabase } from '../../sqlite/database.js'
 
 /** Daily request counter. Days are `YYYY-MM-DD` in UTC (Chart-IMG resets its daily cap at UTC midnight). */
 export interface DailyUsage {
   /** Requests counted for `day` (0 when none). */
-  count: (day: string) => number
-  /** Counts one more request for `day` and returns the new total. Atomic in SQLite. */
-  increment: (day: string) => number
+  count: (day: string) => Promise<number>
+  /** Counts one more request for `day` and returns the new total. Atomic (SQLite upsert, Redis INCR). */
+  increment: (day: string) => Promise<number>
+  /** Gives back one request counted by `increment` that was not spent (the cap was reached meanwhile). */
+  decrement: (day: string) => Promise<void>
 }
 
-/** Days kept; older rows are deleted as new days begin. */
-const KEEP_DAYS = 35
+/** Days kept; older rows (keys) are deleted as new days begin (expire). */
+export const KEEP_DAYS = 35
 
 /**
  * Creates the table if missing. Each request is one autocommit write: on a database left in the default rollback
@@ -29,15 +32,20 @@ export function createDailyUsage (db: SqliteDatabase): DailyUsage {
   const upsert = db.prepare<[string], { count: number }>(
     'INSERT INTO chart_img_daily_usage (day, count) VALUES (?, 1) ON CONFLICT(day) DO UPDATE SET count = count + 1 RETURNING count')
   const prune = db.prepare<[string]>('DELETE FROM chart_img_daily_usage WHERE day < ?')
+  const giveBack = db.prepare<[string]>('UPDATE chart_img_daily_usage SET count = count - 1 WHERE day = ? AND count > 0')
 
   return {
-    count (day) {
+    // Synchronous underneath: the counts are written before the promise settles (a caller's transaction holds them).
+    async count (day) {
       return select.get(day)?.count ?? 0
     },
-    increment (day) {
+    async increment (day) {
       const row = upsert.get(day) as { count: number }
       if (row.count === 1) prune.run(shiftDay(day, -KEEP_DAYS))
       return row.count
+    },
+    async decrement (day) {
+      giveBack.run(day)
     }
   }
 }

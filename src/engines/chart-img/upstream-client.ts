@@ -13,6 +13,7 @@ import {
 } from './retry-policy.js'
 import { TokenBucket, TokenBucketClosedError } from './token-bucket.js'
 import { readUpstreamMessage, redactKey, statusError } from './upstream-errors.js'
+import { metrics } from '../../metrics.js'
 
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>
 
@@ -109,8 +110,8 @@ export class UpstreamClient {
     return redactKey(text, this.#options.apiKey)
   }
 
-  usedToday (): number {
-    return this.#options.usage.count(utcDay(this.#options.now()))
+  async usedToday (): Promise<number> {
+    return await this.#options.usage.count(utcDay(this.#options.now()))
   }
 
   /** Cancels every waiting and running call (they reject with CANCELLED). Idempotent. */
@@ -156,6 +157,7 @@ export class UpstreamClient {
             'Try a smaller chart (width/height), or raise CHART_IMG_MAX_RESPONSE_BYTES if such images are expected.', { cause: error })
         }
         if (signal.aborted || timeout.aborted) throw this.#abortError(call, timeout, attempt, error)
+        metrics.chartImgCalls.inc({ status: 'network_error' })
         const code = networkErrorCode(error) ?? 'network error'
         log.warn({ path: call.path, attempt, code }, 'Chart-IMG connection failed')
         if (isRetryableNetworkError(error) && attempt < maxAttempts) {
@@ -170,6 +172,7 @@ export class UpstreamClient {
       }
 
       const status = response.status
+      metrics.chartImgCalls.inc({ status: String(status) })
       const contentType = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
       log.debug({ method: call.method, path: call.path, attempt, status, ms: Math.round(performance.now() - started) }, 'Chart-IMG answered')
       if (response.ok || call.acceptStatuses?.includes(status) === true) {
@@ -222,7 +225,7 @@ export class UpstreamClient {
   async #gate (signal: AbortSignal, call: UpstreamCall, stage: (s: RenderStage) => void): Promise<void> {
     const { plan, usage, now } = this.#options
     if (signal.aborted) throw this.#abortError(call, null, 0, signal.reason)
-    assertUnderDailyCap(plan, usage.count(utcDay(now())), now())
+    assertUnderDailyCap(plan, await usage.count(utcDay(now())), now())
     try {
       await this.#throttle.acquire(signal, (estimatedMs) => {
         stage({ status: 'queued', delayMs: estimatedMs, message: `Waiting for the ${plan} plan's rate limit (about ${estimatedMs} ms)` })
@@ -230,9 +233,15 @@ export class UpstreamClient {
     } catch (error) {
       throw this.#abortError(call, null, 0, error)
     }
+    // Counted first, then checked: instances sharing the count (Redis) cannot both take the cap's last request.
     const day = utcDay(now())
-    assertUnderDailyCap(plan, usage.count(day), now())
-    usage.increment(day)
+    const total = await usage.increment(day)
+    try {
+      assertUnderDailyCap(plan, total - 1, now())
+    } catch (error) {
+      await usage.decrement(day)
+      throw error
+    }
   }
 
   async #retryPause (signal: AbortSignal, call: UpstreamCall, stage: (s: RenderStage) => void, attempt: number, delayMs: number, reason: string): Promise<void> {

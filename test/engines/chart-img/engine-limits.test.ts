@@ -68,7 +68,7 @@ t.test('daily cap: counted in SQLite, survives a restart, refusal says when the 
   await engine.render(chartRequest(), renderContext())
   t.match(await engine.status(), { ready: true, detail: 'Chart-IMG, BASIC plan, 49/50 requests used today (UTC)' })
   await engine.render(chartRequest(), renderContext())
-  t.equal(usage.count('2026-03-10'), 50, 'each request is counted in the shared file')
+  t.equal(await usage.count('2026-03-10'), 50, 'each request is counted in the shared file')
 
   const e = await rejectionOf(engine.render(chartRequest(), renderContext()))
   t.equal(e.code, 'PLAN_LIMIT')
@@ -86,7 +86,7 @@ t.test('daily cap: counted in SQLite, survives a restart, refusal says when the 
   now = Date.parse('2026-03-11T00:00:01Z')
   const result = await afterRestart.render(chartRequest(), renderContext())
   t.equal(result.kind, 'image', 'a new UTC day starts a new count')
-  t.equal(usage.count('2026-03-11'), 1)
+  t.equal(await usage.count('2026-03-11'), 1)
 })
 
 t.test('ENTERPRISE has no local daily cap (Chart-IMG sells it as 5,000+)', async (t) => {

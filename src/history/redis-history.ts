@@ -1,0 +1,129 @@
+/**
+ * Chart request history in Redis (REDIS_URL), so `get_chart_status`, `get_recent_requests`, chart resources and the
+ * owner check of /charts/<file> answer the same on every instance. Key families (all under REDIS_KEY_PREFIX):
+ *
+ * - `history:req:<requestId>`: string, the ChartRecord as JSON; expires HISTORY_MAX_AGE_DAYS after it was made;
+ * - `history:index`: sorted set of every request id, score = createdAt (ms): the row cap and age cap prune from it;
+ * - `history:owner:<-|=principal>`: sorted set of one owner's request ids (`-` = open mode's rows), score = createdAt,
+ *   for the newest-first listing; entries whose record expired are dropped as they are met.
+ *
+ * One instance writes a request's record (the one rendering it), so an update is a read, a merge and a SET that keeps
+ * the TTL. The row cap (HISTORY_MAX_ROWS) is enforced after every insert that passes it; the age cap by the TTL and
+ * by a prune every PRUNE_EVERY inserts. Pruned rows take their images with them (`images`).
+ */
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { RedisHealthProbe } from '../redis/health-probe.js'
+import { sharedStoreCall } from '../redis/shared-store-call.js'
+import type { ChartRecord, HistoryStore, ImageStore } from './types.js'
+
+export interface RedisHistoryOptions {
+  redis: Redis
+  keyPrefix: string
+  images: ImageStore
+  probe: RedisHealthProbe
+  maxRows: number
+  maxAgeDays: number
+  log: Logger
+}
+
+const PRUNE_EVERY = 50
+/** How many stale (expired) index entries one listing cleans before giving up on filling its page. */
+const MAX_LISTING_ROUNDS = 4
+
+export function openRedisHistoryStore (options: RedisHistoryOptions): HistoryStore {
+  const { redis, keyPrefix, images, probe, log } = options
+  const ttlSeconds = options.maxAgeDays * 86_400
+  const recordKey = (requestId: string): string => `${keyPrefix}history:req:${requestId}`
+  const indexKey = `${keyPrefix}history:index`
+  // `=` before a principal, `-` alone for open mode: no principal id can collide with open mode's set.
+  const ownerKey = (owner: string | null): string => `${keyPrefix}history:owner:${owner === null ? '-' : `=${owner}`}`
+  let insertsSincePrune = 0
+
+  async function get (requestId: string): Promise<ChartRecord | undefined> {
+    const json = await sharedStoreCall('read the chart history', async () => await redis.get(recordKey(requestId)))
+    return json === null ? undefined : JSON.parse(json) as ChartRecord
+  }
+
+  async function prune (now = Date.now()): Promise<number> {
+    const cutoff = now - options.maxAgeDays * 86_400_000
+    const [aged, count] = await sharedStoreCall('prune the chart history', async () => await Promise.all([
+      redis.zrangebyscore(indexKey, '-inf', `(${cutoff}`),
+      redis.zcard(indexKey)
+    ]))
+    const excess = Math.max(0, count - options.maxRows)
+    const overCount = excess === 0 ? [] : await sharedStoreCall('prune the chart history', async () => await redis.zrange(indexKey, '0', String(excess - 1)))
+    const expired = [...new Set([...aged, ...overCount])]
+    if (expired.length === 0) return 0
+    const records = await sharedStoreCall('prune the chart history', async () => await redis.mget(expired.map(recordKey)))
+    const transaction = redis.multi()
+    transaction.zrem(indexKey, ...expired)
+    transaction.del(...expired.map(recordKey))
+    for (const json of records) {
+      if (json === null) continue
+      const record = JSON.parse(json) as ChartRecord
+      transaction.zrem(ownerKey(record.owner), record.requestId)
+    }
+    await sharedStoreCall('prune the chart history', async () => await transaction.exec())
+    await Promise.all(records.map(async (json) => {
+      const file = json === null ? null : (JSON.parse(json) as ChartRecord).imageFile
+      if (file === null) return
+      await images.remove(file).catch((error: unknown) => { log.warn({ err: error, file }, 'could not delete an expired chart image') })
+    }))
+    log.info({ removed: expired.length }, 'pruned chart history')
+    return expired.length
+  }
+
+  return {
+    images,
+    async insert (record) {
+      const owner = ownerKey(record.owner)
+      const results = await sharedStoreCall('record the chart request', async () => await redis.multi()
+        .set(recordKey(record.requestId), JSON.stringify(record), 'EX', ttlSeconds)
+        .zadd(indexKey, record.createdAt, record.requestId)
+        .zadd(owner, record.createdAt, record.requestId)
+        .expire(indexKey, ttlSeconds)
+        .expire(owner, ttlSeconds)
+        .zcard(indexKey)
+        .exec())
+      const rows = Number(results?.[5]?.[1] ?? 0)
+      if (rows > options.maxRows || ++insertsSincePrune >= PRUNE_EVERY) {
+        insertsSincePrune = 0
+        // The request is recorded; a failed prune is retried with the next insert and must not fail this chart.
+        await prune().catch((error: unknown) => { log.warn({ err: error }, 'could not prune chart history') })
+      }
+    },
+    async update (requestId, patch) {
+      const current = await get(requestId)
+      if (current === undefined) return undefined
+      const updated: ChartRecord = { ...current, ...patch, requestId }
+      // KEEPTTL: the row still expires HISTORY_MAX_AGE_DAYS after it was made; XX: a row pruned meanwhile stays gone.
+      await sharedStoreCall('update the chart history', async () => await redis.set(recordKey(requestId), JSON.stringify(updated), 'KEEPTTL', 'XX'))
+      return updated
+    },
+    get,
+    async recent (limit, owner) {
+      const key = ownerKey(owner)
+      const found: ChartRecord[] = []
+      let start = 0
+      for (let round = 0; round < MAX_LISTING_ROUNDS && found.length < limit; round++) {
+        const ids = await sharedStoreCall('list recent chart requests', async () => await redis.zrevrange(key, start, start + limit - found.length - 1))
+        if (ids.length === 0) break
+        const records = await sharedStoreCall('list recent chart requests', async () => await redis.mget(ids.map(recordKey)))
+        const stale: string[] = []
+        records.forEach((json, i) => {
+          if (json === null) stale.push(ids[i])
+          else found.push(JSON.parse(json) as ChartRecord)
+        })
+        if (stale.length > 0) await sharedStoreCall('list recent chart requests', async () => await redis.zrem(key, ...stale))
+        start += ids.length - stale.length
+      }
+      return found
+    },
+    prune,
+    isWritable: () => probe.lastProblem === null,
+    problem: () => probe.lastProblem,
+    // The connection belongs to the shared state (src/redis/shared-state.ts), which closes it.
+    close: async () => {}
+  }
+}
