@@ -12,7 +12,7 @@ import t, { type Test } from 'tap'
 import type { Config } from '../../src/config.js'
 import { callTool, startApp } from '../support/app.js'
 import { startRedis } from '../support/redis-server.js'
-import { MCP_HEADERS, INITIALIZE } from '../mcp/helper.js'
+import { MCP_HEADERS, INITIALIZE, rawInitialize, readMessages } from '../mcp/helper.js'
 import { holdStream } from '../security/support.js'
 import { waitFor } from '../sse/wait.js'
 
@@ -71,6 +71,17 @@ t.test('a chart made on A: status, recent list and image on B, for its owner onl
   t.ok(bytes.equals(Buffer.from(await onA.arrayBuffer())), 'the same bytes on both instances')
   const revalidated = await fetch(`${b}/charts/${requestId}.png`, { headers: { ...as(ALICE), 'if-none-match': onB.headers.get('etag') ?? '' } })
   t.equal(revalidated.status, 304, 'a cached copy is revalidated without the bytes')
+
+  // The chart resource on B (an MCP session of alice's there): the image and the record.
+  const session = await rawInitialize(`${b}/mcp`, as(ALICE))
+  const read = await fetch(`${b}/mcp`, {
+    method: 'POST',
+    headers: { ...MCP_HEADERS, ...as(ALICE), 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'resources/read', params: { uri: `chart://requests/${requestId}` } })
+  })
+  const [answer] = await readMessages(read) as Array<{ result: { contents: Array<{ mimeType: string, blob?: string, text?: string }> } }>
+  t.same(answer.result.contents.map((c) => c.mimeType), ['image/png', 'application/json'], 'resources/read on B: image and record')
+  t.ok(Buffer.from(answer.result.contents[0].blob ?? '', 'base64').equals(bytes), 'the same image')
 
   // Another principal: the same answers as for a request that does not exist (no existence oracle).
   t.match(text((await callTool(b, 'get_chart_status', { requestId }, as(BOB))).body), /No chart request/)
