@@ -80,7 +80,8 @@ export async function openChannelStream (request: FastifyRequest, reply: Fastify
   // With REDIS_URL the principal's streams on other instances count too; a replacement of a stream open here
   // takes over its slot (below), so it always fits.
   let releaseShared: (() => void) | null = null
-  const sharedQuota = request.server.security.sharedQuota
+  // Apps assembled without the security plugin (tests of the SSE layer alone) have no quotas to share.
+  const sharedQuota = request.server.hasDecorator('security') ? request.server.security.sharedQuota : null
   if (sharedQuota !== null && !channels.isLive(clientId)) {
     // One count per registry (/mcp/events and /sse each have their own quota), named by the route's access family.
     releaseShared = await sharedQuota.acquire(`channel:${request.routeOptions.config.access ?? 'events'}`, quotaKey, channels.maxClientsPerKey)
