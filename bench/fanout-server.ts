@@ -21,6 +21,8 @@ await app.register(fastifySSE, { heartbeatInterval: 0 })
 await app.register(configPlugin, {
   config: testConfig({
     MAX_SSE_CLIENTS: Number(process.env.MAX_SSE_CLIENTS ?? 10_000),
+    // Every bench client comes from one address, i.e. one anonymous principal: lift the per-principal channel quota.
+    SSE_CHANNELS_PER_PRINCIPAL: 1_000_000,
     // Long intervals so no heartbeat or keep-alive tick lands inside a measured round (the baseline has none).
     HEARTBEAT_MS: 3_600_000,
     KEEPALIVE_MS: 300_000

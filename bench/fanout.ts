@@ -10,14 +10,15 @@
  * latency for one client is from just before this process tells the server to publish (IPC) to the moment that
  * client's socket delivered the event; both instants are read from this process's clock.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { connect, type Socket } from 'node:net'
-import { fileURLToPath } from 'node:url'
-import { performance } from 'node:perf_hooks'
-import type { FromServer, ToServer } from './fanout-protocol.js'
+import { connect } from 'node:net'
+import { pathToFileURL } from 'node:url'
+import type { FromServer } from './fanout-protocol.js'
+import { ServerChild } from './support/fanout-child.js'
+import { ensureFileLimit, Fleet, percentile, ReExec } from './support/sse-fleet.js'
 
-interface Options { clients: number[], rounds: number, warmup: number }
+export interface Options { clients: number[], rounds: number, warmup: number }
+
+const OVER_LIMIT_PROBES = 200
 
 function parseArgs (argv: string[]): Options {
   const options: Options = { clients: [1000, 5000, 10_000], rounds: 10, warmup: 3 }
@@ -32,198 +33,6 @@ function parseArgs (argv: string[]): Options {
   if (options.clients.some((n) => !Number.isInteger(n) || n < 1)) throw new Error('--clients takes positive integers, e.g. 1000,5000,10000')
   options.clients.sort((a, b) => a - b)
   return options
-}
-
-const OVER_LIMIT_PROBES = 200
-const CONNECT_CONCURRENCY = 250
-
-/** Soft and hard limits on open files (Linux /proc), or null elsewhere. */
-function fileLimits (): { soft: number, hard: number } | null {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'))
-    const [soft, hard] = (line ?? '').split(/\s{2,}/).slice(1, 3).map((v) => (v === 'unlimited' ? Infinity : Number(v)))
-    return Number.isFinite(soft) || soft === Infinity ? { soft, hard } : null
-  } catch {
-    return null
-  }
-}
-
-/** Re-runs this command under `ulimit -n <hard>` when the soft limit is too low for N sockets (client side and server side). */
-function ensureFileLimit (needed: number): void {
-  const limits = fileLimits()
-  if (limits === null || limits.soft >= needed) return
-  if (process.env.FANOUT_ULIMIT_RAISED === '1' || limits.hard < needed) {
-    throw new Error(`need ${needed} open files, ulimit -n is ${limits.soft} (hard ${limits.hard}); run with fewer --clients or raise the hard limit`)
-  }
-  console.log(`raising ulimit -n from ${limits.soft} to ${limits.hard}`)
-  const child = spawn('/bin/sh', ['-c', `ulimit -n ${limits.hard} && exec "$@"`, 'sh', process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, FANOUT_ULIMIT_RAISED: '1' }
-  })
-  child.once('exit', (code) => process.exit(code ?? 1))
-  throw new ReExec()
-}
-class ReExec extends Error {}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Server child
-
-class ServerChild {
-  readonly #child: ChildProcess
-  readonly #waiting: Array<(message: FromServer) => void> = []
-  /** Server-side duration of each publish's fan-out loop, by round. */
-  readonly loopMs = new Map<number, number>()
-  port = 0
-
-  constructor (script: string, env: Record<string, string>) {
-    this.#child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      env: { ...process.env, ...env }
-    })
-    this.#child.on('message', (message: FromServer) => {
-      if (message.type === 'published') this.loopMs.set(message.round, message.loopMs)
-      else this.#waiting.shift()?.(message)
-    })
-  }
-
-  async started (): Promise<void> {
-    const message = await this.#next()
-    if (message.type !== 'listening') throw new Error('server did not start')
-    this.port = message.port
-  }
-
-  publish (round: number): void {
-    const message: ToServer = { type: 'publish', round }
-    this.#child.send(message)
-  }
-
-  async stats (): Promise<Extract<FromServer, { type: 'stats' }>> {
-    const message: ToServer = { type: 'stats' }
-    this.#child.send(message)
-    const reply = await this.#next()
-    if (reply.type !== 'stats') throw new Error('unexpected reply')
-    return reply
-  }
-
-  async stop (): Promise<void> {
-    if (this.#child.exitCode !== null) return
-    const exited = new Promise((resolve) => this.#child.once('exit', resolve))
-    this.#child.disconnect()
-    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 5000)
-    await exited
-    clearTimeout(timer)
-  }
-
-  async #next (): Promise<FromServer> {
-    return await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('server child did not answer')), 30_000)
-      this.#waiting.push((message) => { clearTimeout(timer); resolve(message) })
-    })
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Clients: raw sockets, one GET each; after `event: connected` only look for the current round's marker.
-
-class Client {
-  readonly socket: Socket
-  connected = false
-  arrival = 0
-  #head = ''
-  #tail: Buffer | null = null
-
-  constructor (port: number, clientId: string, readonly fleet: Fleet, onConnected: (ok: boolean) => void) {
-    this.socket = connect(port, '127.0.0.1')
-    this.socket.setNoDelay(true)
-    this.socket.on('error', () => { fleet.errors++ })
-    this.socket.on('close', () => {
-      if (!this.connected) onConnected(false)
-      else if (!fleet.closing) fleet.dropped++
-    })
-    this.socket.write(`GET /mcp/events/${clientId} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`)
-    this.socket.on('data', (chunk: Buffer) => {
-      if (!this.connected) {
-        this.#head += chunk.toString('latin1')
-        if (this.#head.includes('event: connected')) {
-          this.connected = true
-          this.#head = ''
-          onConnected(true)
-        } else if (/^HTTP\/1\.1 [45]\d\d/.test(this.#head)) {
-          this.socket.destroy()
-        }
-        return
-      }
-      const marker = fleet.marker
-      if (marker === null || this.arrival !== 0) return
-      const hay = this.#tail === null ? chunk : Buffer.concat([this.#tail, chunk])
-      if (hay.includes(marker)) {
-        this.arrival = performance.now()
-        this.#tail = null
-        fleet.arrived()
-      } else {
-        this.#tail = hay.subarray(Math.max(0, hay.length - marker.length))
-      }
-    })
-  }
-}
-
-class Fleet {
-  clients: Client[] = []
-  marker: Buffer | null = null
-  errors = 0
-  dropped = 0
-  closing = false
-  #arrivals = 0
-  #allArrived: (() => void) | null = null
-
-  async open (port: number, count: number, prefix: string): Promise<number> {
-    let failed = 0
-    let next = 0
-    await new Promise<void>((resolve) => {
-      let inFlight = 0
-      const launch = (): void => {
-        while (inFlight < CONNECT_CONCURRENCY && next < count) {
-          inFlight++
-          const id = `${prefix}${next++}`
-          const client: Client = new Client(port, id, this, (ok) => {
-            inFlight--
-            if (ok) this.clients.push(client)
-            else failed++
-            if (next === count && inFlight === 0) resolve()
-            else launch()
-          })
-        }
-      }
-      launch()
-    })
-    return failed
-  }
-
-  async round (server: ServerChild, round: number): Promise<{ latencies: number[], missing: number }> {
-    for (const client of this.clients) client.arrival = 0
-    this.#arrivals = 0
-    this.marker = Buffer.from(`"requestId":"bench-${round}"`)
-    const all = new Promise<void>((resolve) => { this.#allArrived = resolve })
-    const start = performance.now()
-    server.publish(round)
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([all, new Promise((resolve) => { timer = setTimeout(resolve, 10_000) })])
-    clearTimeout(timer)
-    this.marker = null
-    const latencies = this.clients.filter((c) => c.arrival !== 0).map((c) => c.arrival - start)
-    return { latencies, missing: this.clients.length - latencies.length }
-  }
-
-  arrived (): void {
-    this.#arrivals++
-    if (this.#arrivals === this.clients.length) this.#allArrived?.()
-  }
-
-  close (): void {
-    this.closing = true
-    for (const client of this.clients) client.socket.destroy()
-    this.clients = []
-  }
 }
 
 /** Opens `count` extra connections past the limit and classifies the answers. */
@@ -249,7 +58,7 @@ async function probeOverLimit (port: number, count: number): Promise<{ status503
 
 // ---------------------------------------------------------------------------------------------------------------
 
-interface RunResult {
+export interface RunResult {
   server: string
   clients: number
   connectFailed: number
@@ -267,11 +76,6 @@ interface RunResult {
   loopMs: number
   memory: string
   overLimit?: { status503WithRetryAfter: number, other: number, resets: number }
-}
-
-function percentile (sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
 }
 
 async function waitForClients (server: ServerChild, expected: number): Promise<void> {
@@ -297,7 +101,8 @@ async function settledStats (server: ServerChild): Promise<Extract<FromServer, {
   return samples[samples.length - 1]
 }
 
-async function run (kind: 'ours' | 'baseline', clients: number, options: Options, maxClients: number): Promise<RunResult> {
+/** One server (ours: bench/fanout-server.ts; baseline: a minimal node:http SSE server) with `clients` channels, in a child process. */
+export async function run (kind: 'ours' | 'baseline', clients: number, options: Options, maxClients: number): Promise<RunResult> {
   const script = kind === 'ours' ? './fanout-server.ts' : './baselines/sse-fanout-server.ts'
   const server = new ServerChild(script, { MAX_SSE_CLIENTS: String(maxClients) })
   const fleet = new Fleet()
@@ -306,7 +111,7 @@ async function run (kind: 'ours' | 'baseline', clients: number, options: Options
     // Warm the server's code paths (JIT, pools) before the idle reading, so both servers start from the same state.
     const warm = new Fleet()
     await warm.open(server.port, 200, 'warm')
-    for (let r = 0; r < 3; r++) await warm.round(server, -1 - r)
+    for (let r = 0; r < 3; r++) await warm.round(() => { server.publish(-1 - r) }, -1 - r)
     warm.close()
     await waitForClients(server, 0)
     const idle = await settledStats(server)
@@ -318,7 +123,7 @@ async function run (kind: 'ours' | 'baseline', clients: number, options: Options
     const rounds: Array<{ p50: number, p99: number, max: number }> = []
     let missing = 0
     for (let round = 0; round < options.warmup + options.rounds; round++) {
-      const result = await fleet.round(server, round)
+      const result = await fleet.round(() => { server.publish(round) }, round)
       if (round >= options.warmup) {
         const sorted = result.latencies.sort((a, b) => a - b)
         rounds.push({ p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN })
@@ -409,8 +214,11 @@ async function main (): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ReExec) return
-  console.error(err)
-  process.exitCode = 1
-})
+// Run as a script, not when bench/fanout-cluster.ts imports `run` for its one-instance baseline.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    if (err instanceof ReExec) return
+    console.error(err)
+    process.exitCode = 1
+  })
+}

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { EventBus } from '../src/events/bus.js'
 import { createEventBus } from '../src/events/create-bus.js'
 import { redactRedisUrl } from '../src/redis/connection.js'
+import { countPublished } from '../src/metrics.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,7 +16,7 @@ declare module 'fastify' {
 export default fp(async function eventBusPlugin (fastify: FastifyInstance) {
   const { REDIS_URL } = fastify.config
   const log = fastify.log.child({ component: 'event-bus' })
-  const bus = await createEventBus(fastify.config, log)
+  const bus = countPublished(await createEventBus(fastify.config, log))
   fastify.decorate('bus', bus)
   fastify.addHook('onClose', async () => { await bus.close() })
   log.debug({ kind: REDIS_URL === undefined ? 'memory' : 'redis', redis: REDIS_URL === undefined ? undefined : redactRedisUrl(REDIS_URL) }, 'event bus ready')

@@ -1,10 +1,13 @@
+import { randomBytes } from 'node:crypto'
 import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
 import type { FastifyInstance } from 'fastify'
 import { createMcpHandler, type McpServer, type ServerNotifier } from '@modelcontextprotocol/server'
 import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node'
 import { publishChartResourceChanges } from '../src/mcp/resources.js'
 import { DRAIN_GRACE_MS, InFlightCalls } from '../src/mcp/in-flight.js'
 import { createMcpServer, type McpEra, type McpServerDeps } from '../src/mcp/server.js'
+import { shareRequestStateKey } from '../src/mcp/request-state.js'
 import { SessionManager } from '../src/mcp/sessions.js'
 import type { SharedSessions } from '../src/mcp/shared-sessions.js'
 
@@ -104,6 +107,8 @@ export default fp(async function mcpSessionsPlugin (fastify: FastifyInstance, op
       retryMs: SSE_RETRY_MS
     })
     fastify.mcp.shared = shared
+    // 2026-07-28 MRTR: a requestState sealed on one instance is verified on whichever gets the retry.
+    shareRequestStateKey(await sharedSecret(redis, `${config.REDIS_KEY_PREFIX}mcp:request-state-key`))
     fastify.addHook('onClose', async () => {
       await shared.closeAll()
       await Promise.all([closeRedisConnection(subscriber), closeRedisConnection(redis)])
@@ -125,3 +130,11 @@ export default fp(async function mcpSessionsPlugin (fastify: FastifyInstance, op
   })
 // mcpDeps and tools are read on first use, checked at onReady: tests may decorate their own.
 }, { name: 'mcp-sessions', dependencies: ['config'] })
+
+/** A random secret created once in Redis (SET NX) and read by every instance. */
+async function sharedSecret (redis: Redis, key: string): Promise<string> {
+  await redis.set(key, randomBytes(32).toString('hex'), 'NX')
+  const secret = await redis.get(key)
+  if (secret === null) throw new Error(`Redis lost ${key} as it was written`)
+  return secret
+}

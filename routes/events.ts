@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from '../src/mcp/client-id.js'
 import type { Channel } from '../src/sse/channel.js'
 import type { FrameSink } from '../src/sse/frame-sink.js'
-import type { ChannelRegistry } from '../src/sse/registry.js'
+import type { ChannelRegistry, PreparedChannel } from '../src/sse/registry.js'
 import { admitToChannel, CHANNEL_RETRY_AFTER_SECONDS, channelQuotaMessage } from '../src/sse/channel-access.js'
 import { quotaKeyOf } from '../src/auth/quota.js'
 
@@ -69,8 +69,23 @@ export default async function eventsRoutes (fastify: FastifyInstance): Promise<v
 export async function openChannelStream (request: FastifyRequest, reply: FastifyReply, channels: ChannelRegistry, clientId: string, options: { remember?: boolean, messagesUrl?: string } = {}): Promise<Channel | null> {
   const owner = request.principal?.id ?? null
   const quotaKey = quotaKeyOf(owner, request.ip)
-  const admission = admitToChannel(channels, clientId, { principal: owner, quotaKey }, reply.sse.lastEventId)
+  let prepared: PreparedChannel | undefined
+  // With REDIS_URL the channel lives in Redis: load it (and number this stream's connected event) first. Without it,
+  // nothing to wait for (no await: the single-instance path stays as it was).
+  const preparing = channels.prepare(clientId, owner)
+  if (preparing !== undefined) {
+    try {
+      prepared = await preparing
+    } catch (error) {
+      request.log.warn({ err: error, clientId }, 'SSE replay log (Redis) unreachable: stream refused')
+      reply.header('Retry-After', String(CHANNEL_RETRY_AFTER_SECONDS))
+      await reply.code(503).send({ statusCode: 503, code: 'SSE_STORE_UNAVAILABLE', error: `The event store is unreachable; retry in ${CHANNEL_RETRY_AFTER_SECONDS} seconds (your events are kept).` })
+      return null
+    }
+  }
+  const admission = admitToChannel(channels, clientId, { principal: owner, quotaKey }, reply.sse.lastEventId, prepared)
   if (!admission.ok) {
+    if (prepared !== undefined) channels.discard(prepared)
     const { status, code, error, retryAfterSeconds } = admission
     request.log.warn({ status, code, clients: channels.clientCount }, 'SSE stream refused')
     if (retryAfterSeconds !== undefined) reply.header('Retry-After', String(retryAfterSeconds))
@@ -95,6 +110,7 @@ export async function openChannelStream (request: FastifyRequest, reply: Fastify
   // A client that left before we got here: no stream, nothing to register (and nothing for Fastify to send).
   if (reply.raw.destroyed) {
     releaseShared?.()
+    if (prepared !== undefined) channels.discard(prepared)
     return null
   }
 
@@ -114,7 +130,7 @@ export async function openChannelStream (request: FastifyRequest, reply: Fastify
     lease.holder = stream
     leases.set(clientId, lease)
   }
-  const channel = channels.open(clientId, new ResponseSink(reply), lastEventId, { ...options, owner, quotaKey })
+  const channel = channels.open(clientId, new ResponseSink(reply), lastEventId, { ...options, owner, quotaKey, prepared })
   reply.sse.onClose(() => {
     channels.release(channel)
     // The slot goes with the last stream of the channel, not with one a reconnect replaced.

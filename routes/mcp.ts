@@ -22,8 +22,9 @@
  * tool that is not read-only needs `charts:write` in either era (403 insufficient_scope, refuseUnscopedCall).
  */
 import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { classifyInboundRequest, isInitializeRequest } from '@modelcontextprotocol/server'
+import { classifyInboundRequest, isInitializeRequest, type Transport } from '@modelcontextprotocol/server'
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node'
 import { JSONRPC_ERRORS, type JsonRpcId } from '../src/jsonrpc.js'
 import { BoundedEventStore, EventBudget, SSE_RETRY_MS } from '../src/mcp/event-store.js'
@@ -48,6 +49,13 @@ function requestIdOf (message: unknown): JsonRpcId {
     if (typeof id === 'string' || typeof id === 'number') return id
   }
   return null
+}
+
+/** A session being opened by an initialize request, whichever way it is kept. */
+interface NewSession {
+  transport: Transport
+  serve: (req: IncomingMessage, res: ServerResponse, message: unknown) => Promise<void>
+  close: () => Promise<void>
 }
 
 function header (request: FastifyRequest, name: string): string | undefined {
@@ -106,26 +114,30 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
         `Too many MCP sessions (MAX_SESSIONS=${config.MAX_SESSIONS}); close unused sessions (DELETE /mcp) or retry later`)
     }
     const owner = request.principal?.id ?? null
-    if (shared !== undefined) {
-      let sessionId: string | undefined
-      const copy = await shared.create(owner, message, (id) => {
-        sessionId = id
-        guard.bind(id, owner, slot)
-        release()
-      })
-      sessions.add({ id: copy.id, kind: 'streamable', close: copy.close })
-      trackServerRequests(copy.transport, () => sessionId === undefined ? () => {} : sessions.track(copy.id))
-      try {
-        await handOver(request, reply, async () => { await copy.serve(request.raw, reply.raw, message) })
-      } finally {
-        release()
-        if (sessionId === undefined) {
-          slot()
-          await copy.close()
-        }
-      }
-      return
+    let sessionId: string | undefined
+    // The session has its id (initialize succeeded): it is the caller's, holds its quota slot and a place in the table.
+    const registered = (id: string, close: () => Promise<void>): void => {
+      sessionId = id
+      guard.bind(id, owner, slot)
+      sessions.add({ id, kind: 'streamable', close })
+      release()
     }
+    const session = shared === undefined ? await openLocalSession(registered) : await openSharedSession(shared, owner, message, registered)
+    trackServerRequests(session.transport, () => sessionId === undefined ? () => {} : sessions.track(sessionId))
+    try {
+      await handOver(request, reply, async () => { await session.serve(request.raw, reply.raw, message) })
+    } finally {
+      release()
+      // The initialize request was refused (bad params…): nothing was registered, so nothing else will close it.
+      if (sessionId === undefined) {
+        slot()
+        await session.close()
+      }
+    }
+  }
+
+  /** A new session of this process only (no REDIS_URL): an SDK Node transport with the bounded in-memory event store. */
+  async function openLocalSession (registered: (id: string, close: () => Promise<void>) => void): Promise<NewSession> {
     const server = createServer('legacy')
     const eventStore = new BoundedEventStore({}, eventBudget)
     let sessionId: string | undefined
@@ -139,9 +151,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       onsessioninitialized: (id) => {
         sessionId = id
         live.set(id, transport)
-        guard.bind(id, request.principal?.id ?? null, slot)
-        sessions.add({ id, kind: 'streamable', close: async () => { await server.close() } })
-        release()
+        registered(id, async () => { await server.close() })
       }
     })
     transport.onclose = () => {
@@ -154,17 +164,13 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
       server.close().catch(() => {})
     }
     await server.connect(transport)
-    trackServerRequests(transport, () => sessionId === undefined ? () => {} : sessions.track(sessionId))
-    try {
-      await handOver(request, reply, async () => { await transport.handleRequest(request.raw, reply.raw, message) })
-    } finally {
-      release()
-      // The initialize request was refused (bad params…): nothing was registered, so nothing else will close it.
-      if (sessionId === undefined) {
-        slot()
-        await server.close()
-      }
-    }
+    return { transport, serve: async (req, res, message) => { await transport.handleRequest(req, res, message) }, close: async () => { await server.close() } }
+  }
+
+  /** A new session stored in Redis (REDIS_URL), which every instance serves (src/mcp/shared-sessions.ts). */
+  async function openSharedSession (store: SharedSessions, owner: string | null, initialize: unknown, registered: (id: string, close: () => Promise<void>) => void): Promise<NewSession> {
+    const copy: SharedSession = await store.create(owner, initialize, (id) => { registered(id, copy.close) })
+    return { transport: copy.transport, serve: copy.serve, close: copy.close }
   }
 
   /**

@@ -19,6 +19,7 @@ import toolRegistryPlugin from '../plugins/tool-registry.js'
 import drainPlugin from '../plugins/drain.js'
 import securityPlugin from '../plugins/security.js'
 import mcpSessionsPlugin from '../plugins/mcp-sessions.js'
+import metricsPlugin from '../plugins/metrics.js'
 import healthRoutes from '../routes/health.js'
 import jsonRpcRoutes from '../routes/jsonrpc.js'
 import eventRoutes from '../routes/events.js'
@@ -32,6 +33,7 @@ import oauthMetadataRoutes from '../routes/oauth-metadata.js'
 import { redactUrl } from './auth/redact-url.js'
 import chatRoutes from '../routes/chat.js'
 import docsRoutes from '../routes/docs.js'
+import metricsRoutes from '../routes/metrics.js'
 
 export interface AppOptions {
   config: Config
@@ -55,6 +57,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(toolRegistryPlugin)
   await fastify.register(drainPlugin)
   await fastify.register(mcpSessionsPlugin)
+  await fastify.register(metricsPlugin)
 
   // One error handler for every `{ error, statusCode }` route (REST included): the detail goes to the log; a client
   // sees what to fix for a 4xx, a generic message for a 5xx. The JSON-RPC routes word the same classification as
@@ -82,6 +85,7 @@ export default async function app (fastify: FastifyInstance, options: AppOptions
   await fastify.register(oauthMetadataRoutes)
   await fastify.register(chatRoutes)
   await fastify.register(docsRoutes)
+  await fastify.register(metricsRoutes)
 }
 
 /** Fastify options for a long-lived SSE server (also used by tests). */

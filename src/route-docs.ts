@@ -37,6 +37,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'GET /mcp/health/ready': { tag: 'health', summary: 'Readiness for load balancers: 200 when this instance can take work, 503 when no chart can be made or Redis (REDIS_URL) is unreachable' },
   'GET /.well-known/oauth-protected-resource': { tag: 'oauth', summary: 'RFC 9728 Protected Resource Metadata of this server (when OAUTH_ISSUER is set): the authorization server and scopes' },
   'GET /.well-known/oauth-protected-resource/mcp': { tag: 'oauth', summary: 'RFC 9728 Protected Resource Metadata of the MCP endpoint /mcp (when OAUTH_ISSUER is set)' },
+  'GET /metrics': { tag: 'health', summary: 'Prometheus metrics (text exposition): open channels and sessions, events published/delivered/dropped, replays, render queue and durations, Chart-IMG calls, Redis errors; same names on every instance' },
   'GET /health': { tag: 'health', summary: 'Same report as /mcp/health, at the path older clients use' },
   'POST /chat': { tag: 'rest', summary: 'Chat: {message} → {response, toolCalls}; a model agent over the tools when LLM_BASE_URL/LLM_MODEL are set, else commands (send "help")' },
   'GET /': { tag: 'pages', summary: 'Chat page: ask for charts in words or commands; charts shown inline with live progress' },

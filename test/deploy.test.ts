@@ -202,15 +202,21 @@ t.test('systemd unit: systemd-analyze verify', { skip: SYSTEMD_ANALYZE === undef
 
 // Debian's python3-yaml parses it; no YAML parser is a declared dependency of this project.
 const HAS_PYYAML = existsSync('/usr/bin/python3') && spawnSync('/usr/bin/python3', ['-c', 'import yaml']).status === 0
-t.test('compose.yaml: two app instances, redis, nginx, REDIS_URL and healthchecks', { skip: HAS_PYYAML ? false : 'python3-yaml is not available to parse compose.yaml' }, async (t) => {
+t.test('compose.yaml: three app instances, redis with persistence, nginx, REDIS_URL, healthchecks, no shared volume', { skip: HAS_PYYAML ? false : 'python3-yaml is not available to parse compose.yaml' }, async (t) => {
   const { stdout } = await run('/usr/bin/python3', ['-c', 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', join(DOCKER, 'compose.yaml')])
   const compose = JSON.parse(stdout) as { services: Record<string, { healthcheck?: unknown, environment?: Record<string, string>, volumes?: string[], build?: { dockerfile: string } }> }
-  t.same(Object.keys(compose.services).sort(), ['app1', 'app2', 'nginx', 'redis'])
-  for (const name of ['app1', 'app2']) {
+  t.same(Object.keys(compose.services).sort(), ['app1', 'app2', 'app3', 'nginx', 'redis'])
+  for (const name of ['app1', 'app2', 'app3']) {
     const service = compose.services[name]
-    t.equal(service.environment?.REDIS_URL, 'redis://redis:6379', `${name} shares events through redis`)
+    t.equal(service.environment?.REDIS_URL, 'redis://redis:6379', `${name} shares its state through redis`)
     t.equal(service.build?.dockerfile, 'docker/Dockerfile')
+    t.same(service.volumes ?? [], [], `${name} mounts no volume: nothing is shared through the file system`)
   }
+  const redisCommand = (compose.services.redis as { command?: string[] }).command ?? []
+  t.equal(redisCommand[redisCommand.indexOf('--appendonly') + 1], 'yes', 'Redis persists (append-only file)')
+  const nginxConf = await readFile(join(DOCKER, 'nginx.conf'), 'utf8')
+  t.notMatch(nginxConf.replace(/#.*$/gm, ''), /\b(hash|ip_hash|sticky)\b/, 'nginx pins no client to an instance')
+  for (const name of ['app1', 'app2', 'app3']) t.equal(nginxConf.split(`server ${name}:3001;`).length - 1, 2, `${name} is in both upstreams`)
   for (const [name, service] of Object.entries(compose.services)) t.ok(service.healthcheck, `${name} has a healthcheck`)
   for (const volume of compose.services.nginx.volumes ?? []) {
     const source = volume.split(':')[0]

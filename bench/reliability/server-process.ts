@@ -1,4 +1,4 @@
-/** The real CLI (`src/cli.ts`) in its own process on a free port, found from Fastify's "Server listening at" line. */
+/** The real CLI (`src/cli.ts`) in its own process, found from Fastify's "Server listening at" line. */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { ROOT } from '../support/processes.js'
 
@@ -8,8 +8,18 @@ export interface ServerProcess {
   exited: Promise<number | null>
 }
 
-export async function startServerProcess (dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts'], {
+export interface ServerProcessOptions {
+  /** A command the CLI runs under, e.g. `['ip', 'netns', 'exec', name]` (which execs it: the child's pid is node's). */
+  prefix?: string[]
+}
+
+/**
+ * Starts the CLI with `env` on HOST 127.0.0.1 and a free port unless `env` says otherwise; resolves with the first
+ * address it listens at.
+ */
+export async function startServerProcess (dataDir: string, env: Record<string, string> = {}, options: ServerProcessOptions = {}): Promise<ServerProcess> {
+  const [command, ...args] = [...(options.prefix ?? []), process.execPath, '--import', 'tsx', 'src/cli.ts']
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit']
@@ -19,7 +29,7 @@ export async function startServerProcess (dataDir: string, env: Record<string, s
     let output = ''
     const onData = (chunk: Buffer): void => {
       output += chunk.toString()
-      const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
+      const match = /Server listening at (http:\/\/[0-9.]+:\d+)/.exec(output)
       if (match !== null) {
         child.stdout?.off('data', onData)
         child.stdout?.resume()

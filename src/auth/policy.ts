@@ -51,6 +51,10 @@ export const ACCESS_POLICIES = {
   events: { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'rest', resource: 'server', owns: 'channel', summary: 'Per-client event channel GET /mcp/events/:clientId' },
   sse: { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'rest', resource: 'server', owns: 'channel', summary: 'Seed 000 event stream GET /sse' },
   'chart-image': { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'rest', resource: 'server', owns: 'chart-image', summary: 'Stored chart images GET /charts/<requestId>.png|jpg' },
+  // Scrapers reach each instance at its own address (no name in ALLOWED_HOSTS) and send a bearer token, no Origin: the
+  // Host check is off as for health probes; the token is required whenever auth is on. Not rate limited: a scrape
+  // every few seconds must not use up the principal's budget.
+  metrics: { auth: 'principal', scope: 'charts:read', checkHostOrigin: false, rateLimited: false, errors: 'rest', resource: 'server', owns: null, summary: 'Prometheus metrics GET /metrics: a principal when auth is on, any Host (scrapers address each instance)' },
   'not-found': { ...PUBLIC, summary: 'Any URL no route serves: 404 after the Host/Origin check' }
 } as const satisfies Record<string, AccessPolicy>
 

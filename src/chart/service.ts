@@ -13,6 +13,7 @@ import type { ChartProgressEvent, ChartStatus } from '../events/types.js'
 import { TurnQueue } from '../scheduling/turn-queue.js'
 import { isSharedStoreUnavailable, newChartRecord, type ChartRecord, type HistoryStore } from '../history/types.js'
 import { describeStorageError } from '../history/data-dir.js'
+import { measureRender } from '../metrics.js'
 
 export interface ChartServiceDeps {
   engine: ChartEngine
@@ -168,7 +169,7 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
       publish(record, stage.status, stage.message, { attempt: stage.attempt, delayMs: stage.delayMs })
     }
     try {
-      const result = await engine.render(request, { signal, onStage })
+      const result = await measureRender(engine.name, async () => await engine.render(request, { signal, onStage }))
       return await complete(record, request, result, startedAt)
     } catch (error) {
       return await fail(record, request, failureMessage(error, record, controller.signal.aborted && drainController?.signal.aborted === true), startedAt)

@@ -2,8 +2,9 @@
  * The `requestState` of 2026-07-28 multi-round-trip requests (MRTR, spec basic/patterns/mrtr): it travels through the
  * client and comes back as attacker-controlled input, so it is sealed with the SDK's HMAC codec
  * (`createRequestStateCodec`), expires, and is bound to the method and the caller (principal and event channel):
- * state minted for one caller or one method is rejected (-32602) when replayed by another. The key is per process:
- * a flow's rounds must reach the same process (no shared secret is configured for scale-out yet).
+ * state minted for one caller or one method is rejected (-32602) when replayed by another. The key is random per
+ * process, or with REDIS_URL one secret kept in Redis and shared by every instance (`shareRequestStateKey`), so a
+ * flow's rounds may reach different instances.
  */
 import { randomBytes } from 'node:crypto'
 import { CLIENT_CAPABILITIES_META_KEY, createRequestStateCodec, type ClientCapabilities, type RequestStateCodec, type ServerContext } from '@modelcontextprotocol/server'
@@ -21,11 +22,28 @@ export function principalOf (ctx: ServerContext): string | null {
   return principalIdOf(ctx.http?.authInfo)
 }
 
-export const requestStateCodec: RequestStateCodec<Record<string, unknown>> = createRequestStateCodec({
-  key: randomBytes(32),
-  ttlSeconds: REQUEST_STATE_TTL_SECONDS,
-  bind: (ctx) => [ctx.mcpReq.method, principalOf(ctx) ?? '', resolveClientId(ctx) ?? ''].join('\0')
-})
+function codecWith (key: Uint8Array | string): RequestStateCodec<Record<string, unknown>> {
+  return createRequestStateCodec({
+    key,
+    ttlSeconds: REQUEST_STATE_TTL_SECONDS,
+    bind: (ctx) => [ctx.mcpReq.method, principalOf(ctx) ?? '', resolveClientId(ctx) ?? ''].join('\0')
+  })
+}
+
+let codec = codecWith(randomBytes(32))
+
+export const requestStateCodec: RequestStateCodec<Record<string, unknown>> = {
+  mint: async (payload, ctx) => await codec.mint(payload, ctx),
+  verify: async (state, ctx) => await codec.verify(state, ctx)
+}
+
+/**
+ * Seals and verifies with `key` from now on: the secret every instance shares (REDIS_URL, plugins/mcp-sessions.ts),
+ * so a flow's rounds may reach different instances. At least 32 bytes (the SDK's rule).
+ */
+export function shareRequestStateKey (key: string): void {
+  codec = codecWith(key)
+}
 
 /**
  * The client capabilities a 2026-07-28 request declared in its `_meta` envelope (each request carries its own;

@@ -4,6 +4,7 @@
  * behaviour and none can crash the process with an unhandled 'error' event.
  */
 import { Redis, type RedisOptions } from 'ioredis'
+import { metrics } from '../metrics.js'
 
 export interface RedisLogger {
   warn: (obj: object, msg: string) => void
@@ -39,7 +40,10 @@ export function openRedisConnection (options: RedisConnectionOptions): Redis {
   const redis = new Redis(options.url, settings)
   const where = redactRedisUrl(options.url)
   // Without an 'error' listener ioredis errors would be unhandled 'error' events and crash the process.
-  redis.on('error', (err: Error) => { options.log.warn({ redis: where, role: options.name, err: err.message }, 'redis connection error') })
+  redis.on('error', (err: Error) => {
+    metrics.redisErrors.inc({ role: options.name })
+    options.log.warn({ redis: where, role: options.name, err: err.message }, 'redis connection error')
+  })
   return redis
 }
 

@@ -9,10 +9,10 @@ import t from 'tap'
 import { Redis } from 'ioredis'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { CallToolResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js'
+import { CallToolResultSchema, ElicitRequestSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
 import { startRedis } from '../support/redis-server.js'
 import { waitFor } from '../sse/wait.js'
-import { MCP_HEADERS, startMcpApp, type McpApp, type TestLike } from './helper.js'
+import { MCP_HEADERS, rawInitialize, startMcpApp, type McpApp, type TestLike } from './helper.js'
 
 /** The events of an SSE body with their ids; priming events (empty data) give an id and no message. */
 function sseEvents (text: string): Array<{ id?: string, message?: unknown }> {
@@ -26,11 +26,11 @@ function sseEvents (text: string): Array<{ id?: string, message?: unknown }> {
 
 type Instance = 'A' | 'B' | 'C'
 
-async function cluster (t: TestLike, overrides: Record<string, unknown> = {}): Promise<{ apps: Record<Instance, McpApp>, redis: Redis }> {
+async function cluster (t: TestLike, overrides: Record<string, unknown> = {}, realCore = false): Promise<{ apps: Record<Instance, McpApp>, redis: Redis }> {
   const server = await startRedis(t, t.testdir())
   const root = t.testdir()
   for (const dir of ['a', 'b', 'c']) mkdirSync(join(root, dir))
-  const start = async (dir: string): Promise<McpApp> => await startMcpApp({ testdir: () => join(root, dir), teardown: (fn) => { t.teardown(fn) } }, { REDIS_URL: server.url, ...overrides })
+  const start = async (dir: string): Promise<McpApp> => await startMcpApp({ testdir: () => join(root, dir), teardown: (fn) => { t.teardown(fn) } }, { REDIS_URL: server.url, ...overrides }, { realCore })
   const [A, B, C] = [await start('a'), await start('b'), await start('c')]
   const redis = new Redis(server.url)
   t.teardown(async () => { redis.disconnect() })
@@ -118,13 +118,7 @@ t.test('a server→client elicitation asked by B is answered through C and reach
 
 t.test('a POST stream cut on B resumes on C with Last-Event-ID: every later event once', async (t) => {
   const { apps } = await cluster(t)
-  const init = await fetch(apps.A.url, {
-    method: 'POST',
-    headers: MCP_HEADERS,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })
-  })
-  const sessionId = init.headers.get('mcp-session-id') as string
-  await init.text()
+  const sessionId = await rawInitialize(apps.A.url)
   const headers = { ...MCP_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' }
   const abort = new AbortController()
   const call = await fetch(apps.B.url, {
@@ -169,13 +163,7 @@ t.test('a POST stream cut on B resumes on C with Last-Event-ID: every later even
 
 t.test('an idle session expires in Redis: 404 on every instance', async (t) => {
   const { apps, redis } = await cluster(t, { SESSION_IDLE_MS: 1000 })
-  const init = await fetch(apps.A.url, {
-    method: 'POST',
-    headers: MCP_HEADERS,
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'idle', version: '1' } } })
-  })
-  const sessionId = init.headers.get('mcp-session-id') as string
-  await init.text()
+  const sessionId = await rawInitialize(apps.A.url)
   const key = `chart-img-mcp:mcp:session:${sessionId}`
   t.ok(await redis.pttl(key) > 0, 'the session has an idle TTL')
   await waitFor('the session to expire in Redis', async () => await redis.exists(key) === 0 ? true : undefined, 30_000)
@@ -187,4 +175,56 @@ t.test('an idle session expires in Redis: 404 on every instance', async (t) => {
     })
     t.equal(response.status, 404, `${name} answers 404 for the expired session`)
   }
+})
+
+t.test('a resource update sent by B reaches the GET stream held by C, once, though two instances watch it', async (t) => {
+  const { apps, redis } = await cluster(t, {}, true)
+  const pick = (method: string, body: string): Instance => {
+    if (method === 'GET') return 'C'
+    if (body.includes('"initialize"')) return 'A'
+    if (body.includes('"ping"')) return 'A'
+    return 'B'
+  }
+  const transport = new StreamableHTTPClientTransport(new URL(apps.A.url), { fetch: routedFetch(apps, pick, []) })
+  const client = new Client({ name: 'watcher', version: '1.0.0' })
+  const updated: string[] = []
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => { updated.push(n.params.uri) })
+  await client.connect(transport)
+  t.teardown(async () => { await client.close() })
+  const sessionId = transport.sessionId as string
+  await waitFor('the GET stream open on C', () => apps.C.app.mcp.sessions.has(sessionId))
+
+  // The real core: chart requests are in Redis (every instance knows them), so every copy may watch one.
+  const call = client.callTool({ name: 'generate_chart', arguments: { symbol: 'SP:SPX', width: 1600, height: 1000, studies: [{ name: 'MACD' }] } })
+  const record = await waitFor('the chart request', async () => (await apps.B.app.core.charts.recent(1, null))[0])
+  const uri = `chart://requests/${record.requestId}`
+  await client.subscribeResource({ uri })
+  // A's copy predates the subscription: dropped and rebuilt, it watches the resource too.
+  await apps.A.app.mcp.sessions.end(sessionId)
+  await client.ping()
+  t.ok(apps.A.app.mcp.sessions.has(sessionId), 'A rebuilt its copy with the subscription')
+  await call
+  await waitFor('the update on the GET stream (C)', () => updated.length > 0)
+  const stored = await redis.xrange(`chart-img-mcp:mcp:events:${sessionId}:_GET_stream`, '-', '+')
+  t.equal(stored.length, 1, 'stored once in the session\'s GET stream')
+  await client.ping()
+  t.same(updated, [uri], 'the client was told once')
+})
+
+t.test('a session belongs to its principal on every instance: another one gets 404, as for an unknown id', async (t) => {
+  const alice = 'alice-static-token-0123456789'
+  const bob = 'bob-static-token-9876543210'
+  const { apps } = await cluster(t, { AUTH_TOKENS: [{ name: 'alice', token: alice }, { name: 'bob', token: bob }] })
+  const sessionId = await rawInitialize(apps.A.url, { authorization: `Bearer ${alice}` })
+  const list = async (token: string): Promise<number> => {
+    const response = await fetch(apps.B.url, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, authorization: `Bearer ${token}`, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' })
+    })
+    await response.text()
+    return response.status
+  }
+  t.equal(await list(bob), 404, 'bob cannot use alice\'s session on B')
+  t.equal(await list(alice), 200, 'alice can')
 })

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,10 +21,15 @@ export interface NginxServer {
  * pointing at `appPort`, and docker/nginx-sse-location.conf included unchanged. Stopped in teardown.
  */
 export async function startNginx (t: { teardown: (fn: () => Promise<void>) => void }, dir: string, appPort: number): Promise<NginxServer> {
+  return await startNginxWith(t, dir, (port) => configuration(dir, port, appPort))
+}
+
+/** Runs nginx with the configuration `configure(port)` returns for a free `port`; stopped in teardown. */
+export async function startNginxWith (t: { teardown: (fn: () => Promise<void>) => void }, dir: string, configure: (port: number) => string): Promise<NginxServer> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort()
     const conf = join(dir, `nginx-${port}.conf`)
-    writeFileSync(conf, configuration(dir, port, appPort))
+    writeFileSync(conf, configure(port))
     const child = spawn('/usr/sbin/nginx', ['-p', `${dir}/`, '-c', conf, '-e', 'stderr'], { stdio: ['ignore', 'pipe', 'pipe'] })
     const stop = stopper(child)
     try {
@@ -38,8 +43,14 @@ export async function startNginx (t: { teardown: (fn: () => Promise<void>) => vo
   }
 }
 
+/** nginx's temporary directories under `dir` (an unprivileged, throw-away prefix), as `http` block directives. */
+function tempPaths (dir: string): string {
+  const subs = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']
+  for (const sub of subs) mkdirSync(join(dir, sub), { recursive: true })
+  return subs.map((sub) => `  ${sub}_temp_path ${dir}/${sub};`).join('\n')
+}
+
 function configuration (dir: string, port: number, appPort: number): string {
-  for (const sub of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub), { recursive: true })
   return `daemon off;
 master_process off;
 worker_processes 1;
@@ -48,11 +59,7 @@ error_log stderr warn;
 events { worker_connections 256; }
 http {
   access_log off;
-  client_body_temp_path ${dir}/client_body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
+${tempPaths(dir)}
   gzip on;
   gzip_min_length 0;
   gzip_types text/event-stream application/json text/plain;
@@ -91,4 +98,36 @@ async function waitForPort (child: ChildProcess, port: number): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   throw new Error(`nginx did not listen on ${port}: ${output}`)
+}
+
+/** The production file: docker/nginx.conf, as deployed. */
+export const PRODUCTION_CONF = resolve(fileURLToPath(import.meta.url), '../../../docker/nginx.conf')
+
+/** Response header the test configuration adds: the `host:port` of the instance nginx passed the request to. */
+export const UPSTREAM_HEADER = 'x-test-upstream'
+
+/**
+ * docker/nginx.conf turned into a runnable test configuration with as few edits as possible, each checked (a
+ * production change that breaks an edit fails here rather than testing something else): foreground and one process,
+ * pid and temporary files under `dir`, `listen` on 127.0.0.1:`port`, the SSE snippet from docker/, each upstream's
+ * `server appN:3001;` lines replaced by `upstreams`, and one added header naming the instance that answered.
+ */
+export function productionConfiguration (dir: string, port: number, upstreams: string[]): string {
+  const edits: Array<[RegExp, string]> = [
+    [/^worker_processes .*;$/m, 'daemon off;\nmaster_process off;\nworker_processes 1;'],
+    [/^pid .*;$/m, `pid ${dir}/nginx.pid;`],
+    [/^error_log .*;$/m, 'error_log stderr warn;'],
+    [/^ {4}access_log .*;$/m, '    access_log off;'],
+    [/^http \{$/m, `http {\n${tempPaths(dir)}\n    add_header ${UPSTREAM_HEADER} $upstream_addr always;`],
+    [/^ {8}listen 80;$/m, `        listen 127.0.0.1:${port};`],
+    [/include \/etc\/nginx\/snippets\/chart-img-mcp-sse-location\.conf;/, `include ${SSE_LOCATION_SNIPPET};`],
+    [/(?:^ {8}server app\d+:3001;\n)+/gm, upstreams.map((address) => `        server ${address};\n`).join('')]
+  ]
+  let text = readFileSync(PRODUCTION_CONF, 'utf8')
+  for (const [pattern, replacement] of edits) {
+    if (!pattern.test(text)) throw new Error(`docker/nginx.conf no longer has ${String(pattern)}: update productionConfiguration`)
+    pattern.lastIndex = 0
+    text = text.replace(pattern, replacement)
+  }
+  return text
 }

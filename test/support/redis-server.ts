@@ -16,45 +16,58 @@ export async function freePort (): Promise<number> {
 export interface RedisServer {
   url: string
   port: number
+  /** Stops the server (SIGTERM: with `appendonly` it writes its AOF first). Safe to call twice. */
   stop: () => Promise<void>
-  /** Starts a new (empty) server on the same port after `stop` (an outage that ends); resolves when it accepts connections. */
+  /**
+   * Stops it if running, then starts it again on the same port and directory (an outage that ends): empty, or with
+   * its data when `appendonly`. Resolves when it accepts connections.
+   */
   restart: () => Promise<void>
 }
 
+export interface RedisOptions {
+  /** Addresses to listen on (the first one is in `url`). Default 127.0.0.1. */
+  bind?: string[]
+  /** Persist to an append-only file in `dir`, so data survives `stop` + `start` (as in docker/compose.yaml). */
+  appendonly?: boolean
+}
+
 /**
- * Starts Debian's redis-server on 127.0.0.1 and a free port, without persistence, in `dir`; stopped in teardown.
- * Resolves when it accepts connections.
+ * Starts Debian's redis-server on 127.0.0.1 (or `options.bind`) and a free port, in `dir`, without persistence
+ * unless `options.appendonly`; stopped in teardown. Resolves when it accepts connections.
  */
-export async function startRedis (t: { teardown: (fn: () => Promise<void>) => void }, dir: string): Promise<RedisServer> {
+export async function startRedis (t: { teardown: (fn: () => Promise<void>) => void }, dir: string, options: RedisOptions = {}): Promise<RedisServer> {
+  const bind = options.bind ?? ['127.0.0.1']
+  const spawnOn = (port: number): ChildProcess => spawn('/usr/bin/redis-server', [
+    '--port', String(port), '--bind', bind.join(' '), '--save', '', '--appendonly', options.appendonly === true ? 'yes' : 'no',
+    '--dir', dir, '--loglevel', 'warning',
+    // Protected mode refuses every non-loopback client of a server without a password: off when the test binds one.
+    '--protected-mode', bind.every((address) => address === '127.0.0.1') ? 'yes' : 'no'
+  ], { stdio: ['ignore', 'pipe', 'pipe'] })
   for (let attempt = 0; ; attempt++) {
     const port = await freePort()
-    let child = spawnRedis(port, dir)
-    let stop = stopper(child)
+    let child = spawnOn(port)
+    let stopChild = stopper(child)
     try {
-      await waitForReady(child, port)
-      t.teardown(async () => { await stop() })
-      return {
-        url: `redis://127.0.0.1:${port}`,
+      await waitForReady(child, port, bind[0])
+      const server: RedisServer = {
+        url: `redis://${bind[0]}:${port}`,
         port,
-        stop: async () => { await stop() },
-        async restart () {
-          await stop()
-          child = spawnRedis(port, dir)
-          stop = stopper(child)
-          await waitForReady(child, port)
+        stop: async () => { await stopChild() },
+        restart: async () => {
+          await stopChild()
+          child = spawnOn(port)
+          stopChild = stopper(child)
+          await waitForReady(child, port, bind[0])
         }
       }
+      t.teardown(server.stop)
+      return server
     } catch (err) {
-      await stop()
+      await stopChild()
       if (attempt >= 2) throw err
     }
   }
-}
-
-function spawnRedis (port: number, dir: string): ChildProcess {
-  return spawn('/usr/bin/redis-server', [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'warning'
-  ], { stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
 function stopper (child: ChildProcess): () => Promise<void> {
@@ -65,23 +78,23 @@ function stopper (child: ChildProcess): () => Promise<void> {
   }
 }
 
-async function waitForReady (child: ChildProcess, port: number): Promise<void> {
+async function waitForReady (child: ChildProcess, port: number, host: string): Promise<void> {
   let output = ''
   child.stdout?.on('data', (chunk) => { output += String(chunk) })
   child.stderr?.on('data', (chunk) => { output += String(chunk) })
   const deadline = Date.now() + 10_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${output}`)
-    if (await ping(port)) return
+    if (await ping(port, host)) return
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   throw new Error(`redis-server did not start on ${port}: ${output}`)
 }
 
-async function ping (port: number): Promise<boolean> {
+async function ping (port: number, host: string): Promise<boolean> {
   const { connect } = await import('node:net')
   return await new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1')
+    const socket = connect(port, host)
     let reply = ''
     socket.setTimeout(500, () => { socket.destroy(); resolve(false) })
     socket.on('error', () => resolve(false))

@@ -13,6 +13,7 @@ import {
 } from './retry-policy.js'
 import { TokenBucket, TokenBucketClosedError } from './token-bucket.js'
 import { readUpstreamMessage, redactKey, statusError } from './upstream-errors.js'
+import { metrics } from '../../metrics.js'
 
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>
 
@@ -156,6 +157,7 @@ export class UpstreamClient {
             'Try a smaller chart (width/height), or raise CHART_IMG_MAX_RESPONSE_BYTES if such images are expected.', { cause: error })
         }
         if (signal.aborted || timeout.aborted) throw this.#abortError(call, timeout, attempt, error)
+        metrics.chartImgCalls.inc({ status: 'network_error' })
         const code = networkErrorCode(error) ?? 'network error'
         log.warn({ path: call.path, attempt, code }, 'Chart-IMG connection failed')
         if (isRetryableNetworkError(error) && attempt < maxAttempts) {
@@ -170,6 +172,7 @@ export class UpstreamClient {
       }
 
       const status = response.status
+      metrics.chartImgCalls.inc({ status: String(status) })
       const contentType = (response.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
       log.debug({ method: call.method, path: call.path, attempt, status, ms: Math.round(performance.now() - started) }, 'Chart-IMG answered')
       if (response.ok || call.acceptStatuses?.includes(status) === true) {
