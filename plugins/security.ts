@@ -28,6 +28,7 @@ import { ACCESS_POLICIES, isAccessFamily, type AccessFamily, type AccessPolicy, 
 import type { Principal } from '../src/auth/principal.js'
 import { bearerChallenge, metadataUrl, resourceIdentifiers, type Challenge } from '../src/auth/protected-resource.js'
 import { quotaKeyOf } from '../src/auth/quota.js'
+import { SharedQuota } from '../src/auth/shared-quota.js'
 import { UNNAMED_TOKEN_PRINCIPAL } from '../src/auth/static-tokens.js'
 import { closeRedisConnection, openRedisConnection } from '../src/redis/connection.js'
 
@@ -62,6 +63,8 @@ export interface SecurityDecorator {
   quotaKeyOf: (request: FastifyRequest) => string
   /** MCP sessions: per-principal quota (MCP_SESSIONS_PER_PRINCIPAL) and owners (src/auth/mcp-session-guard.ts). */
   readonly mcpSessions: McpSessionGuard
+  /** With REDIS_URL: per-principal quotas counted across instances (SSE channels and MCP sessions); else null. */
+  readonly sharedQuota: SharedQuota | null
   /**
    * For a request that needs more than its route's scope (an MCP `tools/call` of a tool that writes; the route only
    * knows once the body is read): null when the principal holds `scope` or auth is off, else the reply, already sent
@@ -124,10 +127,17 @@ export default fp(async function securityPlugin (fastify: FastifyInstance) {
   // With REDIS_URL the counters live in Redis (the plugin's own store, keys `<prefix>ratelimit:<quota key>`), so the
   // limit holds across instances. While Redis is down requests pass (skipOnError) rather than all failing: the
   // limit protects capacity, and /mcp/health/ready already takes the instance out of rotation.
-  const redis = config.REDIS_URL === undefined || config.RATE_LIMIT_MAX === 0
+  const redis = config.REDIS_URL === undefined
     ? undefined
-    : openRedisConnection({ url: config.REDIS_URL, name: 'rate-limit', log: fastify.log, failFast: true })
-  if (redis !== undefined) fastify.addHook('onClose', async () => { await closeRedisConnection(redis) })
+    : openRedisConnection({ url: config.REDIS_URL, name: 'security', log: fastify.log, failFast: true })
+  // Per-principal quotas of channels and sessions across instances (src/auth/shared-quota.ts).
+  const sharedQuota = redis === undefined ? null : new SharedQuota({ redis, keyPrefix: config.REDIS_KEY_PREFIX, log: fastify.log })
+  if (redis !== undefined) {
+    fastify.addHook('onClose', async () => {
+      sharedQuota?.close()
+      await closeRedisConnection(redis)
+    })
+  }
   // Hooks are added per route by createRateLimit below (global: false): only families that say rateLimited count.
   // The limits are the plugin's global parameters, so createRateLimit() uses its store as is (keys without a route).
   await fastify.register(fastifyRateLimit, {
@@ -135,7 +145,7 @@ export default fp(async function securityPlugin (fastify: FastifyInstance) {
     max: config.RATE_LIMIT_MAX,
     timeWindow: config.RATE_LIMIT_WINDOW_MS,
     keyGenerator: quotaKey,
-    ...(redis === undefined ? {} : { redis, nameSpace: `${config.REDIS_KEY_PREFIX}ratelimit:`, skipOnError: true })
+    ...(redis === undefined || config.RATE_LIMIT_MAX === 0 ? {} : { redis, nameSpace: `${config.REDIS_KEY_PREFIX}ratelimit:`, skipOnError: true })
   })
   const rateLimit = config.RATE_LIMIT_MAX === 0 ? null : fastify.createRateLimit()
 
@@ -184,7 +194,8 @@ export default fp(async function securityPlugin (fastify: FastifyInstance) {
     baseUrl,
     routes,
     quotaKeyOf: quotaKey,
-    mcpSessions: new McpSessionGuard(config.MCP_SESSIONS_PER_PRINCIPAL),
+    mcpSessions: new McpSessionGuard(config.MCP_SESSIONS_PER_PRINCIPAL, sharedQuota ?? undefined),
+    sharedQuota,
     requireScope (request, reply, scope) {
       const { principal } = request
       if (principal === null || principal.scopes.includes(scope)) return null

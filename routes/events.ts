@@ -4,7 +4,7 @@ import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from '../src/mcp/client-id.js'
 import type { Channel } from '../src/sse/channel.js'
 import type { FrameSink } from '../src/sse/frame-sink.js'
 import type { ChannelRegistry, PreparedChannel } from '../src/sse/registry.js'
-import { admitToChannel, CHANNEL_RETRY_AFTER_SECONDS } from '../src/sse/channel-access.js'
+import { admitToChannel, CHANNEL_RETRY_AFTER_SECONDS, channelQuotaMessage } from '../src/sse/channel-access.js'
 import { quotaKeyOf } from '../src/auth/quota.js'
 
 /** Same shape as the app's error handler (src/app.ts): `error` is the text a person reads. */
@@ -92,8 +92,24 @@ export async function openChannelStream (request: FastifyRequest, reply: Fastify
     await reply.code(status).send({ statusCode: status, code, error })
     return null
   }
+  // With REDIS_URL the principal's streams on other instances count too; a replacement of a stream open here
+  // takes over its slot (below), so it always fits.
+  let releaseShared: (() => void) | null = null
+  // Apps assembled without the security plugin (tests of the SSE layer alone) have no quotas to share.
+  const sharedQuota = request.server.hasDecorator('security') ? request.server.security.sharedQuota : null
+  if (sharedQuota !== null && !channels.isLive(clientId)) {
+    // One count per registry (/mcp/events and /sse each have their own quota), named by the route's access family.
+    releaseShared = await sharedQuota.acquire(`channel:${request.routeOptions.config.access ?? 'events'}`, quotaKey, channels.maxClientsPerKey)
+    if (releaseShared === null) {
+      request.log.warn({ status: 429, code: 'SSE_CHANNEL_QUOTA' }, 'SSE stream refused')
+      reply.header('Retry-After', String(CHANNEL_RETRY_AFTER_SECONDS))
+      await reply.code(429).send({ statusCode: 429, code: 'SSE_CHANNEL_QUOTA', error: channelQuotaMessage(channels.maxClientsPerKey) })
+      return null
+    }
+  }
   // A client that left before we got here: no stream, nothing to register (and nothing for Fastify to send).
   if (reply.raw.destroyed) {
+    releaseShared?.()
     if (prepared !== undefined) channels.discard(prepared)
     return null
   }
@@ -106,10 +122,36 @@ export async function openChannelStream (request: FastifyRequest, reply: Fastify
   // A stream that cannot be resumed (server-made id, remember: false) has nothing to replay: its Last-Event-ID (sent by
   // EventSource after a restart) would only produce an events_missed warning about events it could never have had.
   const lastEventId = options.remember === false ? null : reply.sse.lastEventId
+  // Before open: opening closes the stream this one replaces, whose close must then leave the slot to this one.
+  const stream = {}
+  const leases = sharedLeasesOf(channels)
+  const lease = releaseShared === null ? leases.get(clientId) : { release: releaseShared, holder: stream }
+  if (lease !== undefined) {
+    lease.holder = stream
+    leases.set(clientId, lease)
+  }
   const channel = channels.open(clientId, new ResponseSink(reply), lastEventId, { ...options, owner, quotaKey, prepared })
-  reply.sse.onClose(() => { channels.release(channel) })
+  reply.sse.onClose(() => {
+    channels.release(channel)
+    // The slot goes with the last stream of the channel, not with one a reconnect replaced.
+    if (lease !== undefined && lease.holder === stream) {
+      leases.delete(clientId)
+      lease.release()
+    }
+  })
   request.log.debug({ clientId, clients: channels.clientCount }, 'SSE stream opened')
   return channel
+}
+
+/** Shared-quota slots (REDIS_URL) of the channels open in each registry, by clientId, with the stream that holds it. */
+const sharedLeases = new WeakMap<ChannelRegistry, Map<string, { release: () => void, holder: object }>>()
+function sharedLeasesOf (channels: ChannelRegistry): Map<string, { release: () => void, holder: object }> {
+  let leases = sharedLeases.get(channels)
+  if (leases === undefined) {
+    leases = new Map()
+    sharedLeases.set(channels, leases)
+  }
+  return leases
 }
 
 /** The HTTP response as a FrameSink. A class, not an object of closures: there is one per open stream. */

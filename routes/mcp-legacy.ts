@@ -36,7 +36,7 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
   useJsonRpcBodies(fastify, 'legacy MCP request failed')
 
   fastify.get(LEGACY_SSE_PATH, { config: { access: 'mcp-legacy' }, exposeHeadRoute: false }, async (request, reply) => {
-    const slot = guard.reserve(fastify.security.quotaKeyOf(request))
+    const slot = await guard.reserve(fastify.security.quotaKeyOf(request))
     if (slot === null) {
       reply.header('retry-after', String(retryAfterSeconds(config.SESSION_IDLE_MS)))
       return await sendJsonRpcError(reply, 429, null, JSONRPC_ERRORS.SERVER_ERROR, `You hold ${guard.maxPerKey} MCP sessions, the most one client may; close a stream or retry later`)

@@ -100,7 +100,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
 
   async function openSession (request: FastifyRequest, reply: FastifyReply, message: unknown): Promise<void> {
     // The per-principal quota first, so one client cannot take every slot of MAX_SESSIONS (src/auth/mcp-session-guard.ts).
-    const slot = guard.reserve(fastify.security.quotaKeyOf(request))
+    const slot = await guard.reserve(fastify.security.quotaKeyOf(request))
     if (slot === null) {
       reply.header('retry-after', String(retryAfterSeconds(config.SESSION_IDLE_MS)))
       return await sendJsonRpcError(reply, 429, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR,

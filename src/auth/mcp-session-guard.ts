@@ -6,13 +6,17 @@
  * every request that names a session).
  */
 import { QuotaCounter } from './quota.js'
+import type { SharedQuota } from './shared-quota.js'
 
 export class McpSessionGuard {
   readonly #quota: QuotaCounter
+  readonly #shared: SharedQuota | undefined
   readonly #owners = new Map<string, { owner: string | null, release: () => void }>()
 
-  constructor (maxPerKey: number) {
+  /** `shared` (REDIS_URL): the quota counts the principal's sessions on every instance, not only this one's. */
+  constructor (maxPerKey: number, shared?: SharedQuota) {
     this.#quota = new QuotaCounter(maxPerKey)
+    this.#shared = shared
   }
 
   get maxPerKey (): number {
@@ -20,8 +24,18 @@ export class McpSessionGuard {
   }
 
   /** Takes a slot for a new session of `quotaKey`; its release, or null at the quota (answer 429). */
-  reserve (quotaKey: string): (() => void) | null {
-    return this.#quota.acquire(quotaKey)
+  async reserve (quotaKey: string): Promise<(() => void) | null> {
+    const local = this.#quota.acquire(quotaKey)
+    if (local === null || this.#shared === undefined) return local
+    const shared = await this.#shared.acquire('mcp-session', quotaKey, this.#quota.max)
+    if (shared === null) {
+      local()
+      return null
+    }
+    return () => {
+      local()
+      shared()
+    }
   }
 
   /** The session got its id: it belongs to `owner`, and holds `slot` until forgotten. */

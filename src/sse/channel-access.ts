@@ -24,6 +24,11 @@ export interface ChannelCaller {
   quotaKey: string
 }
 
+/** The refusal at the per-principal stream quota (this instance's, or all instances' with REDIS_URL). */
+export function channelQuotaMessage (max: number): string {
+  return `You have ${max} event streams open, the most one client may hold; close one or retry in ${CHANNEL_RETRY_AFTER_SECONDS} seconds.`
+}
+
 /** `prepared`: the channel as loaded from Redis (ChannelRegistry.prepare), with REDIS_URL. */
 export function admitToChannel (channels: ChannelRegistry, clientId: string, caller: ChannelCaller, lastEventId: string | null, prepared?: PreparedChannel): ChannelAdmission {
   if (!channels.canAccept(clientId)) {
@@ -37,7 +42,7 @@ export function admitToChannel (channels: ChannelRegistry, clientId: string, cal
     return { ok: false, status: 409, code: 'SSE_CHANNEL_IN_USE', error: `Event channel ${clientId} is open on another connection. To take it over, reconnect with the Last-Event-ID of an event it received; otherwise use another clientId.` }
   }
   if (!channels.quotaAllows(caller.quotaKey, clientId)) {
-    return { ok: false, status: 429, code: 'SSE_CHANNEL_QUOTA', retryAfterSeconds: CHANNEL_RETRY_AFTER_SECONDS, error: `You have ${channels.maxClientsPerKey} event streams open, the most one client may hold; close one or retry in ${CHANNEL_RETRY_AFTER_SECONDS} seconds.` }
+    return { ok: false, status: 429, code: 'SSE_CHANNEL_QUOTA', retryAfterSeconds: CHANNEL_RETRY_AFTER_SECONDS, error: channelQuotaMessage(channels.maxClientsPerKey) }
   }
   return { ok: true }
 }

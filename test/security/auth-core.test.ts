@@ -89,9 +89,9 @@ t.test('quotas and the MCP session guard', async (t) => {
   t.equal(quota.count('alice'), 0)
 
   const guard = new McpSessionGuard(1)
-  const slot = guard.reserve('alice')
+  const slot = await guard.reserve('alice')
   t.ok(slot)
-  t.equal(guard.reserve('alice'), null)
+  t.equal(await guard.reserve('alice'), null)
   guard.bind('s1', 'alice', slot as () => void)
   t.equal(guard.allows('s1', 'alice'), true)
   t.equal(guard.allows('s1', 'bob'), false)
@@ -99,7 +99,7 @@ t.test('quotas and the MCP session guard', async (t) => {
   t.equal(guard.allows('unknown', 'alice'), false)
   guard.forget('s1')
   guard.forget('s1')
-  t.ok(guard.reserve('alice'), 'the slot came back once')
+  t.ok(await guard.reserve('alice'), 'the slot came back once')
 })
 
 t.test('URL redaction', async (t) => {
