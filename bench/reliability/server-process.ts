@@ -1,5 +1,7 @@
 /** The real CLI (`src/cli.ts`) in its own process on a free port, found from Fastify's "Server listening at" line. */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { createInterface } from 'node:readline'
 import { ROOT } from '../support/processes.js'
 
 export interface ServerProcess {
@@ -8,8 +10,16 @@ export interface ServerProcess {
   exited: Promise<number | null>
 }
 
-export async function startServerProcess (dataDir: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts'], {
+/** What a scenario may add to the server process. */
+export interface ServerProcessOptions {
+  /** Node flags before the script (e.g. `--import <probe>`), after tsx's own `--import`. */
+  nodeArgs?: string[]
+  /** Every line the server writes on stdout (pino's JSON log lines) after it listens; otherwise they are discarded. */
+  onLine?: (line: string) => void
+}
+
+export async function startServerProcess (dataDir: string, env: Record<string, string> = {}, options: ServerProcessOptions = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(options.nodeArgs ?? []), 'src/cli.ts'], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'inherit']
@@ -22,7 +32,9 @@ export async function startServerProcess (dataDir: string, env: Record<string, s
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)
       if (match !== null) {
         child.stdout?.off('data', onData)
-        child.stdout?.resume()
+        const { onLine } = options
+        if (onLine === undefined || child.stdout === null) child.stdout?.resume()
+        else createInterface({ input: child.stdout }).on('line', onLine)
         resolve(match[1])
       }
     }
@@ -35,4 +47,11 @@ export async function startServerProcess (dataDir: string, env: Record<string, s
 export async function stopServerProcess (server: ServerProcess): Promise<number | null> {
   if (server.child.exitCode === null) server.child.kill('SIGTERM')
   return await server.exited
+}
+
+/** The process's resident set size (bytes), from /proc (Linux). */
+export async function rssOf (pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status)
+  return kb === null ? 0 : Number(kb[1]) * 1024
 }
