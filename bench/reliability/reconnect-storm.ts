@@ -86,7 +86,9 @@ async function until (what: string, check: () => boolean, ms = 120_000): Promise
 
 async function withinWindow (): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'reliability-storm-'))
-  const server = await startServerProcess(dataDir, { SSE_REPLAY_EVENTS: '5000', MAX_SSE_CLIENTS: '100000', RENDER_WORKERS: '2', RENDER_CACHE_ENTRIES: '0', HEARTBEAT_MS: '3600000' })
+  // Every client comes from one address: the per-address stream quota (SSE_CHANNELS_PER_PRINCIPAL, default 100) and
+  // the rate limit would refuse the storm's own reconnections (429) and leave those clients behind.
+  const server = await startServerProcess(dataDir, { SSE_REPLAY_EVENTS: '5000', MAX_SSE_CLIENTS: '100000', SSE_CHANNELS_PER_PRINCIPAL: '100000', RATE_LIMIT_MAX: '0', RENDER_WORKERS: '2', RENDER_CACHE_ENTRIES: '0', HEARTBEAT_MS: '3600000' })
   try {
     const reference = new ResumingClient(server.url, 'storm-reference')
     await reference.connect()
