@@ -148,7 +148,8 @@ async function withinWindow (): Promise<void> {
 
 async function beyondWindow (): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'reliability-storm-window-'))
-  const server = await startServerProcess(dataDir, { SSE_REPLAY_EVENTS: '20', RENDER_WORKERS: '2', RENDER_CACHE_ENTRIES: '0', HEARTBEAT_MS: '3600000' })
+  // 2 × count streams from one address: over the default per-address quota in the full form.
+  const server = await startServerProcess(dataDir, { SSE_REPLAY_EVENTS: '20', SSE_CHANNELS_PER_PRINCIPAL: '100000', RATE_LIMIT_MAX: '0', RENDER_WORKERS: '2', RENDER_CACHE_ENTRIES: '0', HEARTBEAT_MS: '3600000' })
   const count = BOUNDED ? 20 : 100
   try {
     const resuming = Array.from({ length: count }, (_, i) => new ResumingClient(server.url, `window-${i}`))
