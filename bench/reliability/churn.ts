@@ -17,7 +17,7 @@ import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ROOT } from '../support/processes.js'
-import { BOUNDED, mb, Report } from './report.js'
+import { BOUNDED, mb, Report, until } from './report.js'
 import { startServerProcess, stopServerProcess } from './server-process.js'
 
 const CYCLES = BOUNDED ? 1000 : 10_000
@@ -163,15 +163,6 @@ async function churn (count: number, round: string): Promise<RoundResult> {
   outcomes['2025 initialize, abandoned'] = describe(await run(count, async (i) => { await openSession(i); return 200 })) + ` (${seconds()} s)`
   outcomes['2026-07-28 tools/list and cut subscriptions/listen'] = describe(await run(count, modernRequest)) + ` (${seconds()} s)`
   return { outcomes, sessionsOpened: getSessions.length + count, getConflicts: conflicts.count }
-}
-
-async function until (what: string, check: () => boolean | Promise<boolean>, ms = 120_000): Promise<boolean> {
-  const deadline = Date.now() + ms
-  while (!await check()) {
-    if (Date.now() > deadline) { console.log(`gave up waiting for ${what}`); return false }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-  return true
 }
 
 async function clientCount (): Promise<number> {

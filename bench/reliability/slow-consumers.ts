@@ -20,7 +20,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseSse } from '../../test/sse/sse-text.js'
 import { ROOT } from '../support/processes.js'
-import { BOUNDED, mb, Report } from './report.js'
+import { BOUNDED, mb, Report, requestChart, until } from './report.js'
 import { rssOf, startServerProcess, stopServerProcess } from './server-process.js'
 
 const NORMAL = BOUNDED ? 200 : 1000
@@ -87,29 +87,15 @@ function progressOf (name: string | undefined, data: string): Progress | null {
   return match === null ? null : { requestId: match[1], timestamp: match[2], status: match[3] }
 }
 
-async function chart (url: string, i: number): Promise<string> {
-  const response = await fetch(`${url}/mcp/tools/call`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'generate_chart', arguments: { symbol: 'NASDAQ:AAPL', interval: '1M', style: 'line', range: 'ALL', width: 640, height: 400 } } })
-  })
-  const body = await response.json() as { result?: { structuredContent?: { requestId?: string } } }
-  return body.result?.structuredContent?.requestId ?? /req_\d+_[0-9a-f]+/.exec(JSON.stringify(body))?.[0] ?? ''
-}
-
-async function until (what: string, check: () => boolean, ms = 180_000): Promise<boolean> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) { console.log(`gave up waiting for ${what}`); return false }
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  return true
-}
-
 function percentile (values: number[], p: number): number {
   if (values.length === 0) return NaN
   const sorted = Float64Array.from(values).sort()
   return sorted[Math.min(sorted.length - 1, Math.ceil(p / 100 * sorted.length) - 1)]
+}
+
+/** The same chart every time: render-cache hits (see the top of this file). */
+async function chart (url: string, i: number): Promise<string> {
+  return await requestChart(url, i, { width: 640, height: 400 })
 }
 
 /** Runs `count` calls, IN_FLIGHT at a time: a steady stream of events, so latency measures delivery, not a backlog. */
