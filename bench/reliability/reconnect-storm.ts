@@ -10,7 +10,7 @@ import { request as httpRequest, type ClientRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseSse, type SseEvent } from '../../test/sse/sse-text.js'
-import { BOUNDED, Report } from './report.js'
+import { BOUNDED, Report, requestChart, until } from './report.js'
 import { startServerProcess, stopServerProcess } from './server-process.js'
 
 const CHANNELS = BOUNDED ? 100 : 1000
@@ -65,28 +65,11 @@ class ResumingClient {
   missed (): Array<{ reason: string }> { return this.events.filter((e) => e.event === 'events_missed').map((e) => JSON.parse(e.data ?? '{}') as { reason: string }) }
 }
 
-async function chart (url: string, i: number): Promise<string> {
-  const response = await fetch(`${url}/mcp/tools/call`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'generate_chart', arguments: { symbol: 'NASDAQ:AAPL', interval: '1M', style: 'line', range: 'ALL', width: 320 + i, height: 240 } } })
-  })
-  const body = await response.json() as { result?: { structuredContent?: { requestId?: string }, content?: Array<{ text?: string }> } }
-  return body.result?.structuredContent?.requestId ?? /req_\d+_[0-9a-f]+/.exec(JSON.stringify(body))?.[0] ?? ''
-}
-
-async function until (what: string, check: () => boolean, ms = 120_000): Promise<boolean> {
-  const deadline = Date.now() + ms
-  while (!check()) {
-    if (Date.now() > deadline) { console.log(`gave up waiting for ${what}`); return false }
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  return true
-}
-
 async function withinWindow (): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'reliability-storm-'))
-  const server = await startServerProcess(dataDir, { SSE_REPLAY_EVENTS: '5000', MAX_SSE_CLIENTS: '100000', RENDER_WORKERS: '2', RENDER_CACHE_ENTRIES: '0', HEARTBEAT_MS: '3600000' })
+  // Every client comes from one address: the per-address stream quota (SSE_CHANNELS_PER_PRINCIPAL, default 100) and
+  // the rate limit would refuse the storm's own reconnections (429) and leave those clients behind.
+  const server = await startServerProcess(dataDir, { SSE_REPLAY_EVENTS: '5000', MAX_SSE_CLIENTS: '100000', SSE_CHANNELS_PER_PRINCIPAL: '100000', RATE_LIMIT_MAX: '0', RENDER_WORKERS: '2', RENDER_CACHE_ENTRIES: '0', HEARTBEAT_MS: '3600000' })
   try {
     const reference = new ResumingClient(server.url, 'storm-reference')
     await reference.connect()
@@ -109,13 +92,13 @@ async function withinWindow (): Promise<void> {
       }
     })()
     const started = performance.now()
-    const ids = await Promise.all(Array.from({ length: CHARTS }, async (_, i) => await chart(server.url, i)))
+    const ids = await Promise.all(Array.from({ length: CHARTS }, async (_, i) => await requestChart(server.url, i)))
     burst.running = false
     await storm
     const burstSeconds = (performance.now() - started) / 1000
     // Everyone back, resuming from its Last-Event-ID; a last chart marks the end of the stream for all.
     await Promise.all(clients.filter((c) => !c.live).map(async (c) => { await c.connect() }))
-    const marker = await chart(server.url, CHARTS)
+    const marker = await requestChart(server.url, CHARTS)
     if (!report.check('the last chart was made (its request id is known)', marker !== '')) return
     const hasMarker = (c: ResumingClient): boolean => c.progress().some((e) => e.data?.includes(marker) === true && e.data.includes('"completed"'))
     await until('every client to receive the last chart', () => hasMarker(reference) && clients.every(hasMarker))
@@ -146,7 +129,8 @@ async function withinWindow (): Promise<void> {
 
 async function beyondWindow (): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'reliability-storm-window-'))
-  const server = await startServerProcess(dataDir, { SSE_REPLAY_EVENTS: '20', RENDER_WORKERS: '2', RENDER_CACHE_ENTRIES: '0', HEARTBEAT_MS: '3600000' })
+  // 2 × count streams from one address: over the default per-address quota in the full form.
+  const server = await startServerProcess(dataDir, { SSE_REPLAY_EVENTS: '20', SSE_CHANNELS_PER_PRINCIPAL: '100000', RATE_LIMIT_MAX: '0', RENDER_WORKERS: '2', RENDER_CACHE_ENTRIES: '0', HEARTBEAT_MS: '3600000' })
   const count = BOUNDED ? 20 : 100
   try {
     const resuming = Array.from({ length: count }, (_, i) => new ResumingClient(server.url, `window-${i}`))
@@ -154,7 +138,7 @@ async function beyondWindow (): Promise<void> {
     await Promise.all([...resuming, ...bare].map(async (c) => { await c.connect() }))
     for (const c of [...resuming, ...bare]) c.cut()
     // More events than the 20-event window pass while they are away.
-    for (let i = 0; i < 12; i++) await chart(server.url, 500 + i)
+    for (let i = 0; i < 12; i++) await requestChart(server.url, 500 + i)
     await Promise.all(resuming.map(async (c) => { await c.connect(true) }))
     await Promise.all(bare.map(async (c) => { await c.connect(false) }))
     await until('every client to hear about what it missed', () => [...resuming, ...bare].every((c) => c.missed().length > 0), 60_000)

@@ -46,3 +46,27 @@ export function hasStackTrace (text: string): boolean {
 export async function settle<T> (promises: Array<Promise<T>>): Promise<Array<PromiseSettledResult<T>>> {
   return await Promise.allSettled(promises)
 }
+
+/** Polls `check` until it holds; false (and a line saying so) when `ms` passed first. */
+export async function until (what: string, check: () => boolean | Promise<boolean>, ms = 120_000): Promise<boolean> {
+  const deadline = Date.now() + ms
+  while (!await check()) {
+    if (Date.now() > deadline) { console.log(`gave up waiting for ${what}`); return false }
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return true
+}
+
+/**
+ * One `generate_chart` call over the JSON-RPC route (its progress is broadcast to every open channel); resolves with
+ * the chart's request id ('' when none came back). `size` defaults to one per `i`, so no two calls share a render.
+ */
+export async function requestChart (url: string, i: number, size = { width: 320 + i % 900, height: 240 + Math.floor(i / 900) }): Promise<string> {
+  const response = await fetch(`${url}/mcp/tools/call`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'generate_chart', arguments: { symbol: 'NASDAQ:AAPL', interval: '1M', style: 'line', range: 'ALL', ...size } } })
+  })
+  const body = await response.json() as { result?: { structuredContent?: { requestId?: string } } }
+  return body.result?.structuredContent?.requestId ?? /req_\d+_[0-9a-f]+/.exec(JSON.stringify(body))?.[0] ?? ''
+}

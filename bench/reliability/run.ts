@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process'
 import { ROOT } from '../support/processes.js'
 
-const SCENARIOS = ['upstream-faults', 'disk', 'fuzz', 'sigterm', 'reconnect-storm']
+const SCENARIOS = ['upstream-faults', 'disk', 'fuzz', 'sigterm', 'reconnect-storm', 'slow-consumers', 'churn']
 
 const args = process.argv.slice(2)
 const bounded = args.includes('--bounded')

@@ -1,6 +1,7 @@
 /** The real CLI (`src/cli.ts`) in its own process, found from Fastify's "Server listening at" line. */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createWriteStream } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { createInterface } from 'node:readline'
 import { ROOT } from '../support/processes.js'
 
 export interface ServerProcess {
@@ -20,9 +21,14 @@ export const LOAD_LIMITS: Record<string, string> = {
   MCP_SESSIONS_PER_PRINCIPAL: '1000000'
 }
 
+/** What a scenario may add to the server process. */
 export interface ServerProcessOptions {
   /** A command the CLI runs under, e.g. `['ip', 'netns', 'exec', name]` (which execs it: the child's pid is node's). */
   prefix?: string[]
+  /** Node flags before the script (e.g. `--import <probe>`), after tsx's own `--import`. */
+  nodeArgs?: string[]
+  /** Every line the server writes on stdout (pino's JSON log lines) after it listens; otherwise they are discarded. */
+  onLine?: (line: string) => void
 }
 
 /**
@@ -30,7 +36,7 @@ export interface ServerProcessOptions {
  * address it listens at.
  */
 export async function startServerProcess (dataDir: string, env: Record<string, string> = {}, options: ServerProcessOptions = {}): Promise<ServerProcess> {
-  const [command, ...args] = [...(options.prefix ?? []), process.execPath, '--import', 'tsx', 'src/cli.ts']
+  const [command, ...args] = [...(options.prefix ?? []), process.execPath, '--import', 'tsx', ...(options.nodeArgs ?? []), 'src/cli.ts']
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...LOAD_LIMITS, ...env },
@@ -44,9 +50,9 @@ export async function startServerProcess (dataDir: string, env: Record<string, s
       const match = /Server listening at (http:\/\/[0-9.]+:\d+)/.exec(output)
       if (match !== null) {
         child.stdout?.off('data', onData)
-        // RELIABILITY_SERVER_LOG=<file> keeps the server's log for debugging a scenario; otherwise it is discarded.
-        if (process.env.RELIABILITY_SERVER_LOG !== undefined) child.stdout?.pipe(createWriteStream(process.env.RELIABILITY_SERVER_LOG, { flags: 'a' }))
-        else child.stdout?.resume()
+        const { onLine } = options
+        if (onLine === undefined || child.stdout === null) child.stdout?.resume()
+        else createInterface({ input: child.stdout }).on('line', onLine)
         resolve(match[1])
       }
     }
@@ -59,4 +65,11 @@ export async function startServerProcess (dataDir: string, env: Record<string, s
 export async function stopServerProcess (server: ServerProcess): Promise<number | null> {
   if (server.child.exitCode === null) server.child.kill('SIGTERM')
   return await server.exited
+}
+
+/** The process's resident set size (bytes), from /proc (Linux). */
+export async function rssOf (pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status)
+  return kb === null ? 0 : Number(kb[1]) * 1024
 }
