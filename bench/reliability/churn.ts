@@ -193,10 +193,7 @@ const dataDir = await mkdtemp(join(tmpdir(), 'reliability-churn-'))
 const server = await startServerProcess(dataDir, {
   SESSION_IDLE_MS: '2000',
   MEMORY_TRIM_QUIET_MS: '1000',
-  MAX_SESSIONS: '100000',
-  MCP_SESSIONS_PER_PRINCIPAL: '100000',
-  SSE_CHANNELS_PER_PRINCIPAL: '100000',
-  RATE_LIMIT_MAX: '0'
+  MAX_SESSIONS: '100000'
 }, {
   nodeArgs: ['--expose-gc', '--import', join(ROOT, 'bench/reliability/resource-probe.ts')],
   onLine: (line) => {

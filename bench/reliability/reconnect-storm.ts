@@ -67,9 +67,7 @@ class ResumingClient {
 
 async function withinWindow (): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'reliability-storm-'))
-  // Every client comes from one address: the per-address stream quota (SSE_CHANNELS_PER_PRINCIPAL, default 100) and
-  // the rate limit would refuse the storm's own reconnections (429) and leave those clients behind.
-  const server = await startServerProcess(dataDir, { SSE_REPLAY_EVENTS: '5000', MAX_SSE_CLIENTS: '100000', SSE_CHANNELS_PER_PRINCIPAL: '100000', RATE_LIMIT_MAX: '0', RENDER_WORKERS: '2', RENDER_CACHE_ENTRIES: '0', HEARTBEAT_MS: '3600000' })
+  const server = await startServerProcess(dataDir, { SSE_REPLAY_EVENTS: '5000', MAX_SSE_CLIENTS: '100000', RENDER_WORKERS: '2', RENDER_CACHE_ENTRIES: '0', HEARTBEAT_MS: '3600000' })
   try {
     const reference = new ResumingClient(server.url, 'storm-reference')
     await reference.connect()
@@ -130,7 +128,7 @@ async function withinWindow (): Promise<void> {
 async function beyondWindow (): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'reliability-storm-window-'))
   // 2 × count streams from one address: over the default per-address quota in the full form.
-  const server = await startServerProcess(dataDir, { SSE_REPLAY_EVENTS: '20', SSE_CHANNELS_PER_PRINCIPAL: '100000', RATE_LIMIT_MAX: '0', RENDER_WORKERS: '2', RENDER_CACHE_ENTRIES: '0', HEARTBEAT_MS: '3600000' })
+  const server = await startServerProcess(dataDir, { SSE_REPLAY_EVENTS: '20', RENDER_WORKERS: '2', RENDER_CACHE_ENTRIES: '0', HEARTBEAT_MS: '3600000' })
   const count = BOUNDED ? 20 : 100
   try {
     const resuming = Array.from({ length: count }, (_, i) => new ResumingClient(server.url, `window-${i}`))

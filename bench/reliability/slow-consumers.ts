@@ -143,8 +143,6 @@ const dropped = new Set<string>()
 const server = await startServerProcess(dataDir, {
   SSE_MAX_QUEUED_BYTES: String(MAX_QUEUED_BYTES),
   MAX_SSE_CLIENTS: '100000',
-  SSE_CHANNELS_PER_PRINCIPAL: '100000',
-  RATE_LIMIT_MAX: '0',
   RENDER_WORKERS: '2',
   HEARTBEAT_MS: '3600000'
 }, {
