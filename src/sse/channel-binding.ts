@@ -1,7 +1,13 @@
 import type { ReplayBuffer } from './replay-buffer.js'
 
-/** How many of a channel's own `connected` ids are remembered as proof of having received that channel. */
-const CONNECTED_IDS_KEPT = 8
+/**
+ * How many of a channel's own `connected` ids are remembered as proof of having received that channel (and, in
+ * ReplayBuffer, where each resumed stream started). Under a reconnect storm many connections are cut before the client
+ * reads their `connected` event, and each one used a slot: with 8 slots, 9 such cuts made the id the client really
+ * holds unknown, and it was told `events_missed` for events still in the buffer (fault suite, scenario 2). 256 numbers
+ * per channel cost ~10 KB at most and only on a channel that reconnected that often.
+ */
+export const CONNECTED_IDS_KEPT = 256
 
 /**
  * Who a channel belongs to, and what proves it. It lives as long as the channel's replay buffer (across reconnects).

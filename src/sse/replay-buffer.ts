@@ -1,3 +1,4 @@
+import { CONNECTED_IDS_KEPT } from './channel-binding.js'
 /**
  * The last `capacity` events of one channel, kept so a client reconnecting with `Last-Event-ID` gets what it missed.
  * A ring of (seq, frame) pairs; frames are shared Buffers, so a broadcast held by 10,000 channels is stored once.
@@ -64,8 +65,10 @@ export class ReplayBuffer {
     this.#lastConnected = seq
     if (resumedFrom === null) return
     this.#resumedFrom.set(seq, this.resolve(resumedFrom))
-    // A client presents only its newest id; a few old ones cover streams cut in quick succession.
-    if (this.#resumedFrom.size > 8) this.#resumedFrom.delete(this.#resumedFrom.keys().next().value as number)
+    // A client presents only its newest id; the last CONNECTED_IDS_KEPT cover streams cut in quick succession. The
+    // same bound as ChannelBinding's, so every resumed id the binding still recognises is still resolved here
+    // (otherwise it would resume from itself and silently skip what its stream had not yet replayed).
+    if (this.#resumedFrom.size > CONNECTED_IDS_KEPT) this.#resumedFrom.delete(this.#resumedFrom.keys().next().value as number)
   }
 
   /** Where a Last-Event-ID really resumes from: itself, or what the `connected` event it names resumed from. */

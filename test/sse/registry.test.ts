@@ -151,6 +151,22 @@ t.test('a client cut right after connected (before the replay) resumes from the 
   t.same(events.slice(1).map((e) => JSON.parse(e.data ?? '').requestId), missed.map((m) => m.event.requestId))
 })
 
+t.test('a reconnect storm: streams cut before the client read anything do not make its real id unknown', async (t) => {
+  const r = registry(t)
+  const first = new FakeSink()
+  r.release(r.open('c', first, null))
+  const heldId = first.events()[0].id ?? ''
+  const missed = toClient('c')
+  r.deliver(missed)
+  // Many connections, each cut before the client read a byte: the client still holds only its first connected id.
+  for (let i = 0; i < 40; i++) r.release(r.open('c', new FakeSink(), heldId))
+  const last = new FakeSink()
+  r.open('c', last, heldId)
+  const events = last.events()
+  t.same(events.map((e) => e.event), ['connected', 'chart_progress'], 'the missed event, no events_missed')
+  t.equal(JSON.parse(events[1].data ?? '').requestId, missed.event.requestId)
+})
+
 t.test('a reconnect without Last-Event-ID to a channel holding unseen events gets events_missed (no_last_event_id)', async (t) => {
   const r = registry(t)
   const first = new FakeSink()
