@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { createChannelRegistry, type ChannelRegistry } from '../src/sse/registry.js'
+import type { RedisChannelLog } from '../src/sse/redis-channel-log.js'
+import { createChannelRegistry, DEFAULT_REMEMBER_MS, type ChannelRegistry } from '../src/sse/registry.js'
 import { NAMED_EVENTS, SEED_000_MESSAGES, type WireFormat } from '../src/sse/wire-format.js'
 
 declare module 'fastify' {
@@ -28,6 +29,8 @@ export interface SseChannelsPluginOptions {
  */
 export default fp(async function sseChannelsPlugin (fastify: FastifyInstance, options: SseChannelsPluginOptions) {
   const { config } = fastify
+  // With REDIS_URL the replay buffers live in Redis (loaded only then: one instance needs no ioredis).
+  const shared = config.REDIS_URL === undefined ? undefined : await openSharedLogs(fastify, options)
   const create = (format: WireFormat, component: string): ChannelRegistry => createChannelRegistry({
     log: fastify.log.child({ component }),
     heartbeatMs: config.HEARTBEAT_MS,
@@ -39,7 +42,8 @@ export default fp(async function sseChannelsPlugin (fastify: FastifyInstance, op
     retryMs: options.retryMs,
     rememberMs: options.rememberMs,
     rememberMax: options.rememberMax,
-    format
+    format,
+    ...(shared === undefined ? {} : { shared: { log: shared.logs[component === 'seed-sse' ? 1 : 0], spacing: shared.spacing } })
   })
   const registries = [create(NAMED_EVENTS, 'sse-channels'), create(SEED_000_MESSAGES, 'seed-sse')]
   const unsubscribe = fastify.bus.subscribe((message) => { for (const registry of registries) registry.deliver(message) })
@@ -48,7 +52,22 @@ export default fp(async function sseChannelsPlugin (fastify: FastifyInstance, op
   const shutdown = async (): Promise<void> => {
     unsubscribe()
     await Promise.all(registries.map(async (registry) => { await registry.close() }))
+    await shared?.close()
   }
   fastify.addHook('preClose', shutdown)
   fastify.addHook('onClose', shutdown)
 }, { name: 'sse-channels', dependencies: ['config', 'event-bus'] })
+
+/** The two registries' logs on one Redis connection (src/sse/redis-channel-log.ts). */
+async function openSharedLogs (fastify: FastifyInstance, options: SseChannelsPluginOptions): Promise<{ logs: RedisChannelLog[], spacing: number, close: () => Promise<void> }> {
+  const { config } = fastify
+  const [{ RedisChannelLog, SEQ_SPACING }, { openRedisConnection, closeRedisConnection }] = await Promise.all([
+    import('../src/sse/redis-channel-log.js'), import('../src/redis/connection.js')
+  ])
+  const redis = openRedisConnection({ url: config.REDIS_URL as string, name: 'sse-replay', log: fastify.log.child({ component: 'sse-replay' }) })
+  const rememberMs = options.rememberMs ?? DEFAULT_REMEMBER_MS
+  const open = async (registry: string): Promise<RedisChannelLog> => await RedisChannelLog.open({ redis, keyPrefix: config.REDIS_KEY_PREFIX, registry, capacity: config.SSE_REPLAY_EVENTS, rememberMs })
+  const logs = [await open('events'), await open('sse')]
+  let closing: Promise<void> | undefined
+  return { logs, spacing: SEQ_SPACING, close: async () => { closing ??= closeRedisConnection(redis); await closing } }
+}

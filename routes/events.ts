@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from '../src/mcp/client-id.js'
 import type { Channel } from '../src/sse/channel.js'
 import type { FrameSink } from '../src/sse/frame-sink.js'
-import type { ChannelRegistry } from '../src/sse/registry.js'
-import { admitToChannel } from '../src/sse/channel-access.js'
+import type { ChannelRegistry, PreparedChannel } from '../src/sse/registry.js'
+import { admitToChannel, CHANNEL_RETRY_AFTER_SECONDS } from '../src/sse/channel-access.js'
 import { quotaKeyOf } from '../src/auth/quota.js'
 
 /** Same shape as the app's error handler (src/app.ts): `error` is the text a person reads. */
@@ -69,8 +69,23 @@ export default async function eventsRoutes (fastify: FastifyInstance): Promise<v
 export async function openChannelStream (request: FastifyRequest, reply: FastifyReply, channels: ChannelRegistry, clientId: string, options: { remember?: boolean, messagesUrl?: string } = {}): Promise<Channel | null> {
   const owner = request.principal?.id ?? null
   const quotaKey = quotaKeyOf(owner, request.ip)
-  const admission = admitToChannel(channels, clientId, { principal: owner, quotaKey }, reply.sse.lastEventId)
+  let prepared: PreparedChannel | undefined
+  // With REDIS_URL the channel lives in Redis: load it (and number this stream's connected event) first. Without it,
+  // nothing to wait for (no await: the single-instance path stays as it was).
+  const preparing = channels.prepare(clientId, owner)
+  if (preparing !== undefined) {
+    try {
+      prepared = await preparing
+    } catch (error) {
+      request.log.warn({ err: error, clientId }, 'SSE replay log (Redis) unreachable: stream refused')
+      reply.header('Retry-After', String(CHANNEL_RETRY_AFTER_SECONDS))
+      await reply.code(503).send({ statusCode: 503, code: 'SSE_STORE_UNAVAILABLE', error: `The event store is unreachable; retry in ${CHANNEL_RETRY_AFTER_SECONDS} seconds (your events are kept).` })
+      return null
+    }
+  }
+  const admission = admitToChannel(channels, clientId, { principal: owner, quotaKey }, reply.sse.lastEventId, prepared)
   if (!admission.ok) {
+    if (prepared !== undefined) channels.discard(prepared)
     const { status, code, error, retryAfterSeconds } = admission
     request.log.warn({ status, code, clients: channels.clientCount }, 'SSE stream refused')
     if (retryAfterSeconds !== undefined) reply.header('Retry-After', String(retryAfterSeconds))
@@ -78,7 +93,10 @@ export async function openChannelStream (request: FastifyRequest, reply: Fastify
     return null
   }
   // A client that left before we got here: no stream, nothing to register (and nothing for Fastify to send).
-  if (reply.raw.destroyed) return null
+  if (reply.raw.destroyed) {
+    if (prepared !== undefined) channels.discard(prepared)
+    return null
+  }
 
   // no-transform: compressing or rewriting proxies must pass events through as they come (RFC 9111 §5.2.2.6).
   reply.header('Cache-Control', 'no-cache, no-transform')
@@ -88,7 +106,7 @@ export async function openChannelStream (request: FastifyRequest, reply: Fastify
   // A stream that cannot be resumed (server-made id, remember: false) has nothing to replay: its Last-Event-ID (sent by
   // EventSource after a restart) would only produce an events_missed warning about events it could never have had.
   const lastEventId = options.remember === false ? null : reply.sse.lastEventId
-  const channel = channels.open(clientId, new ResponseSink(reply), lastEventId, { ...options, owner, quotaKey })
+  const channel = channels.open(clientId, new ResponseSink(reply), lastEventId, { ...options, owner, quotaKey, prepared })
   reply.sse.onClose(() => { channels.release(channel) })
   request.log.debug({ clientId, clients: channels.clientCount }, 'SSE stream opened')
   return channel

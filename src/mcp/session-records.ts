@@ -8,6 +8,7 @@
  *   every instance at once, and nothing is left behind.
  * - A session ends only by DELETE (`remove`) or idle expiry; an instance stopping or dying ends nothing.
  */
+import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 
 export interface SessionRecord {
@@ -88,6 +89,15 @@ export class SessionRecords {
       return
     }
     await this.#redis.multi().sadd(subs, uri).pexpire(subs, this.#idleMs).exec()
+  }
+
+  /**
+   * Claims the sending of one notification that every copy of the session would send on its own (a resource update
+   * seen by each copy that watches the resource): true for the first copy to ask within `windowMs`.
+   */
+  async claim (id: string, notification: string, windowMs: number): Promise<boolean> {
+    const key = `${this.#prefix}${id}:sent:${createHash('sha1').update(notification).digest('base64url')}`
+    return await this.#redis.set(key, '1', 'PX', windowMs, 'NX') === 'OK'
   }
 
   async remove (id: string): Promise<void> {

@@ -66,6 +66,9 @@ interface Copy extends SharedSession {
   rawSend: (message: JSONRPCMessage) => Promise<void>
 }
 
+/** A chart request completes once: its update notifications from several copies arrive within this window. */
+const RESOURCE_UPDATE_WINDOW_MS = 60_000
+
 const ROUTED_ID = /^([0-9a-f]{12})~(.+)$/
 
 /** The caller a replayed request runs as: only the principal id is read (src/mcp/request-state.ts principalOf). */
@@ -245,6 +248,9 @@ export class SharedSessions {
     const send = transport.send.bind(transport)
     transport.send = async (message, options) => {
       const request = 'method' in message && 'id' in message
+      // Every copy watching a resource hears its completion on the bus; the client is told once.
+      if (!request && 'method' in message && message.method === 'notifications/resources/updated' &&
+        !await this.records.claim(id, JSON.stringify(message), RESOURCE_UPDATE_WINDOW_MS)) return
       await send(request ? { ...message, id: `${this.#tag}~${String(message.id)}` } as JSONRPCMessage : message, options)
     }
   }

@@ -8,7 +8,7 @@
  *   a `Last-Event-ID` the server sent on that channel (ChannelBinding). Without it → 409, and the first stream stays.
  * - Per-key quota (principal, or address in open mode) → 429; the global cap → 503.
  */
-import type { ChannelRegistry } from './registry.js'
+import type { ChannelRegistry, PreparedChannel } from './registry.js'
 
 /** A slot frees whenever a client disconnects; a few seconds is enough to retry. */
 export const CHANNEL_RETRY_AFTER_SECONDS = 5
@@ -24,15 +24,16 @@ export interface ChannelCaller {
   quotaKey: string
 }
 
-export function admitToChannel (channels: ChannelRegistry, clientId: string, caller: ChannelCaller, lastEventId: string | null): ChannelAdmission {
+/** `prepared`: the channel as loaded from Redis (ChannelRegistry.prepare), with REDIS_URL. */
+export function admitToChannel (channels: ChannelRegistry, clientId: string, caller: ChannelCaller, lastEventId: string | null, prepared?: PreparedChannel): ChannelAdmission {
   if (!channels.canAccept(clientId)) {
     return { ok: false, status: 503, code: 'SSE_TOO_MANY_CLIENTS', retryAfterSeconds: CHANNEL_RETRY_AFTER_SECONDS, error: `This server has its maximum of ${channels.maxClients} event streams open; retry in ${CHANNEL_RETRY_AFTER_SECONDS} seconds.` }
   }
-  const binding = channels.bindingOf(clientId)
+  const binding = channels.bindingOf(clientId, prepared)
   if (binding !== undefined && binding.owner !== caller.principal) {
     return { ok: false, status: 404, code: 'SSE_CHANNEL_NOT_FOUND', error: `No event channel ${clientId} here for you. Use a clientId of your own (initialize returns one).` }
   }
-  if (caller.principal === null && channels.isLive(clientId) && !channels.provesReceipt(clientId, lastEventId)) {
+  if (caller.principal === null && channels.isLive(clientId) && !channels.provesReceipt(clientId, lastEventId, prepared)) {
     return { ok: false, status: 409, code: 'SSE_CHANNEL_IN_USE', error: `Event channel ${clientId} is open on another connection. To take it over, reconnect with the Last-Event-ID of an event it received; otherwise use another clientId.` }
   }
   if (!channels.quotaAllows(caller.quotaKey, clientId)) {

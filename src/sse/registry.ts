@@ -9,9 +9,10 @@ import {
   type EventsMissedReason,
   type HeartbeatEvent
 } from './channel-events.js'
-import { createEventIdSource, type EventIdSource } from './event-id.js'
+import { createEventIdSource, createSharedEventIdSource, type EventIdSource, type SharedEventIdSource } from './event-id.js'
 import { KEEPALIVE_FRAME } from './frame.js'
 import type { FrameSink } from './frame-sink.js'
+import type { RedisChannelLog } from './redis-channel-log.js'
 import { ReplayBuffer } from './replay-buffer.js'
 import { metrics } from '../metrics.js'
 import { NAMED_EVENTS, type ChannelPayload, type WireFormat } from './wire-format.js'
@@ -44,10 +45,29 @@ export interface ChannelRegistryOptions {
   ids?: EventIdSource
   /** How events look on the wire. Default NAMED_EVENTS (seed 004's /mcp/events); SEED_000_MESSAGES for /sse. */
   format?: WireFormat
+  /**
+   * The replay buffers in Redis (REDIS_URL), shared by every instance: streams open after `prepare`, and a reconnect
+   * to any instance resumes. Undefined: in this process only.
+   */
+  shared?: { log: RedisChannelLog, spacing: number }
+}
+
+/**
+ * A stream about to open on a channel stored in Redis (`prepare`): the channel as stored when its `connected` event
+ * was numbered, and the events that arrived here since, sent after the replay.
+ */
+export interface PreparedChannel {
+  readonly clientId: string
+  readonly owner: string | null
+  readonly history: ReplayBuffer
+  readonly binding: ChannelBinding
+  readonly known: boolean
+  readonly connectedSeq: number
+  readonly pending: Array<{ seq: number, frame: Buffer }>
 }
 
 const DEFAULT_RETRY_MS = 2000
-const DEFAULT_REMEMBER_MS = 5 * 60_000
+export const DEFAULT_REMEMBER_MS = 5 * 60_000
 const DEFAULT_CLOSING_RETRY_MS = 5000
 
 interface RememberedChannel {
@@ -66,6 +86,8 @@ export interface OpenOptions {
   quotaKey?: string
   /** Goes into the connected event: a stream that takes requests says where. */
   messagesUrl?: string
+  /** With a shared log: what `prepare` returned for this stream. */
+  prepared?: PreparedChannel
 }
 
 /**
@@ -100,10 +122,20 @@ export class ChannelRegistry {
   readonly #quotaReleases = new WeakMap<Channel, () => void>()
   #closed = false
   #slowClientsClosed = 0
+  readonly #shared: RedisChannelLog | undefined
+  readonly #sharedIds: SharedEventIdSource | undefined
+  readonly #spacing: number
+  /** Streams between `prepare` and `open`/`discard`. */
+  readonly #opening = new Set<PreparedChannel & { pending: Array<{ seq: number, frame: Buffer }> }>()
+  /** With a shared log: the `connected` number of each live stream; stored events up to it came in its replay. */
+  readonly #liveFrom = new WeakMap<Channel, number>()
 
   constructor (options: ChannelRegistryOptions) {
     this.#log = options.log
-    this.#ids = options.ids ?? createEventIdSource()
+    this.#shared = options.shared?.log
+    this.#spacing = options.shared?.spacing ?? 1
+    this.#sharedIds = options.shared === undefined ? undefined : createSharedEventIdSource(options.shared.log.epoch, options.shared.spacing)
+    this.#ids = this.#sharedIds ?? options.ids ?? createEventIdSource()
     this.#format = options.format ?? NAMED_EVENTS
     this.#maxClients = options.maxClients
     this.#replayEvents = options.replayEvents
@@ -117,6 +149,8 @@ export class ChannelRegistry {
       setInterval(() => this.#heartbeat(), options.heartbeatMs).unref(),
       setInterval(() => this.#keepalive(), options.keepaliveMs).unref()
     ]
+    // Stored channels expire rememberMs after their last event: an open stream keeps its own alive, however quiet.
+    if (this.#shared !== undefined) this.#timers.push(setInterval(() => { this.#keepShared() }, Math.max(1000, Math.floor(this.#rememberMs / 3))).unref())
   }
 
   /** Open streams. */
@@ -154,7 +188,8 @@ export class ChannelRegistry {
   }
 
   /** Who a known channel (open, or remembered for a reconnect) belongs to; undefined for an unknown id. */
-  bindingOf (clientId: string): ChannelBinding | undefined {
+  bindingOf (clientId: string, prepared?: PreparedChannel): ChannelBinding | undefined {
+    if (prepared !== undefined) return prepared.known ? prepared.binding : undefined
     return this.#live.get(clientId)?.binding ?? this.#remembered.get(clientId)?.binding
   }
 
@@ -163,11 +198,52 @@ export class ChannelRegistry {
   }
 
   /** Whether `lastEventId` is an id this registry sent on the channel `clientId` (proof of having received it). */
-  provesReceipt (clientId: string, lastEventId: string | null): boolean {
+  provesReceipt (clientId: string, lastEventId: string | null, prepared?: PreparedChannel): boolean {
     const seq = this.#ids.parseOwn(lastEventId)
     if (seq === null) return false
-    const known = this.#live.get(clientId) ?? this.#remembered.get(clientId)
+    const known = prepared ?? this.#live.get(clientId) ?? this.#remembered.get(clientId)
     return known !== undefined && known.binding.wasSent(seq, known.history)
+  }
+
+  /**
+   * With a shared log (REDIS_URL): numbers the `connected` event of a stream about to open and loads its channel
+   * from Redis; pass the result to `admitToChannel` and `open` (or `discard` it). Undefined without a shared log:
+   * nothing to wait for. Rejects when Redis is unreachable.
+   */
+  prepare (clientId: string, owner: string | null): Promise<PreparedChannel> | undefined {
+    const shared = this.#shared
+    if (shared === undefined) return undefined
+    return (async () => {
+      // Registered before Redis numbers the connected event: events numbered after it that arrive meanwhile are kept.
+      const pending: Array<{ seq: number, frame: Buffer }> = []
+      const placeholder = { clientId, owner, pending } as unknown as PreparedChannel
+      this.#opening.add(placeholder)
+      try {
+        const snapshot = await shared.connect(clientId, owner)
+        const history = new ReplayBuffer(this.#replayEvents)
+        const binding = new ChannelBinding(snapshot.owner)
+        for (const connected of snapshot.connected) {
+          const seq = connected.seq * this.#spacing
+          history.markConnected(seq, connected.resumedFrom === 0 ? null : connected.resumedFrom)
+          binding.noteConnected(seq)
+        }
+        history.noteEvicted(snapshot.evictedUpTo * this.#spacing)
+        for (const { seq, event } of snapshot.events) {
+          const wire = seq * this.#spacing
+          history.push(wire, this.#format.frame(this.#ids.format(wire), { name: 'chart_progress', payload: event }))
+        }
+        const prepared: PreparedChannel = { clientId, owner: snapshot.owner, history, binding, known: snapshot.known, connectedSeq: (this.#sharedIds as SharedEventIdSource).observe(snapshot.connectedSeq), pending }
+        this.#opening.add(prepared)
+        return prepared
+      } finally {
+        this.#opening.delete(placeholder)
+      }
+    })()
+  }
+
+  /** A prepared stream that will not open (refused, or the client left). */
+  discard (prepared: PreparedChannel): void {
+    this.#opening.delete(prepared)
   }
 
   /**
@@ -185,6 +261,8 @@ export class ChannelRegistry {
     }
     let history: ReplayBuffer | undefined
     let binding: ChannelBinding | undefined
+    const { prepared } = options
+    if (prepared === undefined && this.#shared !== undefined) throw new Error(`SSE channel ${clientId} opened without prepare()`)
     const previous = this.#live.get(clientId)
     if (previous !== undefined) {
       this.#live.delete(clientId)
@@ -199,9 +277,15 @@ export class ChannelRegistry {
       binding = remembered?.binding
       this.#remembered.delete(clientId)
     }
+    if (prepared !== undefined) {
+      // The channel as stored in Redis is the truth, whichever instance its earlier streams were on.
+      this.#opening.delete(prepared)
+      history = prepared.known ? prepared.history : undefined
+      binding = prepared.known ? prepared.binding : undefined
+    }
     const known = history !== undefined
-    history ??= new ReplayBuffer(this.#replayEvents)
-    binding ??= new ChannelBinding(options.owner ?? null)
+    history ??= prepared?.history ?? new ReplayBuffer(this.#replayEvents)
+    binding ??= prepared?.binding ?? new ChannelBinding(options.owner ?? null)
 
     const channel = new Channel({ clientId, history, binding, sink, maxQueuedBytes: this.#maxQueuedBytes, remember: options.remember })
     this.#live.set(clientId, channel)
@@ -218,8 +302,16 @@ export class ChannelRegistry {
     const previousConnected = history.lastConnected
     // `connected` has an id of its own (one id names one event); the buffer remembers what it resumed from, so a
     // client cut before the replay below arrived, reconnecting with this id, gets the replay again.
-    const connectedSeq = this.#ids.next()
+    const connectedSeq = prepared?.connectedSeq ?? this.#ids.next()
     history.markConnected(connectedSeq, lastSeq)
+    if (prepared !== undefined) {
+      this.#liveFrom.set(channel, connectedSeq)
+      if (lastSeq !== null) {
+        this.#shared?.noteResumed(clientId, connectedSeq / this.#spacing, lastSeq).catch((error: unknown) => {
+          this.#log.warn({ clientId, err: (error as Error).message }, 'recording a resumed SSE stream in Redis failed')
+        })
+      }
+    }
     binding.noteConnected(connectedSeq)
     const connected: ConnectedEvent = { type: 'connected', clientId, timestamp: new Date().toISOString() }
     if (options.messagesUrl !== undefined) connected.messagesUrl = options.messagesUrl
@@ -233,6 +325,12 @@ export class ChannelRegistry {
       const buffered = history.since(previousConnected).frames.length
       if (buffered > 0) this.#missed(channel, null, 'no_last_event_id', 0, buffered)
     }
+    // Events numbered after the connected event that arrived while Redis loaded the channel.
+    for (const { seq, frame } of prepared?.pending ?? []) {
+      if (seq <= connectedSeq || channel.closed) continue
+      history.push(seq, frame)
+      this.#send(channel, frame)
+    }
     return channel
   }
 
@@ -245,6 +343,13 @@ export class ChannelRegistry {
     this.#quotaReleases.get(channel)?.()
     if (this.#live.get(channel.clientId) !== channel) return
     this.#live.delete(channel.clientId)
+    if (this.#shared !== undefined) {
+      // Redis remembers it (rememberMs from now); one no client can come back to is forgotten there too.
+      const shared = this.#shared
+      const done = channel.remember ? shared.keep([channel.clientId]) : shared.forget(channel.clientId)
+      done.catch((error: unknown) => { this.#log.warn({ clientId: channel.clientId, err: (error as Error).message }, 'updating a closed SSE channel in Redis failed') })
+      return
+    }
     if (this.#closed || !channel.remember) return
     this.#remembered.set(channel.clientId, { history: channel.history, binding: channel.binding, expiresAt: Date.now() + this.#rememberMs })
     while (this.#remembered.size > this.#rememberMax) this.#forgetOldest()
@@ -254,6 +359,15 @@ export class ChannelRegistry {
   /** Routes one bus message (the registry's bus listener), only ever to channels of the message's owner. */
   deliver (message: BusMessage): void {
     if (this.#closed) return
+    if (this.#shared !== undefined) {
+      // Every instance asks; Redis stores the event once and gives all the same number. Replies come back in the
+      // order asked (one connection), so each channel gets its events in bus order.
+      this.#shared.append(message).then((seq) => { this.#deliverStored(message, seq) }, (error: unknown) => {
+        this.#log.warn({ err: (error as Error).message, requestId: message.event.requestId }, 'SSE replay log (Redis) unreachable: event sent live only')
+        this.#deliverStored(message, null)
+      })
+      return
+    }
     const owner = message.owner ?? null
     if (message.clientId === null) {
       // Both registries (/mcp/events and /sse) hear every broadcast; one with no one to tell need not encode it.
@@ -288,6 +402,46 @@ export class ChannelRegistry {
     if (channel === undefined) return
     this.#send(channel, frame)
     metrics.eventsDelivered.inc()
+  }
+
+  /**
+   * A bus message numbered by the shared log (`seq`; 0: for a channel no instance knows; null: Redis unreachable, so
+   * numbered here and not replayable) to the live streams here and the streams being prepared. A live stream skips
+   * events numbered up to its `connected` event: they were in its replay.
+   */
+  #deliverStored (message: BusMessage, seq: number | null): void {
+    if (this.#closed) return
+    if (seq === 0) {
+      // Not stored: no instance knows the channel (counted once, by the instance that published it, would be
+      // better; every instance counts it here).
+      if (message.clientId !== null && !this.#live.has(message.clientId)) metrics.eventsDropped.inc({ reason: 'no_channel' })
+      return
+    }
+    const wire = seq === null ? this.#ids.next() : (this.#sharedIds as SharedEventIdSource).observe(seq)
+    const owner = message.owner ?? null
+    const broadcast = message.clientId === null
+    let frame: Buffer | undefined
+    const frameOf = (): Buffer => {
+      frame ??= this.#format.frame(this.#ids.format(wire), { name: 'chart_progress', payload: message.event })
+      return frame
+    }
+    for (const opening of this.#opening) {
+      if (broadcast ? opening.owner === owner : opening.clientId === message.clientId) opening.pending.push({ seq: wire, frame: frameOf() })
+    }
+    const targets = broadcast ? this.#live.values() : [this.#live.get(message.clientId as string)]
+    for (const channel of targets) {
+      if (channel === undefined || channel.binding.owner !== owner || wire <= (this.#liveFrom.get(channel) ?? 0)) continue
+      channel.history.push(wire, frameOf())
+      this.#send(channel, frameOf())
+      metrics.eventsDelivered.inc()
+    }
+  }
+
+  #keepShared (): void {
+    if (this.#live.size === 0) return
+    this.#shared?.keep(this.#live.keys()).catch((error: unknown) => {
+      this.#log.warn({ err: (error as Error).message }, 'refreshing open SSE channels in Redis failed')
+    })
   }
 
   /**

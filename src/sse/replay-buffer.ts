@@ -40,6 +40,11 @@ export class ReplayBuffer {
     this.#start = (this.#start + 1) % this.#capacity
   }
 
+  /** Events up to `seq` were lost before this buffer got them (trimmed from a shared log, src/sse/redis-channel-log.ts). */
+  noteEvicted (seq: number): void {
+    if (seq > this.#evictedUpTo) this.#evictedUpTo = seq
+  }
+
   /** Whether the event `seq` is still held. */
   has (seq: number): boolean {
     return this.#seqs.includes(seq)

@@ -9,7 +9,7 @@ import t from 'tap'
 import { Redis } from 'ioredis'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { CallToolResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js'
+import { CallToolResultSchema, ElicitRequestSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
 import { startRedis } from '../support/redis-server.js'
 import { waitFor } from '../sse/wait.js'
 import { MCP_HEADERS, startMcpApp, type McpApp, type TestLike } from './helper.js'
@@ -26,11 +26,11 @@ function sseEvents (text: string): Array<{ id?: string, message?: unknown }> {
 
 type Instance = 'A' | 'B' | 'C'
 
-async function cluster (t: TestLike, overrides: Record<string, unknown> = {}): Promise<{ apps: Record<Instance, McpApp>, redis: Redis }> {
+async function cluster (t: TestLike, overrides: Record<string, unknown> = {}, realCore = false): Promise<{ apps: Record<Instance, McpApp>, redis: Redis }> {
   const server = await startRedis(t, t.testdir())
   const root = t.testdir()
   for (const dir of ['a', 'b', 'c']) mkdirSync(join(root, dir))
-  const start = async (dir: string): Promise<McpApp> => await startMcpApp({ testdir: () => join(root, dir), teardown: (fn) => { t.teardown(fn) } }, { REDIS_URL: server.url, ...overrides })
+  const start = async (dir: string): Promise<McpApp> => await startMcpApp({ testdir: () => join(root, dir), teardown: (fn) => { t.teardown(fn) } }, { REDIS_URL: server.url, ...overrides }, { realCore })
   const [A, B, C] = [await start('a'), await start('b'), await start('c')]
   const redis = new Redis(server.url)
   t.teardown(async () => { redis.disconnect() })
@@ -187,4 +187,38 @@ t.test('an idle session expires in Redis: 404 on every instance', async (t) => {
     })
     t.equal(response.status, 404, `${name} answers 404 for the expired session`)
   }
+})
+
+t.test('a resource update sent by B reaches the GET stream held by C, once, though two instances watch it', async (t) => {
+  const { apps, redis } = await cluster(t, {}, true)
+  const pick = (method: string, body: string): Instance => {
+    if (method === 'GET') return 'C'
+    if (body.includes('"initialize"')) return 'A'
+    if (body.includes('"ping"')) return 'A'
+    return 'B'
+  }
+  const transport = new StreamableHTTPClientTransport(new URL(apps.A.url), { fetch: routedFetch(apps, pick, []) })
+  const client = new Client({ name: 'watcher', version: '1.0.0' })
+  const updated: string[] = []
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => { updated.push(n.params.uri) })
+  await client.connect(transport)
+  t.teardown(async () => { await client.close() })
+  const sessionId = transport.sessionId as string
+  await waitFor('the GET stream open on C', () => apps.C.app.mcp.sessions.has(sessionId))
+
+  // The real core: chart requests are in Redis (every instance knows them), so every copy may watch one.
+  const call = client.callTool({ name: 'generate_chart', arguments: { symbol: 'SP:SPX', width: 1600, height: 1000, studies: [{ name: 'MACD' }] } })
+  const record = await waitFor('the chart request', async () => (await apps.B.app.core.charts.recent(1, null))[0])
+  const uri = `chart://requests/${record.requestId}`
+  await client.subscribeResource({ uri })
+  // A's copy predates the subscription: dropped and rebuilt, it watches the resource too.
+  await apps.A.app.mcp.sessions.end(sessionId)
+  await client.ping()
+  t.ok(apps.A.app.mcp.sessions.has(sessionId), 'A rebuilt its copy with the subscription')
+  await call
+  await waitFor('the update on the GET stream (C)', () => updated.length > 0)
+  const stored = await redis.xrange(`chart-img-mcp:mcp:events:${sessionId}:_GET_stream`, '-', '+')
+  t.equal(stored.length, 1, 'stored once in the session\'s GET stream')
+  await client.ping()
+  t.same(updated, [uri], 'the client was told once')
 })
