@@ -74,7 +74,7 @@ t.test('Redis restarts mid-run: no crash, degraded while down, full service afte
   }
 })
 
-t.test('Redis restarts: a client that reconnects within the replay window misses no event', { todo: 'needs channel replay buffers in Redis Streams (rreplay, replay:<channel>)' }, async (t) => {
+t.test('Redis restarts: a client that reconnects within the replay window misses no event', async (t) => {
   const cluster = await startCluster(t, { instances: 3 })
   const received = listen(t, cluster, 'replay-window')
   const first = await callTool(cluster, 'generate_chart', { symbol: 'SP:SPX', range: '1M', width: 400, height: 300 }, 'replay-window')
