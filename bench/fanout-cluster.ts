@@ -13,7 +13,7 @@
  * (as an instance's chart service would) to each client's receipt through nginx.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pino } from 'pino'
@@ -99,6 +99,8 @@ async function main (): Promise<void> {
   try {
     cluster = await startCluster({ testdir: () => dir, teardown: (fn) => { teardowns.push(fn) } }, {
       instances: 3,
+      // As docker/nginx.conf's `worker_processes auto`: one nginx worker per core.
+      nginxWorkers: availableParallelism(),
       env: {
         MAX_SSE_CLIENTS: String(options.clients),
         // Every bench client comes from one address (nginx's), i.e. one anonymous principal: no per-principal caps.
@@ -109,7 +111,7 @@ async function main (): Promise<void> {
         KEEPALIVE_MS: '300000'
       }
     })
-    console.log(`cluster: 3 instances (${cluster.network}), nginx ${cluster.url}, redis ${cluster.redis.url}`)
+    console.log(`cluster: 3 instances (${cluster.network}), nginx ${cluster.url} (${availableParallelism()} workers), redis ${cluster.redis.url}`)
     const bus = await createEventBus({ REDIS_URL: cluster.redis.url }, pino({ level: 'warn' }))
     teardowns.push(async () => { await bus.close() })
     const nginxPort = Number(new URL(cluster.url).port)
