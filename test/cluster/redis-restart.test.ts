@@ -65,7 +65,7 @@ t.test('Redis restarts mid-run: no crash, degraded while down, full service afte
   t.ok(cluster.instances.every((instance) => instance.running), 'every instance still runs')
 
   const after = await callTool(cluster, 'generate_chart', { symbol: 'SP:SPX', range: '1M', width: 400, height: 300 })
-  t.notOk(after.isError, 'charts are made again')
+  t.notOk(after.isError, `charts are made again${after.isError ? `: ${after.text.split('\n')[0]}` : ''}`)
   const afterId = requestIdOf(after.text)
   await waitFor('its events on the stream that stayed open', () => received.some((e) => e.requestId === afterId && e.status === 'completed'))
   for (const requestId of [beforeId, afterId]) {
@@ -84,7 +84,7 @@ t.test('Redis restarts: a client that reconnects within the replay window misses
   await cluster.redis.restart()
   for (const instance of cluster.instances) await waitFor(`${instance.name} ready`, async () => (await health(instance.url, '/mcp/health/ready')).status === 200, 120_000)
   const second = await callTool(cluster, 'generate_chart', { symbol: 'SP:SPX', range: '1M', width: 400, height: 300 }, 'replay-window')
-  t.notOk(second.isError, 'a chart after the restart')
+  t.notOk(second.isError, `a chart after the restart${second.isError ? `: ${second.text.split('\n')[0]}` : ''}`)
   const secondId = requestIdOf(second.text)
   // A new connection resuming from the very first event, through nginx (likely another instance): everything after
   // it, across the restart, from the replay store. (The stream that stayed open may miss an event published while its
