@@ -46,8 +46,8 @@ export class Client {
   #head = ''
   #tail: Buffer | null = null
 
-  constructor (port: number, clientId: string, readonly fleet: Fleet, onConnected: (ok: boolean) => void) {
-    this.socket = connect(port, '127.0.0.1')
+  constructor (port: number, clientId: string, readonly fleet: Fleet, onConnected: (ok: boolean) => void, host = '127.0.0.1') {
+    this.socket = connect(port, host)
     this.socket.setNoDelay(true)
     this.socket.on('error', () => { fleet.errors++ })
     this.socket.on('close', () => {
@@ -91,7 +91,8 @@ export class Fleet {
   #arrivals = 0
   #allArrived: (() => void) | null = null
 
-  async open (port: number, count: number, prefix: string): Promise<number> {
+  /** Opens `count` more clients on `host`:`port` (channel ids `<prefix><n>`); resolves with how many failed. */
+  async open (port: number, count: number, prefix: string, host = '127.0.0.1'): Promise<number> {
     let failed = 0
     let next = 0
     await new Promise<void>((resolve) => {
@@ -106,7 +107,7 @@ export class Fleet {
             else failed++
             if (next === count && inFlight === 0) resolve()
             else launch()
-          })
+          }, host)
         }
       }
       launch()

@@ -28,6 +28,8 @@ export interface ClusterOptions {
   env?: Record<string, string>
   /** Default: CLUSTER_NETWORK from the environment, else 'netns' when namespaces can be made, else 'ports'. */
   network?: ClusterNetwork
+  /** nginx worker processes. Default 1 (tests); benchmarks give it the machine's cores, as `worker_processes auto`. */
+  nginxWorkers?: number
 }
 
 export interface ClusterInstance {
@@ -92,7 +94,7 @@ export async function startCluster (t: TestLike, options: ClusterOptions = {}): 
     const addresses = lan === null
       ? await Promise.all(Array.from({ length: count }, async () => `127.0.0.1:${await freePort()}`))
       : lan.hosts.map((host) => `${host}:${NETNS_PORT}`)
-    const nginx = await startNginxWith({ teardown: (fn) => { cleanups.push(fn) } }, mkdir(dir, 'nginx'), (port) => productionConfiguration(join(dir, 'nginx'), port, addresses))
+    const nginx = await startNginxWith({ teardown: (fn) => { cleanups.push(fn) } }, mkdir(dir, 'nginx'), (port) => productionConfiguration(join(dir, 'nginx'), port, addresses, options.nginxWorkers))
 
     const instances = await Promise.all(addresses.map(async (address, index) => {
       const [host, port] = address.split(':')

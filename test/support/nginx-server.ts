@@ -108,13 +108,15 @@ export const UPSTREAM_HEADER = 'x-test-upstream'
 
 /**
  * docker/nginx.conf turned into a runnable test configuration with as few edits as possible, each checked (a
- * production change that breaks an edit fails here rather than testing something else): foreground and one process,
+ * production change that breaks an edit fails here rather than testing something else): foreground, one process
+ * unless `workers` > 1,
  * pid and temporary files under `dir`, `listen` on 127.0.0.1:`port`, the SSE snippet from docker/, each upstream's
  * `server appN:3001;` lines replaced by `upstreams`, and one added header naming the instance that answered.
  */
-export function productionConfiguration (dir: string, port: number, upstreams: string[]): string {
+export function productionConfiguration (dir: string, port: number, upstreams: string[], workers = 1): string {
   const edits: Array<[RegExp, string]> = [
-    [/^worker_processes .*;$/m, 'daemon off;\nmaster_process off;\nworker_processes 1;'],
+    // One process by default (stopped with the child); `workers` > 1 keeps the master, as production runs it.
+    [/^worker_processes .*;$/m, workers === 1 ? 'daemon off;\nmaster_process off;\nworker_processes 1;' : `daemon off;\nworker_processes ${workers};`],
     [/^pid .*;$/m, `pid ${dir}/nginx.pid;`],
     [/^error_log .*;$/m, 'error_log stderr warn;'],
     [/^ {4}access_log .*;$/m, '    access_log off;'],

@@ -91,6 +91,7 @@ async function waitForReady (child: ChildProcess, port: number, host: string): P
   throw new Error(`redis-server did not start on ${port}: ${output}`)
 }
 
+/** Ready: answers, and has finished loading its dataset (PING already answers while an append-only file loads). */
 async function ping (port: number, host: string): Promise<boolean> {
   const { connect } = await import('node:net')
   return await new Promise((resolve) => {
@@ -98,10 +99,12 @@ async function ping (port: number, host: string): Promise<boolean> {
     let reply = ''
     socket.setTimeout(500, () => { socket.destroy(); resolve(false) })
     socket.on('error', () => resolve(false))
-    socket.on('connect', () => socket.write('PING\r\n'))
+    socket.on('connect', () => socket.write('INFO persistence\r\n'))
     socket.on('data', (chunk) => {
       reply += String(chunk)
-      if (reply.includes('\r\n')) { socket.destroy(); resolve(reply.startsWith('+PONG')) }
+      if (reply.startsWith('-')) { socket.destroy(); resolve(false) }
+      const loading = /loading:(\d)/.exec(reply)
+      if (loading !== null) { socket.destroy(); resolve(loading[1] === '0') }
     })
   })
 }
