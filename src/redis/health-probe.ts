@@ -1,14 +1,19 @@
 /**
- * Is the shared store reachable? A real round-trip (PING), cached for `cacheMs` so health checks and readiness
- * probes arriving thousands of times a second cost Redis one PING a second. While ioredis is reconnecting the answer
- * is immediate (no command is sent to a socket that is down).
+ * Is the shared store usable? A real round-trip, cached for `cacheMs` so health checks and readiness probes arriving
+ * thousands of times a second cost Redis one command a second. While ioredis is reconnecting the answer is immediate
+ * (no command is sent to a socket that is down). The command reads the keyspace (EXISTS) rather than PING: a Redis
+ * restarting from its append-only file answers PING while it is still loading, but refuses reads and writes with
+ * LOADING, so a PING said "ready" while charts still failed (test/cluster/redis-restart.test.ts).
  */
 import type { Redis } from 'ioredis'
 import { redactRedisUrl } from './connection.js'
 
+/** A key never written: reading it is the cheapest command that needs the dataset loaded. */
+const PROBE_KEY = 'chart-img-mcp:health-probe'
+
 export interface RedisProbeResult {
   reachable: boolean
-  /** Round-trip of the last PING (ms), null when it failed. */
+  /** Round-trip of the last probe (ms), null when it failed. */
   latencyMs: number | null
   /** Why Redis counts as unreachable, one plain sentence; null when reachable. */
   problem: string | null
@@ -42,10 +47,10 @@ export class RedisHealthProbe {
     return this.#last.problem
   }
 
-  /** A fresh enough answer: the cached one, or a PING now (concurrent callers share one). */
+  /** A fresh enough answer: the cached one, or a probe now (concurrent callers share one). */
   async check (): Promise<RedisProbeResult> {
     if (performance.now() - this.#checkedAt < this.#cacheMs) return this.#last
-    this.#running ??= this.#ping().then((result) => {
+    this.#running ??= this.#probe().then((result) => {
       this.#last = result
       this.#checkedAt = performance.now()
       return result
@@ -53,15 +58,15 @@ export class RedisHealthProbe {
     return await this.#running
   }
 
-  async #ping (): Promise<RedisProbeResult> {
+  async #probe (): Promise<RedisProbeResult> {
     const status = this.#redis.status
     if (status !== 'ready') return this.#down(`not connected (${status})`)
     const started = performance.now()
     let timer: NodeJS.Timeout | undefined
     try {
       await Promise.race([
-        this.#redis.ping(),
-        new Promise((_resolve, reject) => { timer = setTimeout(() => { reject(new Error(`no answer to PING within ${this.#timeoutMs} ms`)) }, this.#timeoutMs) })
+        this.#redis.exists(PROBE_KEY),
+        new Promise((_resolve, reject) => { timer = setTimeout(() => { reject(new Error(`no answer within ${this.#timeoutMs} ms`)) }, this.#timeoutMs) })
       ])
       return { reachable: true, latencyMs: Math.round((performance.now() - started) * 100) / 100, problem: null }
     } catch (error) {
