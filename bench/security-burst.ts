@@ -37,6 +37,8 @@ async function startServer (): Promise<{ url: string, server: ChildProcess }> {
     AUTH_TOKENS: `alice:${ALICE},bob:${BOB}`,
     // Bob sends 2 × samples (+ warm-up) in a run of about a minute: under the limit; alice's flood is far over it.
     RATE_LIMIT_MAX: String(2 * samples + 500),
+    // …and no principal more than bob's own most (one request per --interval ms) in any one second.
+    RATE_LIMIT_PER_SECOND: String(Math.ceil(1000 / intervalMs) + 50),
     MCP_SESSIONS_PER_PRINCIPAL: '20'
   }, `${url}/health`)
   return { url, server }
