@@ -9,7 +9,7 @@
  * measured for its script; without it the abuser sends as fast as it is answered (CONCURRENCY in flight per kind).
  * --decoy is the control: the same burst aimed at a second server process, so only the machine is shared with bob.
  * Target (issue 9): bob's p99 during the burst ≤ 1.5× his idle p99, and the abusive traffic answered 429/503.
- *   npx tsx bench/security-burst.ts [--samples 1000] [--rounds 10] [--interval 5] [--concurrency 10] [--paced] [--decoy]
+ *   npx tsx bench/security-burst.ts [--samples 1000] [--rounds 10] [--interval 20] [--concurrency 10] [--paced] [--decoy]
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { freePort, ROOT, startServerProcess, stopProcess } from './support/processes.js'
 
-const { values } = parseArgs({ options: { samples: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '10' }, interval: { type: 'string', default: '5' }, concurrency: { type: 'string', default: '10' }, paced: { type: 'boolean', default: false }, decoy: { type: 'boolean', default: false } } })
+const { values } = parseArgs({ options: { samples: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '10' }, interval: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '10' }, paced: { type: 'boolean', default: false }, decoy: { type: 'boolean', default: false } } })
 const samples = Number(values.samples)
 const rounds = Number(values.rounds)
 const intervalMs = Number(values.interval)

@@ -67,16 +67,19 @@ async function run (count: number, perSecond: number, agent: Agent, send: (agent
   return counts
 }
 
-const local = new Agent({ keepAlive: true, maxSockets: concurrency })
+// One agent per kind: with a shared pool, refusals held by the server on one kind would starve the others' sockets.
+const listing = new Agent({ keepAlive: true, maxSockets: concurrency })
+const initializing = new Agent({ keepAlive: true, maxSockets: concurrency })
 const elsewhere = new Agent({ keepAlive: true, maxSockets: concurrency, localAddress: '127.0.0.2' } as ConstructorParameters<typeof Agent>[0])
 // The measuring side waits for this line before its first window.
 console.log('started')
 const [toolsList, initializeCalls, badTokens] = await Promise.all([
-  run(Number(process.env.TOOLS_LIST ?? '3000'), 3000 / 1.8, local, async (agent) => await call(agent, 'GET', '/mcp/tools', { authorization: `Bearer ${token}` })),
-  run(Number(process.env.INITIALIZE ?? '1000'), 1000 / 2.2, local, async (agent) => await call(agent, 'POST', '/mcp', { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, initialize)),
+  run(Number(process.env.TOOLS_LIST ?? '3000'), 3000 / 1.8, listing, async (agent) => await call(agent, 'GET', '/mcp/tools', { authorization: `Bearer ${token}` })),
+  run(Number(process.env.INITIALIZE ?? '1000'), 1000 / 2.2, initializing, async (agent) => await call(agent, 'POST', '/mcp', { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, initialize)),
   run(Number(process.env.BAD_TOKENS ?? '2000'), 2000 / 0.7, elsewhere, async (agent, i) => await call(agent, 'GET', '/mcp/tools', { authorization: `Bearer wrong-guess-${i}` }))
 ])
 console.log(JSON.stringify({ ms: Date.now() - started, toolsList, initialize: initializeCalls, badTokens }))
-local.destroy()
+listing.destroy()
+initializing.destroy()
 elsewhere.destroy()
 process.disconnect?.()
