@@ -4,6 +4,8 @@ import type { Redis } from 'ioredis'
 import type { FastifyInstance } from 'fastify'
 import { createMcpHandler, type McpServer, type ServerNotifier } from '@modelcontextprotocol/server'
 import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node'
+import { principalIdOf } from '../src/auth/mcp-auth-info.js'
+import { OwnedServerEventBus } from '../src/mcp/owned-event-bus.js'
 import { publishChartResourceChanges } from '../src/mcp/resources.js'
 import { DRAIN_GRACE_MS, InFlightCalls } from '../src/mcp/in-flight.js'
 import { createMcpServer, type McpEra, type McpServerDeps } from '../src/mcp/server.js'
@@ -70,19 +72,29 @@ export default fp(async function mcpSessionsPlugin (fastify: FastifyInstance, op
     deps ??= { ...fastify.mcpDeps, tools: fastify.tools }
     return createMcpServer(deps, { era, fixtures, notifier: () => handler.notify, inFlight })
   })
+  const reportError = (error: Error): void => { log.debug({ err: error }, 'MCP 2026-07-28 request rejected or failed') }
+  // Chart changes reach only their owner's subscriptions/listen streams (src/mcp/owned-event-bus.ts).
+  const bus = new OwnedServerEventBus(reportError)
   const handler = createMcpHandler(({ era }) => createServer(era), {
     // 2025 traffic never reaches it: routes/mcp.ts sends it to the sessions.
     legacy: 'reject',
+    bus,
     keepAliveMs: config.KEEPALIVE_MS,
     maxSubscriptions: MAX_LISTEN_STREAMS,
-    onerror: (error) => { log.debug({ err: error }, 'MCP 2026-07-28 request rejected or failed') }
+    onerror: reportError
   })
+  // Each request is served as its principal (the AuthInfo routes/mcp-http.ts handOver set), so a listen stream it
+  // opens is that principal's.
+  const ownedHandler = {
+    fetch: async (request: Request, options?: Parameters<typeof handler.fetch>[1]) =>
+      await bus.serveAs(principalIdOf(options?.authInfo), async () => await handler.fetch(request, options))
+  }
   fastify.decorate('mcp', {
     sessions,
     createServer,
     // The plugin option (tests, benchmarks) wins over MCP_JSON_RESPONSE.
     jsonResponse: options.jsonResponse ?? config.MCP_JSON_RESPONSE,
-    modern: toNodeHandler(handler, { onerror: (error) => { log.warn({ err: error }, 'MCP 2026-07-28 response failed') } }),
+    modern: toNodeHandler(ownedHandler, { onerror: (error) => { log.warn({ err: error }, 'MCP 2026-07-28 response failed') } }),
     notify: handler.notify,
     inFlight,
     listenMaxMs: options.listenMaxMs ?? LISTEN_MAX_MS
@@ -119,7 +131,7 @@ export default fp(async function mcpSessionsPlugin (fastify: FastifyInstance, op
     if (options.createServer === undefined && !(fastify.hasDecorator('mcpDeps') && fastify.hasDecorator('tools'))) {
       throw new Error('plugins/mcp-sessions.ts needs fastify.mcpDeps (plugins/core.ts) and fastify.tools (plugins/tool-registry.ts), or a createServer option')
     }
-    if (fastify.hasDecorator('mcpDeps')) unpublish = publishChartResourceChanges(fastify.mcpDeps.bus, handler.notify)
+    if (fastify.hasDecorator('mcpDeps')) unpublish = publishChartResourceChanges(fastify.mcpDeps.bus, bus)
   })
   // preClose, before the server waits for open connections: answer every tool call in progress (its result within the
   // grace period, else -32001), then end every session (and its SSE streams) and every 2026 exchange.

@@ -12,6 +12,8 @@
  *    `WWW-Authenticate: Bearer resource_metadata="…", scope="…"` (MCP authorization 2026-07-28); missing scope →
  *    403 `insufficient_scope`. The principal is set on `request.principal` (null in open mode).
  * 4. Rate limit (@fastify/rate-limit) per principal, per address before authentication / in open mode → 429.
+ * The 429s of 2 and 4 are held a moment before they are sent (src/auth/refusal-delay.ts), so a client flooding
+ * past its limit cannot keep the event loop busy with refusals.
  * Ownership (404 for another principal's resource) is checked where the resource is looked up: channels in
  * src/sse, chart images in routes/charts.ts, history rows in the chart service.
  */
@@ -29,6 +31,7 @@ import type { Principal } from '../src/auth/principal.js'
 import { bearerChallenge, metadataUrl, resourceIdentifiers, type Challenge } from '../src/auth/protected-resource.js'
 import { quotaKeyOf } from '../src/auth/quota.js'
 import { SharedQuota } from '../src/auth/shared-quota.js'
+import { RefusalDelay } from '../src/auth/refusal-delay.js'
 import { UNNAMED_TOKEN_PRINCIPAL } from '../src/auth/static-tokens.js'
 import { closeRedisConnection, openRedisConnection } from '../src/redis/connection.js'
 
@@ -71,6 +74,8 @@ export interface SecurityDecorator {
    * as 403 `insufficient_scope` with the same challenge a route-level refusal carries.
    */
   requireScope: (request: FastifyRequest, reply: FastifyReply, scope: Scope) => FastifyReply | null
+  /** Waits before a quota 429 is sent, as the rate limit's are (src/auth/refusal-delay.ts); `retryAfterMs` caps it. */
+  holdRefusal: (retryAfterMs: number) => Promise<void>
 }
 
 /** For routes another plugin creates (static files, CORS preflight): register this onRoute hook in their scope first. */
@@ -81,6 +86,11 @@ export function declareAccess (family: AccessFamily): (route: RouteOptions) => v
 }
 
 const MAX_LOCK_MS = 15 * 60_000
+
+/** A 429 of the rate limit or the failed-auth lockout waits this long before it is sent (src/auth/refusal-delay.ts). */
+export const REFUSAL_DELAY_MS = 1000
+/** Refusals held at once, at most; past that they are sent at once. */
+export const MAX_HELD_REFUSALS = 1024
 
 type Refusal = 401 | 403 | 429
 
@@ -121,6 +131,8 @@ export default fp(async function securityPlugin (fastify: FastifyInstance) {
   if (!authenticator.enabled && !isLoopbackHost(config.HOST)) {
     fastify.log.warn('no AUTH_TOKEN, AUTH_TOKENS or OAUTH_ISSUER and HOST is not loopback: anyone who reaches this server can use it')
   }
+  const refusalDelay = new RefusalDelay({ delayMs: REFUSAL_DELAY_MS, maxHeld: MAX_HELD_REFUSALS })
+  fastify.addHook('preClose', async () => { refusalDelay.releaseAll() })
   const backoff = new FailedAuthBackoff({ maxFailures: config.AUTH_FAILURES_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, baseLockMs: config.AUTH_LOCKOUT_MS, maxLockMs: MAX_LOCK_MS })
 
   const quotaKey = (request: FastifyRequest): string => quotaKeyOf(request.principal?.id ?? null, request.ip)
@@ -148,6 +160,10 @@ export default fp(async function securityPlugin (fastify: FastifyInstance) {
     ...(redis === undefined || config.RATE_LIMIT_MAX === 0 ? {} : { redis, nameSpace: `${config.REDIS_KEY_PREFIX}ratelimit:`, skipOnError: true })
   })
   const rateLimit = config.RATE_LIMIT_MAX === 0 ? null : fastify.createRateLimit()
+  // The per-second limit (RATE_LIMIT_PER_SECOND) counts under keys of its own, whatever store holds the counters.
+  const burstLimit = config.RATE_LIMIT_MAX === 0 || config.RATE_LIMIT_PER_SECOND === 0
+    ? null
+    : fastify.createRateLimit({ max: config.RATE_LIMIT_PER_SECOND, timeWindow: 1000, keyGenerator: (request) => `per-second:${quotaKey(request)}` })
 
   const seen: Array<{ route: RouteOptions }> = []
   const routes: DeclaredRoute[] = []
@@ -201,7 +217,8 @@ export default fp(async function securityPlugin (fastify: FastifyInstance) {
       if (principal === null || principal.scopes.includes(scope)) return null
       const family = request.routeOptions.config.access
       return insufficientScope(reply, ACCESS_POLICIES[family ?? 'not-found'], scope, 'request')
-    }
+    },
+    holdRefusal: async (retryAfterMs) => { await refusalDelay.hold(retryAfterMs) }
   })
 
   fastify.addHook('onRequest', async (request, reply) => {
@@ -228,6 +245,7 @@ export default fp(async function securityPlugin (fastify: FastifyInstance) {
     if (authenticator.enabled) {
       const lockedMs = backoff.retryAfterMs(request.ip)
       if (lockedMs > 0) {
+        await refusalDelay.hold(lockedMs)
         reply.header('retry-after', String(Math.ceil(lockedMs / 1000)))
         return refuse(reply, policy, 429, `Too many failed authentications from this address; retry in ${Math.ceil(lockedMs / 1000)} s`)
       }
@@ -240,6 +258,7 @@ export default fp(async function securityPlugin (fastify: FastifyInstance) {
         const lockMs = backoff.fail(request.ip)
         if (lockMs > 0) {
           request.log.warn({ ip: request.ip, lockMs }, 'failed authentications: address locked out')
+          await refusalDelay.hold(lockMs)
           reply.header('retry-after', String(Math.ceil(lockMs / 1000)))
           return refuse(reply, policy, 429, `Too many failed authentications from this address; retry in ${Math.ceil(lockMs / 1000)} s`)
         }
@@ -251,8 +270,11 @@ export default fp(async function securityPlugin (fastify: FastifyInstance) {
     }
 
     if (policy.rateLimited && rateLimit !== null) {
-      const verdict = await rateLimit(request)
+      let verdict = await rateLimit(request)
+      // The per-second limit is asked only while the window's allows: a refused request counts against one limit.
+      if (burstLimit !== null && (verdict.isAllowed || !verdict.isExceeded)) verdict = await burstLimit(request)
       if (!verdict.isAllowed && verdict.isExceeded) {
+        await refusalDelay.hold(verdict.ttlInSeconds * 1000)
         reply.header('retry-after', String(verdict.ttlInSeconds))
         return refuse(reply, policy, 429, `Rate limit exceeded (${verdict.max} requests per ${Math.round(verdict.timeWindow / 1000)} s); retry in ${verdict.ttlInSeconds} s`)
       }

@@ -38,6 +38,7 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
   fastify.get(LEGACY_SSE_PATH, { config: { access: 'mcp-legacy' }, exposeHeadRoute: false }, async (request, reply) => {
     const slot = await guard.reserve(fastify.security.quotaKeyOf(request))
     if (slot === null) {
+      await fastify.security.holdRefusal(config.SESSION_IDLE_MS)
       reply.header('retry-after', String(retryAfterSeconds(config.SESSION_IDLE_MS)))
       return await sendJsonRpcError(reply, 429, null, JSONRPC_ERRORS.SERVER_ERROR, `You hold ${guard.maxPerKey} MCP sessions, the most one client may; close a stream or retry later`)
     }

@@ -102,6 +102,7 @@ export default async function mcpRoutes (fastify: FastifyInstance): Promise<void
     // The per-principal quota first, so one client cannot take every slot of MAX_SESSIONS (src/auth/mcp-session-guard.ts).
     const slot = await guard.reserve(fastify.security.quotaKeyOf(request))
     if (slot === null) {
+      await fastify.security.holdRefusal(config.SESSION_IDLE_MS)
       reply.header('retry-after', String(retryAfterSeconds(config.SESSION_IDLE_MS)))
       return await sendJsonRpcError(reply, 429, requestIdOf(message), JSONRPC_ERRORS.SERVER_ERROR,
         `You hold ${guard.maxPerKey} MCP sessions, the most one client may; end unused ones (DELETE /mcp) or retry later`)

@@ -40,6 +40,11 @@ export const configSchema = z.object({
   /** Requests per principal (per client address before authentication) per RATE_LIMIT_WINDOW_MS; 0 turns it off. */
   RATE_LIMIT_MAX: int(0, 10_000_000).default(1200),
   RATE_LIMIT_WINDOW_MS: int(1000, 3_600_000).default(60_000),
+  /**
+   * Also at most this many requests per principal (per address) in any one second, so RATE_LIMIT_MAX cannot be spent
+   * in one burst that stalls everyone else; 0 (default) turns it off. Off when RATE_LIMIT_MAX is 0.
+   */
+  RATE_LIMIT_PER_SECOND: int(0, 1_000_000).default(0),
   /** Failed authentications from one address before it is locked out (doubling each time, up to 15 minutes). */
   AUTH_FAILURES_MAX: int(1, 10_000).default(10),
   AUTH_LOCKOUT_MS: int(100, 3_600_000).default(30_000),

@@ -3,9 +3,10 @@
  * JSON), and `chart://symbols` (the symbol list as JSON). A client that subscribes to a request's URI gets
  * `notifications/resources/updated` when the request completes or fails.
  */
-import { ResourceNotFoundError, ResourceTemplate, type McpServer, type ReadResourceResult, type ServerNotifier } from '@modelcontextprotocol/server'
+import { ResourceNotFoundError, ResourceTemplate, type McpServer, type ReadResourceResult } from '@modelcontextprotocol/server'
 import type { McpDeps } from './deps.js'
 import type { ResourceSubscriptions } from './subscriptions.js'
+import type { OwnedServerEventBus } from './owned-event-bus.js'
 import { describeRecord } from '../tools/chart-record.js'
 import type { ChartRecord } from '../history/types.js'
 import { principalOf } from './request-state.js'
@@ -130,13 +131,15 @@ export function chainOnClose (server: McpServer, cleanup: () => void): void {
 /**
  * 2026-07-28: publishes chart request changes to `subscriptions/listen` streams (once per process, not per server):
  * a request that completes or fails updates its `chart://requests/…` resource and changes the resource list (its
- * entry's title carries the status). Returns the unsubscribe function.
+ * entry's title carries the status). Both go only to the streams of the request's owner (its principal; null in open
+ * mode, where every stream gets them): another principal's list did not change, and its resource is not theirs.
+ * Returns the unsubscribe function.
  */
-export function publishChartResourceChanges (bus: McpDeps['bus'], notifier: ServerNotifier): () => void {
-  return bus.subscribe(({ event }) => {
+export function publishChartResourceChanges (bus: McpDeps['bus'], streams: OwnedServerEventBus): () => void {
+  return bus.subscribe(({ event, owner }) => {
     const { status } = event.data
     if (status !== 'completed' && status !== 'failed') return
-    notifier.resourceUpdated(chartRequestUri(event.requestId))
-    notifier.resourcesChanged()
+    streams.publishOwned({ kind: 'resource_updated', uri: chartRequestUri(event.requestId) }, owner ?? null)
+    streams.publishOwned({ kind: 'resources_list_changed' }, owner ?? null)
   })
 }

@@ -78,3 +78,16 @@ t.test('MCP sessions per principal: a burst of initialize without DELETE locks o
   // Legacy sessions share the quota.
   t.equal((await send(url, '/mcp/legacy/sse', { headers: { accept: 'text/event-stream', ...bearer(ALICE_TOKEN) } })).status, 429)
 })
+
+t.test('RATE_LIMIT_PER_SECOND: a burst within the window\'s limit is still cut per second, per principal', async (t) => {
+  const issuer = await startIssuer(t)
+  const { url } = await startSecureApp(t, issuer, { RATE_LIMIT_MAX: 1000, RATE_LIMIT_PER_SECOND: 5 })
+  // 40 at once: even a machine so loaded that they spread over several seconds refuses some of them.
+  const responses = await Promise.all(Array.from({ length: 40 }, async () => await fetch(`${url}/mcp/tools`, { headers: bearer(ALICE_TOKEN) })))
+  t.ok(responses.every((r) => r.status === 200 || r.status === 429), 'each answered 200 or 429')
+  const refused = responses.filter((r) => r.status === 429)
+  t.ok(refused.length > 0, 'some refused')
+  t.equal(refused[0].headers.get('retry-after'), '1', 'Retry-After: the rest of the second')
+  t.match(await refused[0].json(), { statusCode: 429, error: /Rate limit exceeded \(5 requests per 1 s\)/ })
+  t.equal((await fetch(`${url}/mcp/tools`, { headers: bearer(BOB_TOKEN) })).status, 200, 'bob counts on his own')
+})
