@@ -4,8 +4,7 @@
  * arrive on A's stream; another principal's POST, an unknown id and a closed stream's id get 404 on B.
  * Legacy HTTP+SSE (/mcp/legacy/sse + /mcp/legacy/messages) and seed 000's GET /sse + POST /sse/<id>/messages.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { Redis } from 'ioredis'
@@ -19,17 +18,15 @@ const ALICE = 'alice-token-0123456789ab'
 const BOB = 'bob-token-0123456789ab'
 const as = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` })
 
-function dataDir (t: { teardown: (fn: () => void) => void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'relay-'))
-  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
-  return dir
-}
-
 async function startPair (t: Test): Promise<{ a: string, b: string, redis: Redis }> {
-  const server = await startRedis(t, dataDir(t))
+  // One fresh test directory (t.testdir() empties it when called): Redis's, A's and B's below it.
+  const root = t.testdir()
+  const [redisDir, dirA, dirB] = ['redis', 'a', 'b'].map((name) => join(root, name))
+  for (const dir of [redisDir, dirA, dirB]) mkdirSync(dir)
+  const server = await startRedis(t, redisDir)
   const config: Partial<Config> = { REDIS_URL: server.url, AUTH_TOKENS: [{ name: 'alice', token: ALICE }, { name: 'bob', token: BOB }] }
-  const a = await startApp(t, { ...config, DATA_DIR: dataDir(t) })
-  const b = await startApp(t, { ...config, DATA_DIR: dataDir(t) })
+  const a = await startApp(t, { ...config, DATA_DIR: dirA })
+  const b = await startApp(t, { ...config, DATA_DIR: dirB })
   const redis = new Redis(server.url)
   t.teardown(() => { redis.disconnect() })
   return { a: a.url, b: b.url, redis }
