@@ -10,7 +10,7 @@ import t, { type Test } from 'tap'
 import { Redis } from 'ioredis'
 import type { Config } from '../../src/config.js'
 import { startApp } from '../support/app.js'
-import { startRedis } from '../support/redis-server.js'
+import { startRedis, type RedisServer } from '../support/redis-server.js'
 import { openStream, type StreamClient } from '../sse/stream-client.js'
 import { waitFor } from '../sse/wait.js'
 
@@ -18,7 +18,7 @@ const ALICE = 'alice-token-0123456789ab'
 const BOB = 'bob-token-0123456789ab'
 const as = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` })
 
-async function startPair (t: Test): Promise<{ a: string, b: string, redis: Redis }> {
+async function startPair (t: Test): Promise<{ a: string, b: string, redis: Redis, server: RedisServer }> {
   // One fresh test directory (t.testdir() empties it when called): Redis's, A's and B's below it.
   const root = t.testdir()
   const [redisDir, dirA, dirB] = ['redis', 'a', 'b'].map((name) => join(root, name))
@@ -29,7 +29,7 @@ async function startPair (t: Test): Promise<{ a: string, b: string, redis: Redis
   const b = await startApp(t, { ...config, DATA_DIR: dirB })
   const redis = new Redis(server.url)
   t.teardown(() => { redis.disconnect() })
-  return { a: a.url, b: b.url, redis }
+  return { a: a.url, b: b.url, redis, server }
 }
 
 async function post (url: string, token: string, body: unknown): Promise<number> {
@@ -98,4 +98,20 @@ t.test('GET /sse: the stream on A, requests POSTed to B answered on A\'s stream;
   await waitFor('the record deleted as the stream closed', async () => await redis.exists(`chart-img-mcp:mcp:stream:sse:${streamId}`) === 0)
   t.equal(await post(onB, ALICE, { jsonrpc: '2.0', id: 5, method: 'tools/list' }), 404, 'a closed stream is 404 on B')
   t.notOk(stream.events().some((e) => e.data?.includes('"id":3') === true), 'bob\'s request never reached the stream')
+})
+
+t.test('Redis unreachable: a POST for a stream held elsewhere gets a clear 503, and service returns with Redis', async (t) => {
+  const { a, b, server } = await startPair(t)
+  const stream = await openStream(t, `${a}/mcp/legacy/sse`, as(ALICE))
+  const endpoint = await waitFor('the endpoint event', () => stream.events().find((e) => e.event === 'endpoint')?.data)
+  await server.stop()
+  const response = await fetch(`${b}${endpoint}`, { method: 'POST', headers: { 'content-type': 'application/json', ...as(ALICE) }, body: JSON.stringify(initialize) })
+  t.equal(response.status, 503)
+  t.match(await response.json(), { jsonrpc: '2.0', error: { message: /Session store unreachable/ } })
+  t.equal(await post(`${a}${endpoint}`, ALICE, initialize), 202, 'the holder still serves its own stream')
+  await answerOn(stream, 1)
+  // Redis restarts empty: the holder re-writes the stream's record on its next refresh (RECORD_TTL_MS / 3).
+  await server.restart()
+  await waitFor('the POST on B relayed again', async () => await post(`${b}${endpoint}`, ALICE, { jsonrpc: '2.0', id: 2, method: 'tools/list' }) === 202 || undefined)
+  await answerOn(stream, 2)
 })
