@@ -5,17 +5,24 @@
  * `event: message`). The SDK's frozen v1 `SSEServerTransport` (@modelcontextprotocol/server-legacy/sse: v2 itself no
  * longer serves this transport); this route adds what it lacks: routing across sessions (missing id
  * → 400, unknown → 404: a POST reaches only the session it names), keep-alive comments, `X-Accel-Buffering: no`,
- * and the session cap shared with Streamable HTTP.
+ * and the session cap shared with Streamable HTTP. With REDIS_URL a POST may land on any instance: one for a stream
+ * held elsewhere is relayed to its holder (src/mcp/relayed-streams.ts) and answered 202 as a local one is.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { SSEServerTransport } from '@modelcontextprotocol/server-legacy/sse'
 import { parseJSONRPCMessage } from '@modelcontextprotocol/server'
+import { authInfoOf } from '../src/auth/mcp-auth-info.js'
 import { JSONRPC_ERRORS } from '../src/jsonrpc.js'
+import type { SharedSessions } from '../src/mcp/shared-sessions.js'
 import { KEEPALIVE_FRAME } from '../src/sse/frame.js'
 import { handOver, parseJsonBody, refuseUnscopedCall, retryAfterSeconds, sendJsonRpcError, useJsonRpcBodies } from './mcp-http.js'
 
 export const LEGACY_SSE_PATH = '/mcp/legacy/sse'
 export const LEGACY_MESSAGES_PATH = '/mcp/legacy/messages'
+
+async function notFound (reply: FastifyReply): Promise<FastifyReply> {
+  return await sendJsonRpcError(reply, 404, null, -32001, 'Session not found: open a new stream at GET ' + LEGACY_SSE_PATH)
+}
 
 function isJsonRpcMessage (value: unknown): boolean {
   try {
@@ -28,7 +35,7 @@ function isJsonRpcMessage (value: unknown): boolean {
 
 export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promise<void> {
   if (!fastify.hasDecorator('mcp')) throw new Error('register plugins/mcp-sessions.ts before routes/mcp-legacy.ts')
-  const { sessions, createServer } = fastify.mcp
+  const { sessions, createServer, shared } = fastify.mcp
   const { config } = fastify
   const guard = fastify.security.mcpSessions
   const live = new Map<string, SSEServerTransport>()
@@ -54,10 +61,12 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
     const id = transport.sessionId
     guard.bind(id, request.principal?.id ?? null, slot)
     let keepAlive: NodeJS.Timeout | undefined
+    let unannounce: (() => void) | undefined
     let ended = false
     const end = (): void => {
       if (ended) return
       ended = true
+      unannounce?.()
       if (keepAlive !== undefined) clearInterval(keepAlive)
       live.delete(id)
       guard.forget(id)
@@ -74,6 +83,12 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
         release()
       }
       live.set(id, transport)
+      // A relayed POST is fed to the transport as a local one is (handlePostMessage → handleMessage, with req.auth).
+      unannounce = shared?.streams.open('legacy', id, request.principal?.id ?? null, (post) => {
+        transport.handleMessage(post.body, post.authInfo === undefined ? undefined : { authInfo: post.authInfo }).catch((error: unknown) => {
+          request.log.warn({ err: error, sessionId: id }, 'relayed legacy MCP message failed')
+        })
+      })
       sessions.add({ id, kind: 'legacy', close: async () => { await transport.close() } })
       // The session lives exactly as long as its stream: open while connected, so never idle-reaped mid-stream.
       reply.raw.once('close', sessions.track(id))
@@ -92,7 +107,7 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
     }
     // Another principal's session is as unknown as an ended one: no existence oracle.
     const transport = guard.allows(sessionId, request.principal?.id ?? null) ? live.get(sessionId) : undefined
-    if (transport === undefined) return await sendJsonRpcError(reply, 404, null, -32001, 'Session not found: open a new stream at GET ' + LEGACY_SSE_PATH)
+    if (transport === undefined && (shared === undefined || live.has(sessionId))) return await notFound(reply)
     const parsed = parseJsonBody(request)
     if (!parsed.ok) return await sendJsonRpcError(reply, parsed.status, null, parsed.code, parsed.message)
     // Checked here so a bad message gets a JSON-RPC error (the SDK would answer with the body echoed as plain text).
@@ -101,8 +116,23 @@ export default async function mcpLegacyRoutes (fastify: FastifyInstance): Promis
     }
     const refused = refuseUnscopedCall(fastify, request, reply, parsed.value)
     if (refused !== null) return await refused
+    if (transport === undefined) return await relay(request, reply, sessionId, parsed.value)
     const done = sessions.track(sessionId)
     reply.raw.once('close', done)
     await handOver(request, reply, async () => { await transport.handlePostMessage(request.raw, reply.raw, parsed.value) })
   })
+
+  /** A message for a stream this instance does not hold: to the instance that does, if the caller's (REDIS_URL). */
+  async function relay (request: FastifyRequest, reply: FastifyReply, sessionId: string, body: unknown): Promise<FastifyReply> {
+    let relayed: boolean
+    try {
+      relayed = await (shared as SharedSessions).streams.forward('legacy', sessionId, { body, principal: request.principal?.id ?? null, authInfo: authInfoOf(request.principal) })
+    } catch (error) {
+      request.log.warn({ err: error }, 'relaying a legacy MCP message failed')
+      return await sendJsonRpcError(reply, 503, null, JSONRPC_ERRORS.SERVER_ERROR, 'Session store unreachable: retry shortly')
+    }
+    if (!relayed) return await notFound(reply)
+    // As the SDK answers a local POST (SSEServerTransport.handlePostMessage).
+    return await reply.code(202).type('text/plain; charset=utf-8').send('Accepted')
+  }
 }

@@ -11,16 +11,20 @@
  * arrives on the same stream: chart_progress notifications always, `notifications/progress` when the request carries
  * `_meta.progressToken`. Pending calls are cancelled when the stream closes, or by `notifications/cancelled`.
  *
+ * With REDIS_URL the POST may land on any instance: one for a stream held elsewhere is relayed to its holder
+ * (src/mcp/relayed-streams.ts) and answered 202 there as here.
+ *
  * Pass `?clientId=` to choose the id that X-Client-Id calls elsewhere route their progress to; without one the
  * server makes one and says it in the connection message. Replay, backpressure and limits are the per-client channel
  * machinery of routes/events.ts.
  */
 import { randomBytes } from 'node:crypto'
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { classifyRequestError } from '../src/http/request-errors.js'
 import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from '../src/mcp/client-id.js'
-import { createError, JSONRPC_ERRORS, jsonRpcErrorOf, type JsonRpcId } from '../src/jsonrpc.js'
+import { createError, JSONRPC_ERRORS, jsonRpcErrorOf, type JsonRpcFailure, type JsonRpcId } from '../src/jsonrpc.js'
+import type { SharedSessions } from '../src/mcp/shared-sessions.js'
 import { createJsonRpcMethods } from '../src/jsonrpc-methods.js'
 import type { Channel } from '../src/sse/channel.js'
 import { encodeUnnamedMessage } from '../src/sse/wire-format.js'
@@ -47,6 +51,7 @@ const STREAM_ID_PATTERN = /^[A-Za-z0-9_-]{22}$/
 export default async function sseStreamRoutes (fastify: FastifyInstance): Promise<void> {
   const sessions = new Map<string, StreamSession>()
   const answer = createJsonRpcMethods(fastify.tools)
+  const shared = fastify.hasDecorator('mcp') ? fastify.mcp.shared : undefined
 
   fastify.get<{ Querystring: { clientId?: string } }>('/sse', {
     config: { access: 'sse' },
@@ -71,11 +76,84 @@ export default async function sseStreamRoutes (fastify: FastifyInstance): Promis
     if (channel === null) return
     const session: StreamSession = { channel, pending: new Map() }
     sessions.set(streamId, session)
+    // A stream-bound session's POSTs may land on any instance (REDIS_URL): those are relayed here and handled as a
+    // local POST (a refusal — request id in flight, too many pending — goes on the stream: the POST was answered 202).
+    const unannounce = shared?.streams.open('sse', streamId, channel.binding.owner, (post) => {
+      const failure = dispatch(session, post.body, post.principal, request.log as unknown as Logger)
+      if (failure !== null) fastify.seedStreams.sendTo(channel, (eventId) => encodeUnnamedMessage(eventId, failure.error))
+    })
     reply.sse.onClose(() => {
+      unannounce?.()
       sessions.delete(streamId)
       for (const controller of session.pending.values()) controller.abort(new Error('stream closed'))
     })
   })
+
+  /**
+   * One client message of a stream, POSTed here or relayed from another instance: notifications are acted on, requests
+   * answered on the stream. Null when accepted (202), else the refusal.
+   */
+  function dispatch (session: StreamSession, body: unknown, principal: string | null, log: Logger): { status: 409 | 429, error: JsonRpcFailure } | null {
+    const id = idOf(body)
+    const send = (message: unknown): boolean => fastify.seedStreams.sendTo(session.channel, (eventId) => encodeUnnamedMessage(eventId, message))
+
+    // Notifications get no answer (JSON-RPC 2.0 §4.1); the two MCP ones a client sends here are understood.
+    if (isNotification(body)) {
+      if (body.method === 'notifications/cancelled') {
+        const requestId = (body.params as { requestId?: unknown } | undefined)?.requestId
+        if (typeof requestId === 'string' || typeof requestId === 'number') session.pending.get(requestId)?.abort(new Error('cancelled by the client'))
+      }
+      return null
+    }
+    if (id !== null && session.pending.has(id)) {
+      return { status: 409, error: createError(id, JSONRPC_ERRORS.INVALID_REQUEST, `Request id ${JSON.stringify(id)} is still in flight on this stream; use a new id`) }
+    }
+    if (session.pending.size >= MAX_PENDING_PER_STREAM) {
+      return {
+        status: 429,
+        error: createError(id, JSONRPC_ERRORS.SERVER_ERROR, `This stream already has ${MAX_PENDING_PER_STREAM} requests in flight; wait for an answer before sending more`)
+      }
+    }
+
+    const controller = new AbortController()
+    if (id !== null) session.pending.set(id, controller)
+    answer(null, {
+      body,
+      principal,
+      clientIdHeader: session.channel.clientId,
+      log,
+      signal: controller.signal,
+      notify: (notification) => { send(notification) }
+    }).then((response) => {
+      // A cancelled request gets no answer (MCP spec, utilities/cancellation); anything else does.
+      if (controller.signal.aborted) return
+      // A failure no request id can carry (not a JSON-RPC request at all) is seed 000's `error` message.
+      if ('error' in response && response.id === null) {
+        send({ type: 'error', code: response.error.code, message: response.error.message, timestamp: new Date().toISOString() })
+      } else {
+        send(response)
+      }
+    }, (error: unknown) => {
+      // answer() never rejects (src/jsonrpc-methods.ts); this is the guard that keeps the promise handled.
+      log.error({ err: error }, '/sse request failed')
+      send({ type: 'error', message: 'Internal error', timestamp: new Date().toISOString() })
+    }).finally(() => {
+      if (id !== null && session.pending.get(id) === controller) session.pending.delete(id)
+    })
+    return null
+  }
+
+  /** A message for a stream another instance holds (REDIS_URL): relayed there if it is the caller's, else 404. */
+  async function relay (request: FastifyRequest, reply: FastifyReply, streamId: string, body: unknown): Promise<FastifyReply> {
+    let relayed: boolean
+    try {
+      relayed = await (shared as SharedSessions).streams.forward('sse', streamId, { body, principal: request.principal?.id ?? null })
+    } catch (error) {
+      request.log.warn({ err: error }, 'relaying an /sse message failed')
+      return await reply.code(503).send(createError(idOf(body), JSONRPC_ERRORS.SERVER_ERROR, 'Session store unreachable: retry shortly'))
+    }
+    return relayed ? await reply.code(202).send() : await notFound(reply, body)
+  }
 
   // A child scope: its JSON-only body parser and JSON-RPC error handler must not reach GET /sse, whose 400 is the
   // app's `{ error, statusCode }`.
@@ -94,62 +172,24 @@ export default async function sseStreamRoutes (fastify: FastifyInstance): Promis
       // Another principal's stream answers as a closed one does (no existence oracle).
       const session = found?.channel.binding.owner === principal ? found : undefined
       const body = request.body
-      const id = idOf(body)
-      if (session === undefined) {
-        return await reply.code(404).send(createError(id, JSONRPC_ERRORS.SERVER_ERROR,
-          'No open /sse stream has this id (it closed, or never existed): open GET /sse and POST to the messagesUrl its connection message names'))
-      }
-      const send = (message: unknown): boolean => fastify.seedStreams.sendTo(session.channel, (eventId) => encodeUnnamedMessage(eventId, message))
-
-      // Notifications get no answer (JSON-RPC 2.0 §4.1); the two MCP ones a client sends here are understood.
+      if (session === undefined && (shared === undefined || found !== undefined || !STREAM_ID_PATTERN.test(streamId))) return await notFound(reply, body)
       // A tools/call of a tool that makes something needs charts:write, as on POST /mcp/tools/call.
       const refused = refuseUnscopedCall(fastify, request, reply, body)
       if (refused !== null) return await refused
-      if (isNotification(body)) {
-        if (body.method === 'notifications/cancelled') {
-          const requestId = (body.params as { requestId?: unknown } | undefined)?.requestId
-          if (typeof requestId === 'string' || typeof requestId === 'number') session.pending.get(requestId)?.abort(new Error('cancelled by the client'))
-        }
-        return await reply.code(202).send()
+      if (session === undefined) return await relay(request, reply, streamId, body)
+      const failure = dispatch(session, body, principal, request.log as unknown as Logger)
+      if (failure !== null) {
+        if (failure.status === 429) reply.header('retry-after', '1')
+        return await reply.code(failure.status).send(failure.error)
       }
-      if (id !== null && session.pending.has(id)) {
-        return await reply.code(409).send(createError(id, JSONRPC_ERRORS.INVALID_REQUEST, `Request id ${JSON.stringify(id)} is still in flight on this stream; use a new id`))
-      }
-      if (session.pending.size >= MAX_PENDING_PER_STREAM) {
-        return await reply.code(429).header('retry-after', '1').send(createError(id, JSONRPC_ERRORS.SERVER_ERROR,
-          `This stream already has ${MAX_PENDING_PER_STREAM} requests in flight; wait for an answer before sending more`))
-      }
-
-      const controller = new AbortController()
-      if (id !== null) session.pending.set(id, controller)
-      // Fastify's logger is pino; its type only names the methods Fastify itself uses (as in routes/jsonrpc.ts).
-      const log = request.log as unknown as Logger
-      answer(null, {
-        body,
-        principal,
-        clientIdHeader: session.channel.clientId,
-        log,
-        signal: controller.signal,
-        notify: (notification) => { send(notification) }
-      }).then((response) => {
-        // A cancelled request gets no answer (MCP spec, utilities/cancellation); anything else does.
-        if (controller.signal.aborted) return
-        // A failure no request id can carry (not a JSON-RPC request at all) is seed 000's `error` message.
-        if ('error' in response && response.id === null) {
-          send({ type: 'error', code: response.error.code, message: response.error.message, timestamp: new Date().toISOString() })
-        } else {
-          send(response)
-        }
-      }, (error: unknown) => {
-        // answer() never rejects (src/jsonrpc-methods.ts); this is the guard that keeps the promise handled.
-        log.error({ err: error }, '/sse request failed')
-        send({ type: 'error', message: 'Internal error', timestamp: new Date().toISOString() })
-      }).finally(() => {
-        if (id !== null && session.pending.get(id) === controller) session.pending.delete(id)
-      })
       return await reply.code(202).send()
     })
   })
+}
+
+async function notFound (reply: FastifyReply, body: unknown): Promise<FastifyReply> {
+  return await reply.code(404).send(createError(idOf(body), JSONRPC_ERRORS.SERVER_ERROR,
+    'No open /sse stream has this id (it closed, or never existed): open GET /sse and POST to the messagesUrl its connection message names'))
 }
 
 function idOf (body: unknown): JsonRpcId {

@@ -4,23 +4,26 @@
  * (stored by one instance, written by the one holding the stream), a client's answer to a server→client request
  * (elicitation, sampling: routed to the instance that asked), a cancellation (to the instance running the request).
  * Every instance receives every message and acts only on sessions it holds: the traffic is per session event, not
- * per stream, and nothing here is needed for correctness of stored state (which lives in session-records and the
+ * per stream, and nothing here (but a relayed POST of a stream-bound session, which is answered on its stream) is needed for correctness of stored state (which lives in session-records and the
  * event store).
  */
 import type { Redis } from 'ioredis'
 import type { JSONRPCMessage } from '@modelcontextprotocol/server'
+import type { McpAuthInfo } from '../auth/mcp-auth-info.js'
 
 export type RelayMessage =
   | { kind: 'ended', session: string }
   | { kind: 'standalone', session: string, from: string, eventId: string, message: JSONRPCMessage }
   | { kind: 'response', session: string, to: string, message: JSONRPCMessage }
   | { kind: 'cancelled', session: string, from: string, message: JSONRPCMessage }
+  /** A POST of a stream-bound session (legacy HTTP+SSE, GET /sse) for the instance holding its stream (src/mcp/relayed-streams.ts). */
+  | { kind: 'post', session: string, surface: 'legacy' | 'sse', to: string, body: unknown, principal: string | null, authInfo?: McpAuthInfo }
 
 export interface RelayLogger {
   warn: (obj: object, msg: string) => void
 }
 
-const KINDS = new Set(['ended', 'standalone', 'response', 'cancelled'])
+const KINDS = new Set(['ended', 'standalone', 'response', 'cancelled', 'post'])
 
 export class SessionRelay {
   readonly #publisher: Redis

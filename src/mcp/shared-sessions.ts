@@ -23,6 +23,7 @@ import { WebStandardStreamableHTTPServerTransport, type JSONRPCMessage, type Mcp
 import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node'
 import type { McpAuthInfo } from '../auth/mcp-auth-info.js'
 import { RedisEventStore } from './redis-event-store.js'
+import { RelayedStreams } from './relayed-streams.js'
 import { SessionRecords } from './session-records.js'
 import { SessionRelay, type RelayLogger, type RelayMessage } from './session-relay.js'
 
@@ -78,6 +79,8 @@ function ownerAuthInfo (owner: string | null): McpAuthInfo | undefined {
 
 export class SharedSessions {
   readonly records: SessionRecords
+  /** Legacy HTTP+SSE and GET /sse sessions: POSTs relayed to the instance holding the stream. */
+  readonly streams: RelayedStreams
   readonly #options: SharedSessionsOptions
   readonly #relay: SessionRelay
   /** This instance's tag in server→client request ids. */
@@ -92,6 +95,7 @@ export class SharedSessions {
     this.#options = options
     this.records = new SessionRecords({ redis: options.redis, keyPrefix: options.keyPrefix, idleMs: options.idleMs })
     this.#relay = new SessionRelay({ publisher: options.redis, subscriber: options.subscriber, keyPrefix: options.keyPrefix, log: options.log })
+    this.streams = new RelayedStreams({ redis: options.redis, relay: this.#relay, keyPrefix: options.keyPrefix, tag: this.#tag, log: options.log })
   }
 
   async start (hooks: LocalCopyHooks): Promise<void> {
@@ -267,6 +271,10 @@ export class SharedSessions {
   }
 
   #onRelay (message: RelayMessage): void {
+    if (message.kind === 'post') {
+      this.streams.deliver(message.surface, message.session, message.to, { body: message.body, principal: message.principal, ...(message.authInfo === undefined ? {} : { authInfo: message.authInfo }) })
+      return
+    }
     const copy = this.#copies.get(message.session)
     if (copy === undefined) return
     switch (message.kind) {
@@ -290,6 +298,7 @@ export class SharedSessions {
 
   /** Closes every local copy (sessions live on in Redis). */
   async closeAll (): Promise<void> {
+    this.streams.close()
     await Promise.allSettled([...this.#copies.values()].map(async (copy) => { await copy.close() }))
   }
 }

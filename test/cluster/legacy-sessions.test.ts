@@ -1,14 +1,14 @@
 /**
  * The older session transports behind nginx without stickiness (docker/nginx.conf no longer pins a client to an
  * instance): a legacy HTTP+SSE (2024-11-05) client holds its stream on one instance and POSTs its messages through
- * nginx, which sends them to any instance; every message must be answered on the stream.
+ * nginx, which sends them to any instance; every message must be answered on the stream. The same for GET /sse.
  */
 import t from 'tap'
 import { startCluster } from '../support/cluster.js'
 import { openStream } from '../sse/stream-client.js'
 import { waitFor } from '../sse/wait.js'
 
-t.test('legacy HTTP+SSE through nginx: the stream on one instance, messages answered whichever instance gets the POST', { todo: 'needs legacy 2024-11-05 (and GET /sse) sessions routed between instances over Redis: today a POST on another instance answers 404' }, async (t) => {
+t.test('legacy HTTP+SSE through nginx: the stream on one instance, messages answered whichever instance gets the POST', async (t) => {
   const cluster = await startCluster(t, { instances: 3 })
   const stream = await openStream(t, `${cluster.url}/mcp/legacy/sse`)
   const holder = cluster.instanceOf(stream.headers)?.name
@@ -23,6 +23,25 @@ t.test('legacy HTTP+SSE through nginx: the stream on one instance, messages answ
     posts.push(`${response.status} on ${cluster.instanceOf(response.headers)?.name ?? '?'}`)
     t.equal(response.status, 202, `message ${id} accepted (${posts.at(-1) ?? ''}; stream on ${String(holder)})`)
     await waitFor(`the answer to ${id} on the stream`, () => stream.events().some((e) => e.event === 'message' && e.data?.includes(`"id":${id}`)))
+  }
+  t.ok(posts.some((post) => !post.endsWith(String(holder))), `some POSTs landed away from the stream's instance (${posts.join(', ')})`)
+})
+
+t.test('GET /sse through nginx: the stream on one instance, requests answered whichever instance gets the POST', async (t) => {
+  const cluster = await startCluster(t, { instances: 3 })
+  const stream = await openStream(t, `${cluster.url}/sse`)
+  const holder = cluster.instanceOf(stream.headers)?.name
+  const messagesUrl = await waitFor('the connection message', () => {
+    const data = stream.events().map((e) => e.data ?? '').find((d) => d.includes('"connection"'))
+    return data === undefined ? undefined : (JSON.parse(data) as { messagesUrl: string }).messagesUrl
+  })
+  const posts: string[] = []
+  for (let id = 1; id <= 3; id++) {
+    const response = await fetch(new URL(messagesUrl, cluster.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list' }) })
+    await response.body?.cancel()
+    posts.push(`${response.status} on ${cluster.instanceOf(response.headers)?.name ?? '?'}`)
+    t.equal(response.status, 202, `request ${id} accepted (${posts.at(-1) ?? ''}; stream on ${String(holder)})`)
+    await waitFor(`the answer to ${id} on the stream`, () => stream.events().some((e) => e.data?.includes(`"id":${id}`)))
   }
   t.ok(posts.some((post) => !post.endsWith(String(holder))), `some POSTs landed away from the stream's instance (${posts.join(', ')})`)
 })
