@@ -383,12 +383,15 @@ export class ChannelRegistry {
       for (const remembered of this.#remembered.values()) {
         if (remembered.binding.owner === owner) remembered.history.push(seq, frame)
       }
+      // Counted once per broadcast, not once per channel: a broadcast can reach 10,000 channels.
+      let delivered = 0
       for (const channel of this.#live.values()) {
         if (channel.binding.owner !== owner) continue
         channel.history.push(seq, frame)
         this.#send(channel, frame)
-        metrics.eventsDelivered.inc()
+        delivered++
       }
+      if (delivered > 0) metrics.eventsDelivered.inc(delivered)
       return
     }
     const channel = this.#live.get(message.clientId)
@@ -434,12 +437,14 @@ export class ChannelRegistry {
       if (broadcast ? opening.owner === owner : opening.clientId === message.clientId) opening.pending.push({ seq: wire, frame: frameOf() })
     }
     const targets = broadcast ? this.#live.values() : [this.#live.get(message.clientId as string)]
+    let delivered = 0
     for (const channel of targets) {
       if (channel === undefined || channel.binding.owner !== owner || wire <= (this.#liveFrom.get(channel) ?? 0)) continue
       channel.history.push(wire, frameOf())
       this.#send(channel, frameOf())
-      metrics.eventsDelivered.inc()
+      delivered++
     }
+    if (delivered > 0) metrics.eventsDelivered.inc(delivered)
   }
 
   /**
