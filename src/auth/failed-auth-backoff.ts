@@ -5,7 +5,8 @@
  * told apart from a wrong one, and the lockout would not slow a brute force at all.
  *
  * `maxFailures` failures within `windowMs` lock the key for `baseLockMs`; each further lockout in a row doubles it
- * (capped at `maxLockMs`). A success clears the key.
+ * (capped at `maxLockMs`). A success does not clear the key: one valid token must not reset the count for
+ * guesses of others from the same address.
  */
 export interface FailedAuthBackoffOptions {
   maxFailures: number
@@ -62,9 +63,5 @@ export class FailedAuthBackoff {
     entry.windowStart = now
     entry.lockedUntil = now + lockMs
     return lockMs
-  }
-
-  succeed (key: string): void {
-    this.#entries.delete(key)
   }
 }

@@ -65,10 +65,6 @@ export function isAccessFamily (value: unknown): value is AccessFamily {
   return typeof value === 'string' && Object.hasOwn(ACCESS_POLICIES, value)
 }
 
-export function policyOf (family: AccessFamily): AccessPolicy {
-  return ACCESS_POLICIES[family]
-}
-
 /**
  * The scope one MCP message needs beyond its route's `charts:read`: a `tools/call` of a tool that is not read-only
  * makes something (a chart, its history row and image), as `POST /mcp/tools/call` does, so it needs `charts:write`.

@@ -45,6 +45,4 @@ export interface ChartService extends ChartServiceApi {
    * still gets its outcome before this resolves.
    */
   drain: (deadlineMs: number) => Promise<{ finished: number, aborted: number }>
-  /** Charts being made right now. */
-  readonly inFlight: number
 }

@@ -201,7 +201,6 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
     turns,
     generate,
     drain,
-    get inFlight () { return inFlight.size },
     async status (requestId, owner) {
       const record = await history.get(requestId)
       return record?.owner === owner ? record : undefined
