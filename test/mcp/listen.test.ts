@@ -53,6 +53,9 @@ function messages (body: ReadableStream<Uint8Array>): { next: (match: (m: any) =
 
 t.test('listen: ack, resource list change and resource update from a chart, then the stream expires', async (t) => {
   const { url } = await startMcpApp(t, {}, { listenMaxMs: 3_000 })
+  // Taken before the request, so the server's timer cannot have started earlier: a lower bound only (a busy machine
+  // makes the cut later, never sooner).
+  const opened = performance.now()
   const listen = await fetch(url, {
     method: 'POST',
     headers: { ...MCP_HEADERS, 'mcp-protocol-version': MODERN, 'mcp-method': 'subscriptions/listen' },
@@ -75,5 +78,6 @@ t.test('listen: ack, resource list change and resource update from a chart, then
   t.equal(changed.params?._meta?.['io.modelcontextprotocol/subscriptionId'], 'listen-1', 'tagged with the subscription id')
 
   await stream.ended
-  t.pass('the listen stream was cut at its maximum life')
+  const lived = performance.now() - opened
+  t.ok(lived >= 3_000, `the listen stream was cut at its maximum life, not before (${Math.round(lived)} ms)`)
 })

@@ -158,7 +158,8 @@ t.test('a POST stream cut on B resumes on C with Last-Event-ID: every later even
   })
   t.same(new Set(seen).size, seen.length, 'no event twice')
   t.notOk(seen.some((id) => ids.includes(id)), 'nothing already received is sent again')
-  t.match(result, { result: { content: [] } }, 'the result of the call arrives on C')
+  t.match(result, { result: { content: [{ type: 'text', text: /Chart ready/ }] } }, 'the result of the call arrives on C')
+  t.notOk((result as { result?: { isError?: boolean } } | undefined)?.result?.isError, 'and it is a chart, not an error')
 })
 
 t.test('an idle session expires in Redis: 404 on every instance', async (t) => {
