@@ -94,7 +94,8 @@ export function createChartImgEngine (options: ChartImgEngineOptions): ChartEngi
     if (client.closed) return { ready: false, detail: 'Chart-IMG engine is closed' }
     if (client.authRejected) return { ready: false, detail: 'Chart-IMG rejected the API key; check CHART_IMG_API_KEY' }
     const cap = PLAN_LIMITS[options.plan].perDay
-    const used = await client.usedToday()
+    // With REDIS_URL the count lives in Redis: while it is down health must still answer (it reports Redis itself).
+    const used = await client.usedToday().then(String, () => 'unknown (the shared store is unreachable)')
     const problem = await reachability.problem()
     return {
       ready: true,

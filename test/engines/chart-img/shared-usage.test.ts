@@ -11,6 +11,7 @@ import t from 'tap'
 import { callTool, startApp } from '../../support/app.js'
 import { startFakeChartImg } from '../../support/fake-chart-img.js'
 import { startRedis } from '../../support/redis-server.js'
+import { waitFor } from '../../sse/wait.js'
 
 t.test('two instances count Chart-IMG requests in one daily total', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'rstate-usage-'))
@@ -51,4 +52,17 @@ t.test('two instances count Chart-IMG requests in one daily total', async (t) =>
   const both = await Promise.all([a.url, b.url].map(async (url) => await callTool(url, 'generate_chart', { symbol: 'NASDAQ:MSFT', interval: '1D', width: 800, height: 600 })))
   t.same(both.map((call) => call.body.result.isError === true).sort(), [false, true], 'exactly one of the two is made')
   t.equal(await redis.get(key), '50', 'the cap is never passed')
+
+  // Redis down: health still answers (the day's count unknown, Redis named as the reason), never a 500.
+  await server.stop()
+  // The Redis probe is cached for a second: wait for health to notice, every answer on the way being a real one.
+  const statuses = new Set<number>()
+  const body = await waitFor('health to say degraded', async () => {
+    const health = await fetch(`${a.url}/mcp/health`)
+    statuses.add(health.status)
+    const answer = await health.json() as { status?: string, engineDetail: string }
+    return answer.status === 'degraded' || health.status >= 500 ? answer : undefined
+  })
+  t.same([...statuses], [200], 'health answers 200 while Redis is down, never a 500')
+  t.match(body.engineDetail, /unknown \(the shared store is unreachable\)/)
 })
