@@ -206,7 +206,7 @@ export class ChannelRegistry {
     const seq = this.#ids.parseOwn(lastEventId)
     if (seq === null) return false
     const known = prepared ?? this.#live.get(clientId) ?? this.#remembered.get(clientId)
-    return known !== undefined && known.binding.wasSent(seq, known.history)
+    return known !== undefined && known.history.wasSent(seq)
   }
 
   /**
@@ -229,7 +229,6 @@ export class ChannelRegistry {
         for (const connected of snapshot.connected) {
           const seq = connected.seq * this.#spacing
           history.markConnected(seq, connected.resumedFrom === 0 ? null : connected.resumedFrom)
-          binding.noteConnected(seq)
         }
         history.noteEvicted(snapshot.evictedUpTo * this.#spacing)
         for (const { seq, event } of snapshot.events) {
@@ -300,7 +299,7 @@ export class ChannelRegistry {
     // Only an id sent on this very channel resumes it: any other (`<epoch>-0`, one seen on another stream) replays
     // nothing. (A channel no longer known has nothing to replay: that stays `expired`.)
     const ownSeq = this.#ids.parseOwn(resumeFrom)
-    const provenSeq = ownSeq !== null && known && !binding.wasSent(ownSeq, history) ? null : ownSeq
+    const provenSeq = ownSeq !== null && known && !history.wasSent(ownSeq) ? null : ownSeq
     // A Last-Event-ID naming an earlier `connected` event resumes from where that stream resumed.
     const lastSeq = provenSeq === null ? null : history.resolve(provenSeq)
     const previousConnected = history.lastConnected
@@ -316,7 +315,6 @@ export class ChannelRegistry {
         })
       }
     }
-    binding.noteConnected(connectedSeq)
     const connected: ConnectedEvent = { type: 'connected', clientId, timestamp: new Date().toISOString() }
     if (options.messagesUrl !== undefined) connected.messagesUrl = options.messagesUrl
     this.#send(channel, this.#format.frame(this.#ids.format(connectedSeq), { name: 'connected', payload: connected }, this.#retryMs))

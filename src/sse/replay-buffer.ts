@@ -1,4 +1,12 @@
-import { CONNECTED_IDS_KEPT } from './channel-binding.js'
+/**
+ * How many of a channel's own `connected` ids are remembered, as proof of having received that channel and as the
+ * point each stream resumed from. Under a reconnect storm many connections are cut before the client reads their
+ * `connected` event, and each one used a slot: with 8 slots, 9 such cuts made the id the client really holds unknown,
+ * and it was told `events_missed` for events still in the buffer (fault suite, scenario 2). 256 numbers per channel
+ * cost ~10 KB at most and only on a channel that reconnected that often.
+ */
+export const CONNECTED_IDS_KEPT = 256
+
 /**
  * The last `capacity` events of one channel, kept so a client reconnecting with `Last-Event-ID` gets what it missed.
  * A ring of (seq, frame) pairs; frames are shared Buffers, so a broadcast held by 10,000 channels is stored once.
@@ -11,8 +19,11 @@ export class ReplayBuffer {
   #start = 0
   /** Highest sequence number pushed out of the ring (0: nothing lost yet). */
   #evictedUpTo = 0
-  /** `connected` event ids of resumed streams → the Last-Event-ID each one resumed from (newest last, bounded). */
-  readonly #resumedFrom = new Map<number, number>()
+  /**
+   * The ids of the `connected` events sent on this channel → where each stream resumed from (its own id for a fresh
+   * stream); newest last, at most CONNECTED_IDS_KEPT.
+   */
+  readonly #connected = new Map<number, number>()
   /** Sequence number of the newest `connected` event sent on this channel (0: none yet). */
   #lastConnected = 0
 
@@ -63,17 +74,22 @@ export class ReplayBuffer {
    */
   markConnected (seq: number, resumedFrom: number | null): void {
     this.#lastConnected = seq
-    if (resumedFrom === null) return
-    this.#resumedFrom.set(seq, this.resolve(resumedFrom))
-    // A client presents only its newest id; the last CONNECTED_IDS_KEPT cover streams cut in quick succession. The
-    // same bound as ChannelBinding's, so every resumed id the binding still recognises is still resolved here
-    // (otherwise it would resume from itself and silently skip what its stream had not yet replayed).
-    if (this.#resumedFrom.size > CONNECTED_IDS_KEPT) this.#resumedFrom.delete(this.#resumedFrom.keys().next().value as number)
+    this.#connected.set(seq, resumedFrom === null ? seq : this.resolve(resumedFrom))
+    // A client presents only its newest id; the last CONNECTED_IDS_KEPT cover streams cut in quick succession.
+    if (this.#connected.size > CONNECTED_IDS_KEPT) this.#connected.delete(this.#connected.keys().next().value as number)
   }
 
   /** Where a Last-Event-ID really resumes from: itself, or what the `connected` event it names resumed from. */
   resolve (seq: number): number {
-    return this.#resumedFrom.get(seq) ?? seq
+    return this.#connected.get(seq) ?? seq
+  }
+
+  /**
+   * Whether `seq` was sent on this channel and can still be recognised as such: a held event or one of its own
+   * `connected` events. `<epoch>-0` or an id seen on another stream proves nothing.
+   */
+  wasSent (seq: number): boolean {
+    return this.#connected.has(seq) || this.has(seq)
   }
 
   /**
