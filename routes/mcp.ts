@@ -26,7 +26,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { classifyInboundRequest, isInitializeRequest, type Transport } from '@modelcontextprotocol/server'
 import { NodeStreamableHTTPServerTransport } from '@modelcontextprotocol/node'
-import { JSONRPC_ERRORS, type JsonRpcId } from '../src/jsonrpc.js'
+import { JSONRPC_ERRORS, requestIdOf } from '../src/jsonrpc.js'
 import { BoundedEventStore, EventBudget, SSE_RETRY_MS } from '../src/mcp/event-store.js'
 import type { SharedSession, SharedSessions } from '../src/mcp/shared-sessions.js'
 import { trackServerRequests } from '../src/mcp/track-server-requests.js'
@@ -42,14 +42,6 @@ const MODERN_ERA_START = '2026-07-28'
 
 /** The endpoint and its trailing-slash twin. */
 export const MCP_PATHS = ['/mcp', '/mcp/'] as const
-
-function requestIdOf (message: unknown): JsonRpcId {
-  if (typeof message === 'object' && message !== null && 'id' in message) {
-    const { id } = message as { id: unknown }
-    if (typeof id === 'string' || typeof id === 'number') return id
-  }
-  return null
-}
 
 /** A session being opened by an initialize request, whichever way it is kept. */
 interface NewSession {

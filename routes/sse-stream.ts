@@ -23,7 +23,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type { Logger } from 'pino'
 import { classifyRequestError } from '../src/http/request-errors.js'
 import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from '../src/mcp/client-id.js'
-import { createError, JSONRPC_ERRORS, jsonRpcErrorOf, type JsonRpcFailure, type JsonRpcId } from '../src/jsonrpc.js'
+import { createError, JSONRPC_ERRORS, jsonRpcErrorOf, requestIdOf, type JsonRpcFailure } from '../src/jsonrpc.js'
 import type { SharedSessions } from '../src/mcp/shared-sessions.js'
 import { createJsonRpcMethods } from '../src/jsonrpc-methods.js'
 import type { Channel } from '../src/sse/channel.js'
@@ -94,7 +94,7 @@ export default async function sseStreamRoutes (fastify: FastifyInstance): Promis
    * answered on the stream. Null when accepted (202), else the refusal.
    */
   function dispatch (session: StreamSession, body: unknown, principal: string | null, log: Logger): { status: 409 | 429, error: JsonRpcFailure } | null {
-    const id = idOf(body)
+    const id = requestIdOf(body)
     const send = (message: unknown): boolean => fastify.seedStreams.sendTo(session.channel, (eventId) => encodeUnnamedMessage(eventId, message))
 
     // Notifications get no answer (JSON-RPC 2.0 §4.1); the two MCP ones a client sends here are understood.
@@ -150,7 +150,7 @@ export default async function sseStreamRoutes (fastify: FastifyInstance): Promis
       relayed = await (shared as SharedSessions).streams.forward('sse', streamId, { body, principal: request.principal?.id ?? null })
     } catch (error) {
       request.log.warn({ err: error }, 'relaying an /sse message failed')
-      return await reply.code(503).send(createError(idOf(body), JSONRPC_ERRORS.SERVER_ERROR, 'Session store unreachable: retry shortly'))
+      return await reply.code(503).send(createError(requestIdOf(body), JSONRPC_ERRORS.SERVER_ERROR, 'Session store unreachable: retry shortly'))
     }
     return relayed ? await reply.code(202).send() : await notFound(reply, body)
   }
@@ -188,14 +188,8 @@ export default async function sseStreamRoutes (fastify: FastifyInstance): Promis
 }
 
 async function notFound (reply: FastifyReply, body: unknown): Promise<FastifyReply> {
-  return await reply.code(404).send(createError(idOf(body), JSONRPC_ERRORS.SERVER_ERROR,
+  return await reply.code(404).send(createError(requestIdOf(body), JSONRPC_ERRORS.SERVER_ERROR,
     'No open /sse stream has this id (it closed, or never existed): open GET /sse and POST to the messagesUrl its connection message names'))
-}
-
-function idOf (body: unknown): JsonRpcId {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null
-  const id = (body as Record<string, unknown>).id
-  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null
 }
 
 function isNotification (body: unknown): body is { method: string, params?: unknown } {

@@ -54,6 +54,13 @@ export function createError (id: JsonRpcId, code: number, message: string, data?
 }
 
 /** HTTP status for a JSON-RPC outcome: 200 for results (tool failures included: they are results). */
+/** The id of a message that may not be valid JSON-RPC, to answer its error with (null when it has none usable). */
+export function requestIdOf (message: unknown): JsonRpcId {
+  if (typeof message !== 'object' || message === null || Array.isArray(message)) return null
+  const id = (message as Record<string, unknown>).id
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null
+}
+
 export function httpStatusOf (response: JsonRpcResponse): number {
   return 'error' in response ? httpStatusOfCode(response.error.code) : 200
 }
