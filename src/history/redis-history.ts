@@ -55,18 +55,14 @@ export function openRedisHistoryStore (options: RedisHistoryOptions): HistorySto
     const overCount = excess === 0 ? [] : await sharedStoreCall('prune the chart history', async () => await redis.zrange(indexKey, '0', String(excess - 1)))
     const expired = [...new Set([...aged, ...overCount])]
     if (expired.length === 0) return 0
-    const records = await sharedStoreCall('prune the chart history', async () => await redis.mget(expired.map(recordKey)))
+    const stored = await sharedStoreCall('prune the chart history', async () => await redis.mget(expired.map(recordKey)))
+    const records = stored.flatMap((json) => json === null ? [] : [JSON.parse(json) as ChartRecord])
     const transaction = redis.multi()
     transaction.zrem(indexKey, ...expired)
     transaction.del(...expired.map(recordKey))
-    for (const json of records) {
-      if (json === null) continue
-      const record = JSON.parse(json) as ChartRecord
-      transaction.zrem(ownerKey(record.owner), record.requestId)
-    }
+    for (const record of records) transaction.zrem(ownerKey(record.owner), record.requestId)
     await sharedStoreCall('prune the chart history', async () => await transaction.exec())
-    await Promise.all(records.map(async (json) => {
-      const file = json === null ? null : (JSON.parse(json) as ChartRecord).imageFile
+    await Promise.all(records.map(async ({ imageFile: file }) => {
       if (file === null) return
       await images.remove(file).catch((error: unknown) => { log.warn({ err: error, file }, 'could not delete an expired chart image') })
     }))
