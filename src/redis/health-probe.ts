@@ -4,6 +4,10 @@
  * (no command is sent to a socket that is down). The command reads the keyspace (EXISTS) rather than PING: a Redis
  * restarting from its append-only file answers PING while it is still loading, but refuses reads and writes with
  * LOADING, so a PING said "ready" while charts still failed (test/cluster/redis-restart.test.ts).
+ * A cached "reachable" never outlives the connection it was measured on: while the connection is not `ready` the
+ * answer is "unreachable" at once, whatever the cache holds. Otherwise a Redis that stopped and came back within
+ * `cacheMs` left readiness answering 200 from before the outage while ioredis was still reconnecting, and the next
+ * chart failed to record (the replay-window case of test/cluster/redis-restart.test.ts).
  */
 import type { Redis } from 'ioredis'
 import { redactRedisUrl } from './connection.js'
@@ -43,12 +47,16 @@ export class RedisHealthProbe {
 
   /** The last known answer, without waiting; starts a new probe in the background when it is stale. */
   get lastProblem (): string | null {
+    const disconnected = this.#disconnected()
+    if (disconnected !== null) return disconnected.problem
     if (performance.now() - this.#checkedAt >= this.#cacheMs) this.check().catch(() => {})
     return this.#last.problem
   }
 
   /** A fresh enough answer: the cached one, or a probe now (concurrent callers share one). */
   async check (): Promise<RedisProbeResult> {
+    const disconnected = this.#disconnected()
+    if (disconnected !== null) return disconnected
     if (performance.now() - this.#checkedAt < this.#cacheMs) return this.#last
     this.#running ??= this.#probe().then((result) => {
       this.#last = result
@@ -58,9 +66,20 @@ export class RedisHealthProbe {
     return await this.#running
   }
 
-  async #probe (): Promise<RedisProbeResult> {
+  /**
+   * Unreachable while the connection is down (no command sent, nothing cached: the first probe once it is `ready`
+   * measures again); null when connected.
+   */
+  #disconnected (): RedisProbeResult | null {
     const status = this.#redis.status
-    if (status !== 'ready') return this.#down(`not connected (${status})`)
+    if (status === 'ready') return null
+    this.#checkedAt = Number.NEGATIVE_INFINITY
+    return this.#down(`not connected (${status})`)
+  }
+
+  async #probe (): Promise<RedisProbeResult> {
+    const disconnected = this.#disconnected()
+    if (disconnected !== null) return disconnected
     const started = performance.now()
     let timer: NodeJS.Timeout | undefined
     try {
