@@ -16,6 +16,7 @@ import type { Logger } from 'pino'
 import { queryStringSchema } from '../src/http/query-schema.js'
 import { callTool } from '../src/jsonrpc-methods.js'
 import { httpStatusOfCode } from '../src/jsonrpc.js'
+import { failureOf } from '../src/tools/results.js'
 import { errorBody } from './http-tool-call.js'
 
 /** Bundled data does not change, but live providers' last bar does: five minutes is fresh enough for an embed. */
@@ -31,7 +32,30 @@ interface RenderedChart {
   etag: string
 }
 
-type RenderOutcome = { ok: true, chart: RenderedChart } | { ok: false, status: number, message: string }
+type RenderOutcome = { ok: true, chart: RenderedChart } | { ok: false, status: number, message: string, retryAfterSeconds?: number }
+
+/**
+ * The status of a failed chart, from its cause (src/chart/service-types.ts, ChartFailureCode): the caller's request
+ * (4xx: the message says what to change) or the server or Chart-IMG unable to serve it now (5xx: an <img>, a CDN or
+ * a monitor must not take a busy server for a broken URL). A code not listed here is a server fault.
+ */
+const STATUS_OF_FAILURE: Record<string, number> = {
+  INVALID_REQUEST: 400,
+  UNKNOWN_SYMBOL: 400,
+  UNSUPPORTED_INTERVAL: 400,
+  UNSUPPORTED_STYLE: 400,
+  UNSUPPORTED_STUDY: 400,
+  PLAN_LIMIT: 400, // beyond the configured Chart-IMG plan (size, studies): a smaller chart works
+  AUTH: 502, // Chart-IMG refused the server's key: the operator's to fix
+  UPSTREAM: 502,
+  TIMEOUT: 504,
+  RATE_LIMITED: 503,
+  BUSY: 503,
+  SHUT_DOWN: 503,
+  SHARED_STORE: 503,
+  STORAGE: 503,
+  CANCELLED: 503
+}
 
 export default async function chartRenderRoutes (fastify: FastifyInstance): Promise<void> {
   const { tools } = fastify
@@ -57,8 +81,12 @@ export default async function chartRenderRoutes (fastify: FastifyInstance): Prom
       return { ok: false, status, message: status < 500 || status === 504 ? outcome.message : 'Internal Server Error' }
     }
     const text = outcome.result.content.flatMap((block) => block.type === 'text' ? [block.text] : []).join('\n')
-    // A tool failure is about the arguments (unknown symbol, no data in range…): the message says what to change.
-    if (outcome.result.isError === true) return { ok: false, status: 400, message: text }
+    if (outcome.result.isError === true) {
+      const cause = failureOf(outcome.result)
+      const status = cause === undefined ? 500 : STATUS_OF_FAILURE[cause.code] ?? 500
+      if (status >= 500) log.warn({ code: cause?.code, text }, 'chart image not served')
+      return { ok: false, status, message: status === 500 ? 'Internal Server Error' : text, ...(cause?.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: cause.retryAfterSeconds }) }
+    }
     const block = outcome.result.content.find((item) => item.type === 'image')
     if (block === undefined || block.type !== 'image') {
       log.error({ text }, 'generate_chart returned no image')
@@ -107,7 +135,10 @@ export default async function chartRenderRoutes (fastify: FastifyInstance): Prom
         inFlight.set(key, pending)
       }
       const outcome = await pending
-      if (!outcome.ok) return await reply.code(outcome.status).send({ error: outcome.message, statusCode: outcome.status })
+      if (!outcome.ok) {
+        if (outcome.retryAfterSeconds !== undefined) reply.header('retry-after', String(outcome.retryAfterSeconds))
+        return await reply.code(outcome.status).send({ error: outcome.message, statusCode: outcome.status })
+      }
       cache.set(key, outcome.chart)
       return await send(reply, outcome.chart, false, ifNoneMatch)
     })

@@ -1,10 +1,14 @@
 /**
  * GET /charts/render.png|.jpeg (routes/chart-render.ts) over HTTP: the image itself with its content type and cache
  * headers, the same arguments answered from the cache (no second render, no second history record), a revalidation
- * answered 304, and bad parameters refused with a 400 that says what to fix.
+ * answered 304, bad parameters refused with a 400 that says what to fix, and a server that cannot make charts now
+ * (its shared store down) answering 503, not a 400 that would tell the page its URL is wrong.
  */
+import { join } from 'node:path'
 import t from 'tap'
 import { startApp } from './support/app.js'
+import { startRedis } from './support/redis-server.js'
+import { waitFor } from './sse/wait.js'
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
 
@@ -72,4 +76,22 @@ t.test('bad parameters: 400 with a message that says what to fix', async (t) => 
     const body = await response.json() as { error: string, statusCode: number }
     t.match(body, { statusCode: 400, error: message }, body.error)
   }
+})
+
+t.test('a server fault is a 503 that says why, not a 400: Redis (REDIS_URL) unreachable', async (t) => {
+  const dir = t.testdir({ redis: {}, data: {} })
+  const redis = await startRedis(t, join(dir, 'redis'))
+  const { url } = await startApp(t, { REDIS_URL: redis.url, DATA_DIR: join(dir, 'data') })
+  const ok = await fetch(`${url}/charts/render.png?symbol=SP:SPX&width=400&height=300`)
+  t.equal(ok.status, 200, 'a chart while Redis runs')
+  await ok.arrayBuffer()
+  await redis.stop()
+  await waitFor('health to say degraded', async () => {
+    const health = await (await fetch(`${url}/mcp/health`)).json() as { status: string }
+    return health.status === 'degraded'
+  })
+  const response = await fetch(`${url}/charts/render.png?symbol=SP:SPX&width=500&height=300`)
+  t.equal(response.status, 503, 'the request was fine: the server cannot serve it now')
+  const body = await response.json() as { error: string, statusCode: number }
+  t.match(body, { statusCode: 503, error: /shared store \(Redis\) is unreachable/ }, body.error)
 })

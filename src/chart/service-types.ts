@@ -1,3 +1,4 @@
+import type { ChartErrorCode } from './errors.js'
 import type { ChartRequest } from './request.js'
 import type { ChartRecord } from '../history/types.js'
 import type { SymbolListing, SymbolQuery } from './engine.js'
@@ -13,9 +14,24 @@ export interface GenerateOptions {
   onAccepted?: (requestId: string) => void
 }
 
+/**
+ * Why a chart failed: the engine's codes (src/chart/errors.ts) and the server's own: `SHARED_STORE` Redis
+ * unreachable, `STORAGE` the disk or image store failed, `SHUT_DOWN` stopped by the server's shutdown, `INTERNAL` a bug
+ * (logged). Surfaces that answer with a status (the image route) say from it whose fault it was.
+ */
+export type ChartFailureCode = ChartErrorCode | 'SHARED_STORE' | 'STORAGE' | 'SHUT_DOWN' | 'INTERNAL'
+
+export interface ChartFailure {
+  /** Said so a person or a model can act on it. */
+  message: string
+  code: ChartFailureCode
+  /** Seconds after which trying again may work. */
+  retryAfterSeconds?: number
+}
+
 export type GenerateOutcome =
   | { ok: true, record: ChartRecord, image: { data: Buffer, mimeType: 'image/png' | 'image/jpeg' } | null, imageUrl: string | null, notes: string[], cached: boolean }
-  | { ok: false, record: ChartRecord, message: string }
+  | ({ ok: false, record: ChartRecord } & ChartFailure)
 
 export interface ChartServiceApi {
   readonly engineName: 'local' | 'chart-img'

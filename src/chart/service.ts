@@ -5,9 +5,9 @@
 import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { ChartEngine, RenderResult, RenderStage } from './engine.js'
-import { isChartError, SHUTTING_DOWN_MESSAGE } from './errors.js'
+import { isChartError, shuttingDownError } from './errors.js'
 import { fileExtensionOf, type ChartRequest } from './request.js'
-import type { ChartService, GenerateOptions, GenerateOutcome } from './service-types.js'
+import type { ChartFailure, ChartService, GenerateOptions, GenerateOutcome } from './service-types.js'
 import type { EventBus } from '../events/bus.js'
 import type { ChartProgressEvent, ChartStatus } from '../events/types.js'
 import { TurnQueue } from '../scheduling/turn-queue.js'
@@ -105,7 +105,8 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
   let drainController: AbortController | null = null
 
   /** A failure outcome; recording it is best effort (the disk may be what failed). */
-  async function fail (record: ChartRecord, request: ChartRequest, message: string, startedAt: number): Promise<GenerateOutcome> {
+  async function fail (record: ChartRecord, request: ChartRequest, failure: ChartFailure, startedAt: number): Promise<GenerateOutcome> {
+    const { message } = failure
     const completedAt = Date.now()
     const processingTime = completedAt - startedAt
     try {
@@ -115,33 +116,37 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
       record = { ...record, status: 'failed', completedAt, processingTime, error: message }
     }
     publish(record, 'failed', `Chart generation failed for ${request.symbol}: ${message}`, { error: message }, processingTime)
-    return { ok: false, record, message }
+    return { ok: false, record, ...failure }
   }
 
-  function failureMessage (error: unknown, record: ChartRecord, abortedByDrain: boolean): string {
-    if (abortedByDrain) return 'The chart server shut down before this chart finished; generate it again in a moment.'
-    if (isChartError(error) || isSharedStoreUnavailable(error)) return error.message
+  function failureOf (error: unknown, record: ChartRecord, abortedByDrain: boolean): ChartFailure {
+    if (abortedByDrain) return { message: 'The chart server shut down before this chart finished; generate it again in a moment.', code: 'SHUT_DOWN', retryAfterSeconds: 5 }
+    if (isChartError(error)) return { message: error.message, code: error.code, ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }) }
+    if (isSharedStoreUnavailable(error)) return { message: error.message, code: 'SHARED_STORE' }
     const storage = describeStorageError(error)
     if (storage !== null) {
       log.error({ err: error, requestId: record.requestId }, 'chart could not be stored')
-      return storageFailureMessage(storage)
+      return { message: storageFailureMessage(storage), code: 'STORAGE' }
     }
     log.error({ err: error, requestId: record.requestId }, 'chart generation failed')
-    return INTERNAL_FAILURE
+    return { message: INTERNAL_FAILURE, code: 'INTERNAL' }
   }
 
   async function generate (request: ChartRequest, options: GenerateOptions): Promise<GenerateOutcome> {
     const createdAt = Date.now()
     const record = newChartRecord({ requestId: newRequestId(), clientId: options.clientId, owner: options.owner, engine: engine.name, request, createdAt })
-    if (draining) return { ok: false, record: { ...record, status: 'failed', error: SHUTTING_DOWN_MESSAGE }, message: SHUTTING_DOWN_MESSAGE }
+    if (draining) {
+      const refused = shuttingDownError()
+      return { ok: false, record: { ...record, status: 'failed', error: refused.message }, message: refused.message, code: refused.code, retryAfterSeconds: refused.retryAfterSeconds }
+    }
     try {
       await history.insert(record)
     } catch (error) {
       const storage = describeStorageError(error)
       if (storage === null && !isSharedStoreUnavailable(error)) throw error
       log.error({ err: error, requestId: record.requestId }, 'chart request could not be recorded')
-      const message = storage === null ? (error as Error).message : storageFailureMessage(storage)
-      return { ok: false, record: { ...record, status: 'failed', error: message }, message }
+      const failure: ChartFailure = storage === null ? { message: (error as Error).message, code: 'SHARED_STORE' } : { message: storageFailureMessage(storage), code: 'STORAGE' }
+      return { ok: false, record: { ...record, status: 'failed', error: failure.message }, ...failure }
     }
     options.onAccepted?.(record.requestId)
     publish(record, 'started', `Chart generation started for ${request.symbol}`)
@@ -163,7 +168,7 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
     try {
       record = await history.update(record.requestId, { status: 'rendering', startedAt }) ?? record
     } catch (error) {
-      return await fail(record, request, failureMessage(error, record, false), startedAt)
+      return await fail(record, request, failureOf(error, record, false), startedAt)
     }
     const onStage = (stage: RenderStage): void => {
       publish(record, stage.status, stage.message, { attempt: stage.attempt, delayMs: stage.delayMs })
@@ -172,7 +177,7 @@ export function createChartService (deps: ChartServiceDeps): ChartService {
       const result = await measureRender(engine.name, async () => await engine.render(request, { signal, onStage }))
       return await complete(record, request, result, startedAt)
     } catch (error) {
-      return await fail(record, request, failureMessage(error, record, controller.signal.aborted && drainController?.signal.aborted === true), startedAt)
+      return await fail(record, request, failureOf(error, record, controller.signal.aborted && drainController?.signal.aborted === true), startedAt)
     }
   }
 

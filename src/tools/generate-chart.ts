@@ -48,7 +48,10 @@ export function generateChartTool ({ charts, bus, config }: ToolDeps): ToolDefin
             })
           }
         })
-        if (!outcome.ok) return toolError(`${outcome.message} (request ${outcome.record.requestId})`)
+        if (!outcome.ok) {
+          const cause = { code: outcome.code, ...(outcome.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: outcome.retryAfterSeconds }) }
+          return toolError(`${outcome.message} (request ${outcome.record.requestId})`, cause)
+        }
         const { record, image, imageUrl, notes } = outcome
         const summary = [
           `Chart ready: ${request.symbol} ${request.interval} ${request.style}, ${request.width}x${request.height} ${request.format.toUpperCase()}, ` +

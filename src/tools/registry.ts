@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import type { ToolContext, ToolDefinition, ToolDescriptor, ToolResult } from './types.js'
 import { isSharedStoreUnavailable } from '../history/types.js'
+import { toolError } from './results.js'
 
 /** JSON-RPC "Invalid params": the code MCP uses for an unknown tool or invalid arguments. */
 export const INVALID_PARAMS = -32602
@@ -208,7 +209,7 @@ export class ToolRegistry {
       // Redis (REDIS_URL) down: not a bug, and the caller can act on it (wait, tell the user).
       if (isSharedStoreUnavailable(error)) {
         ctx.log.warn({ err: error, tool: tool.name }, 'tool failed: shared store unreachable')
-        return { content: [{ type: 'text', text: error.message }], isError: true }
+        return toolError(error.message, { code: 'SHARED_STORE' })
       }
       ctx.log.error({ err: error, tool: tool.name }, 'tool failed')
       return { content: [{ type: 'text', text: INTERNAL_FAILURE_TEXT }], isError: true }

@@ -19,6 +19,8 @@ export interface ToolResult {
   content: ToolContent[]
   structuredContent?: Record<string, unknown>
   isError?: boolean
+  /** MCP's `_meta`: what the result says for programs rather than for the model (e.g. FAILURE_META_KEY). */
+  _meta?: Record<string, unknown>
 }
 
 /** One step of a long tool call; `progress` strictly increases within a call (MCP spec, utilities/progress). */

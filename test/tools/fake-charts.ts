@@ -51,7 +51,7 @@ export function createFakeCharts (bus: EventBus): FakeCharts {
         record.error = `Unknown symbol ${request.symbol}`
         record.completedAt = Date.now()
         await publish(record, options.clientId, 'failed', { processingTime: record.completedAt - record.createdAt })
-        return { ok: false, record, message: record.error }
+        return { ok: false, record, message: record.error, code: 'UNKNOWN_SYMBOL' }
       }
       record.status = 'completed'
       record.completedAt = Date.now()
