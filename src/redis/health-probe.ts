@@ -1,15 +1,15 @@
 /**
  * Is the shared store usable? A real round-trip, cached for `cacheMs` so health checks and readiness probes arriving
- * thousands of times a second cost Redis one command a second. While ioredis is reconnecting the answer is immediate
- * (no command is sent to a socket that is down). The command reads the keyspace (EXISTS) rather than PING: a Redis
+ * thousands of times a second cost Redis one command a second (src/cached-probe.ts). While ioredis is reconnecting the
+ * answer is immediate (no command is sent to a socket that is down). The command reads the keyspace (EXISTS) rather than PING: a Redis
  * restarting from its append-only file answers PING while it is still loading, but refuses reads and writes with
  * LOADING, so a PING said "ready" while charts still failed (test/cluster/redis-restart.test.ts).
- * A cached "reachable" never outlives the connection it was measured on: while the connection is not `ready` the
- * answer is "unreachable" at once, whatever the cache holds. Otherwise a Redis that stopped and came back within
- * `cacheMs` left readiness answering 200 from before the outage while ioredis was still reconnecting, and the next
- * chart failed to record (the replay-window case of test/cluster/redis-restart.test.ts).
+ * While the connection is not `ready` the answer is "unreachable" at once, whatever the cache holds. Otherwise a Redis
+ * that stopped and came back within `cacheMs` left readiness answering 200 from before the outage while ioredis was
+ * still reconnecting, and the next chart failed to record (the replay-window case of test/cluster/redis-restart.test.ts).
  */
 import type { Redis } from 'ioredis'
+import { cachedProbe, type CachedProbe } from '../cached-probe.js'
 import { redactRedisUrl } from './connection.js'
 
 /** A key never written: reading it is the cheapest command that needs the dataset loaded. */
@@ -32,49 +32,34 @@ export interface RedisHealthProbeOptions {
 export class RedisHealthProbe {
   readonly #redis: Redis
   readonly #where: string
-  readonly #cacheMs: number
   readonly #timeoutMs: number
-  #last: RedisProbeResult = { reachable: true, latencyMs: null, problem: null }
-  #checkedAt = Number.NEGATIVE_INFINITY
-  #running: Promise<RedisProbeResult> | null = null
+  readonly #cached: CachedProbe<RedisProbeResult>
 
   constructor (redis: Redis, options: RedisHealthProbeOptions) {
     this.#redis = redis
     this.#where = redactRedisUrl(options.url)
-    this.#cacheMs = options.cacheMs ?? 1000
     this.#timeoutMs = options.timeoutMs ?? 1000
+    this.#cached = cachedProbe(async () => await this.#probe(), { ttlMs: options.cacheMs ?? 1000 })
   }
 
   /** The last known answer, without waiting; starts a new probe in the background when it is stale. */
   get lastProblem (): string | null {
-    const disconnected = this.#disconnected()
-    if (disconnected !== null) return disconnected.problem
-    if (performance.now() - this.#checkedAt >= this.#cacheMs) this.check().catch(() => {})
-    return this.#last.problem
+    return this.#disconnected()?.problem ?? this.#cached.peek()?.problem ?? null
   }
 
   /** A fresh enough answer: the cached one, or a probe now (concurrent callers share one). */
   async check (): Promise<RedisProbeResult> {
-    const disconnected = this.#disconnected()
-    if (disconnected !== null) return disconnected
-    if (performance.now() - this.#checkedAt < this.#cacheMs) return this.#last
-    this.#running ??= this.#probe().then((result) => {
-      this.#last = result
-      this.#checkedAt = performance.now()
-      return result
-    }).finally(() => { this.#running = null })
-    return await this.#running
+    return this.#disconnected() ?? await this.#cached.get()
   }
 
   /**
-   * Unreachable while the connection is down (no command sent, nothing cached: the first probe once it is `ready`
-   * measures again); null when connected.
+   * Unreachable while the connection is down, whatever the cache holds (no command is sent); null when connected.
+   * A cached "reachable" may serve again once ioredis is `ready`: its ready check waits for a restarted Redis to have
+   * loaded its data, which is what the probe's EXISTS would wait for.
    */
   #disconnected (): RedisProbeResult | null {
     const status = this.#redis.status
-    if (status === 'ready') return null
-    this.#checkedAt = Number.NEGATIVE_INFINITY
-    return this.#down(`not connected (${status})`)
+    return status === 'ready' ? null : this.#down(`not connected (${status})`)
   }
 
   async #probe (): Promise<RedisProbeResult> {

@@ -1,7 +1,7 @@
 /**
  * The reachability probe behind /mcp/health and /mcp/health/ready (src/redis/health-probe.ts) against a real
- * redis-server: its cache (an hour here, so it would certainly still hold) never keeps saying "reachable" once the
- * connection it measured is gone, and never keeps saying "unreachable" once it is back.
+ * redis-server: its cache (an hour here, so it would certainly still hold) never keeps saying "reachable" while the
+ * connection is down, and never keeps saying "unreachable" once it is back.
  */
 import { once } from 'node:events'
 import t from 'tap'
@@ -35,6 +35,6 @@ t.test('a cached answer does not outlive the connection it was measured on', asy
   await server.restart()
   await ready
   const back = await probe.check()
-  t.equal(back.reachable, true, 'reachable again once reconnected: measured anew, not the outage remembered')
+  t.equal(back.reachable, true, 'reachable again once reconnected: the outage is not remembered')
   t.equal(probe.lastProblem, null)
 })

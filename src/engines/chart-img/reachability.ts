@@ -1,9 +1,10 @@
 /**
  * Whether Chart-IMG answers at all, for health: a HEAD request to the base URL without the API key (so it spends
  * nothing of the daily cap and sends no secret). Any HTTP answer counts as reachable; a connection failure or no
- * answer within `timeoutMs` does not. Cached for `ttlMs` and never more than one probe at a time, so health
- * polled thousands of times a second sends at most one request a minute upstream.
+ * answer within `timeoutMs` does not. Cached for `ttlMs` (src/cached-probe.ts), so health polled thousands of times a
+ * second sends at most one request a minute upstream.
  */
+import { cachedProbe } from '../../cached-probe.js'
 import { networkErrorCode } from './retry-policy.js'
 
 export interface ReachabilityProbe {
@@ -14,32 +15,21 @@ export interface ReachabilityProbe {
 export function createReachabilityProbe (options: { baseUrl: string, ttlMs?: number, timeoutMs?: number, now?: () => number }): ReachabilityProbe {
   const ttlMs = options.ttlMs ?? 60_000
   const timeoutMs = options.timeoutMs ?? 3000
-  const now = options.now ?? Date.now
   const origin = new URL(options.baseUrl)
-  let checkedAt = -Infinity
-  let last: string | null = null
-  let running: Promise<string | null> | undefined
 
-  async function probe (): Promise<string | null> {
+  async function probe (): Promise<{ problem: string | null }> {
     try {
       const response = await fetch(origin, { method: 'HEAD', redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) })
       await response.body?.cancel()
-      return null
+      return { problem: null }
     } catch (error) {
       const code = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : networkErrorCode(error) ?? 'network error'
-      return `Chart-IMG at ${origin.origin} is unreachable (${code}); charts will fail until it answers. Check the network or CHART_IMG_BASE_URL.`
+      return { problem: `Chart-IMG at ${origin.origin} is unreachable (${code}); charts will fail until it answers. Check the network or CHART_IMG_BASE_URL.` }
     }
   }
 
+  const cached = cachedProbe(probe, { ttlMs, now: options.now })
   return {
-    async problem () {
-      if (now() - checkedAt < ttlMs) return last
-      running ??= probe().then((result) => {
-        last = result
-        checkedAt = now()
-        return result
-      }).finally(() => { running = undefined })
-      return await running
-    }
+    problem: async () => (await cached.get()).problem
   }
 }
