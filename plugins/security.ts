@@ -109,7 +109,7 @@ export default fp(async function securityPlugin (fastify: FastifyInstance) {
   }
 
   function baseUrl (): string {
-    if (config.PUBLIC_BASE_URL !== undefined) return config.PUBLIC_BASE_URL.replace(/\/+$/, '')
+    if (config.PUBLIC_BASE_URL !== undefined) return config.PUBLIC_BASE_URL
     const address = fastify.server.address()
     return formatBaseUrl(config.HOST, address !== null && typeof address === 'object' ? address.port : config.PORT)
   }

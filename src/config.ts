@@ -15,7 +15,8 @@ export const configSchema = z.object({
   PORT: int(0, 65535).default(3001),
   HOST: z.string().min(1).default('127.0.0.1'),
   /** Absolute URL prefix for image links in tool results, e.g. https://charts.example.com; default http://HOST:PORT. */
-  PUBLIC_BASE_URL: z.url().optional(),
+  // Stored without a trailing slash: every URL the server makes appends a path to it.
+  PUBLIC_BASE_URL: z.url().transform((url) => url.replace(/\/+$/, '')).optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   /** Free bytes in DATA_DIR below which health says the disk is full (SQLite needs room to commit). Default 16 MiB. */
   DATA_DIR_MIN_FREE_BYTES: int(0, 1024 ** 4).default(16 * 1024 * 1024),

@@ -103,7 +103,7 @@ export function createCore (options: CoreOptions): Core {
   // One queue for all synchronous chart work, so a burst's intake and preparation take turns with each other too.
   const turns = new TurnQueue()
   const engine = options.engine ?? createEngine(config, usage, log, turns)
-  let baseUrl: string | null = config.PUBLIC_BASE_URL?.replace(/\/+$/, '') ?? null
+  let baseUrl: string | null = config.PUBLIC_BASE_URL ?? null
   const charts = createChartService({ engine, history, bus, publicBaseUrl: () => baseUrl, turns, log })
   let closed = false
   return {
