@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { RedisHealthProbe } from '../redis/health-probe.js'
 import { sharedStoreCall } from '../redis/shared-store-call.js'
+import { removeExpiredImages } from './expired-images.js'
 import type { ChartRecord, HistoryStore, ImageStore } from './types.js'
 
 export interface RedisHistoryOptions {
@@ -62,10 +63,7 @@ export function openRedisHistoryStore (options: RedisHistoryOptions): HistorySto
     transaction.del(...expired.map(recordKey))
     for (const record of records) transaction.zrem(ownerKey(record.owner), record.requestId)
     await sharedStoreCall('prune the chart history', async () => await transaction.exec())
-    await Promise.all(records.map(async ({ imageFile: file }) => {
-      if (file === null) return
-      await images.remove(file).catch((error: unknown) => { log.warn({ err: error, file }, 'could not delete an expired chart image') })
-    }))
+    await removeExpiredImages(images, records.map((record) => record.imageFile), log)
     log.info({ removed: expired.length }, 'pruned chart history')
     return expired.length
   }

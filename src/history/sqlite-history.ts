@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import { openSqlite, type SqliteDatabase, type SqliteStatement } from '../sqlite/database.js'
 import { describeStorageError, prepareDataDir, probeDataDir, sweepTemporaryFiles } from './data-dir.js'
 import { createDirectoryImageStore } from './directory-images.js'
+import { removeExpiredImages } from './expired-images.js'
 import type { ChartRecord, HistoryStore, RequestStatus } from './types.js'
 
 export interface HistoryStoreOptions {
@@ -223,13 +224,6 @@ export function openHistoryStore (options: HistoryStoreOptions): SqliteHistorySt
     return row === undefined ? undefined : toRecord(row)
   }
 
-  async function removeImages (files: Array<string | null>): Promise<void> {
-    await Promise.all(files.map(async (file) => {
-      if (file === null) return
-      await images.remove(file).catch((error: unknown) => { options.log.warn({ err: error, file }, 'could not delete an expired chart image') })
-    }))
-  }
-
   /** Deletes the rows now; their images go right after (awaited by `prune`, in the background from upkeep). */
   function prune (now = Date.now()): { removed: number, imagesRemoved: Promise<void> } {
     const cutoff = now - options.maxAgeDays * 86_400_000
@@ -237,7 +231,7 @@ export function openHistoryStore (options: HistoryStoreOptions): SqliteHistorySt
     if (expired.length === 0) return { removed: 0, imagesRemoved: Promise.resolve() }
     db.transaction(() => { for (const row of expired) deleteStmt.run(row.request_id) })()
     options.log.info({ removed: expired.length }, 'pruned chart history')
-    return { removed: expired.length, imagesRemoved: removeImages(expired.map((row) => row.image_file)) }
+    return { removed: expired.length, imagesRemoved: removeExpiredImages(images, expired.map((row) => row.image_file), options.log) }
   }
 
   upkeep('prune chart history', () => { prune() })
