@@ -13,9 +13,6 @@
 export const SCOPES = ['charts:read', 'charts:write'] as const
 export type Scope = typeof SCOPES[number]
 
-/** A resource that belongs to the principal that created it; another principal gets 404. */
-export type OwnedResource = 'mcp-session' | 'channel' | 'chart-image'
-
 export interface AccessPolicy {
   /** 'public': anyone, no credentials read. 'principal': an authenticated principal whenever auth is configured. */
   readonly auth: 'public' | 'principal'
@@ -29,32 +26,30 @@ export interface AccessPolicy {
   readonly errors: 'json-rpc' | 'rest'
   /** Which RFC 9728 metadata document a 401 points to: the MCP endpoint's (path-suffixed) or the server's. */
   readonly resource: 'mcp' | 'server'
-  /** What the routes serve that is bound to its creator, if anything. */
-  readonly owns: OwnedResource | null
   /** One line for README and the test report. */
   readonly summary: string
 }
 
-const PUBLIC = { auth: 'public', checkHostOrigin: true, rateLimited: false, errors: 'rest', resource: 'server', owns: null } as const
+const PUBLIC = { auth: 'public', checkHostOrigin: true, rateLimited: false, errors: 'rest', resource: 'server' } as const
 
 export const ACCESS_POLICIES = {
   page: { ...PUBLIC, summary: 'Static pages (studio, SSE demo): public; what they fetch is not' },
   'cors-preflight': { ...PUBLIC, summary: 'CORS preflight (OPTIONS *) added by @fastify/cors: public' },
   health: { ...PUBLIC, checkHostOrigin: false, summary: 'Health probes: open to anyone, any Host (status, engine, counts: nothing secret)' },
   'oauth-metadata': { ...PUBLIC, summary: 'RFC 9728 Protected Resource Metadata: public (clients discover the issuer here)' },
-  mcp: { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'json-rpc', resource: 'mcp', owns: 'mcp-session', summary: 'MCP Streamable HTTP /mcp (both eras)' },
-  'mcp-legacy': { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'json-rpc', resource: 'mcp', owns: 'mcp-session', summary: 'MCP HTTP+SSE 2024-11-05 (/mcp/legacy/*)' },
-  'json-rpc': { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'json-rpc', resource: 'server', owns: null, summary: 'Seed JSON-RPC reads (POST /mcp/initialize, /mcp/tools/list)' },
-  'json-rpc-call': { auth: 'principal', scope: 'charts:write', checkHostOrigin: true, rateLimited: true, errors: 'json-rpc', resource: 'server', owns: null, summary: 'Seed JSON-RPC tool calls (POST /mcp/tools/call)' },
-  'rest-read': { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'rest', resource: 'server', owns: null, summary: 'REST reads (GET /mcp/tools, GET /api)' },
-  'rest-call': { auth: 'principal', scope: 'charts:write', checkHostOrigin: true, rateLimited: true, errors: 'rest', resource: 'server', owns: null, summary: 'REST tool calls (POST /mcp/tools/:toolName)' },
-  events: { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'rest', resource: 'server', owns: 'channel', summary: 'Per-client event channel GET /mcp/events/:clientId' },
-  sse: { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'rest', resource: 'server', owns: 'channel', summary: 'Seed 000 event stream GET /sse' },
-  'chart-image': { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'rest', resource: 'server', owns: 'chart-image', summary: 'Stored chart images GET /charts/<requestId>.png|jpg' },
+  mcp: { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'json-rpc', resource: 'mcp', summary: 'MCP Streamable HTTP /mcp (both eras)' },
+  'mcp-legacy': { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'json-rpc', resource: 'mcp', summary: 'MCP HTTP+SSE 2024-11-05 (/mcp/legacy/*)' },
+  'json-rpc': { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'json-rpc', resource: 'server', summary: 'Seed JSON-RPC reads (POST /mcp/initialize, /mcp/tools/list)' },
+  'json-rpc-call': { auth: 'principal', scope: 'charts:write', checkHostOrigin: true, rateLimited: true, errors: 'json-rpc', resource: 'server', summary: 'Seed JSON-RPC tool calls (POST /mcp/tools/call)' },
+  'rest-read': { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'rest', resource: 'server', summary: 'REST reads (GET /mcp/tools, GET /api)' },
+  'rest-call': { auth: 'principal', scope: 'charts:write', checkHostOrigin: true, rateLimited: true, errors: 'rest', resource: 'server', summary: 'REST tool calls (POST /mcp/tools/:toolName)' },
+  events: { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'rest', resource: 'server', summary: 'Per-client event channel GET /mcp/events/:clientId' },
+  sse: { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'rest', resource: 'server', summary: 'Seed 000 event stream GET /sse' },
+  'chart-image': { auth: 'principal', scope: 'charts:read', checkHostOrigin: true, rateLimited: true, errors: 'rest', resource: 'server', summary: 'Stored chart images GET /charts/<requestId>.png|jpg' },
   // Scrapers reach each instance at its own address (no name in ALLOWED_HOSTS) and send a bearer token, no Origin: the
   // Host check is off as for health probes; the token is required whenever auth is on. Not rate limited: a scrape
   // every few seconds must not use up the principal's budget.
-  metrics: { auth: 'principal', scope: 'charts:read', checkHostOrigin: false, rateLimited: false, errors: 'rest', resource: 'server', owns: null, summary: 'Prometheus metrics GET /metrics: a principal when auth is on, any Host (scrapers address each instance)' },
+  metrics: { auth: 'principal', scope: 'charts:read', checkHostOrigin: false, rateLimited: false, errors: 'rest', resource: 'server', summary: 'Prometheus metrics GET /metrics: a principal when auth is on, any Host (scrapers address each instance)' },
   'not-found': { ...PUBLIC, summary: 'Any URL no route serves: 404 after the Host/Origin check' }
 } as const satisfies Record<string, AccessPolicy>
 
