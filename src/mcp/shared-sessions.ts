@@ -17,7 +17,7 @@
  * - `notifications/cancelled` reaches the copy running the request;
  * - DELETE ends every copy; an idle session ends by Redis TTL (the next request anywhere gets 404).
  */
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { WebStandardStreamableHTTPServerTransport, type JSONRPCMessage, type McpServer } from '@modelcontextprotocol/server'
 import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node'
@@ -32,6 +32,8 @@ export interface SharedSessionsLogger extends RelayLogger {
 }
 
 export interface SharedSessionsOptions {
+  /** This instance's id (src/redis/instance-liveness.ts): its relay channel, the tag of its server→client request ids. */
+  instanceId: string
   redis: Redis
   subscriber: Redis
   keyPrefix: string
@@ -83,8 +85,8 @@ export class SharedSessions {
   readonly streams: RelayedStreams
   readonly #options: SharedSessionsOptions
   readonly #relay: SessionRelay
-  /** This instance's tag in server→client request ids. */
-  readonly #tag = randomBytes(6).toString('hex')
+  /** This instance's id, its tag in server→client request ids. */
+  readonly #tag: string
   readonly #copies = new Map<string, Copy>()
   readonly #rebuilding = new Map<string, Promise<Copy | null>>()
   /** Cancellations that came over the relay: delivered here, not relayed again. */
@@ -93,8 +95,9 @@ export class SharedSessions {
 
   constructor (options: SharedSessionsOptions) {
     this.#options = options
+    this.#tag = options.instanceId
     this.records = new SessionRecords({ redis: options.redis, keyPrefix: options.keyPrefix, idleMs: options.idleMs })
-    this.#relay = new SessionRelay({ publisher: options.redis, subscriber: options.subscriber, keyPrefix: options.keyPrefix, log: options.log })
+    this.#relay = new SessionRelay({ publisher: options.redis, subscriber: options.subscriber, keyPrefix: options.keyPrefix, instance: this.#tag, log: options.log })
     this.streams = new RelayedStreams({ redis: options.redis, relay: this.#relay, keyPrefix: options.keyPrefix, tag: this.#tag, log: options.log })
   }
 
