@@ -43,10 +43,9 @@ t.test('SIGKILL mid-render: the dead instance\'s requests answer failed on the s
   t.equal((await status(c.url, inFlight[0].requestId)).status, 'rendering', 'while A lives, its rendering chart reads as rendering on C')
   await a.kill('SIGKILL')
   const killedAt = Date.now()
+  t.comment(`network: ${cluster.network}; killed A with ${inFlight.length} of its requests unfinished`)
   await burst
 
-  const unfinished = (await recent(b.url)).filter((row) => row.status === 'pending' || row.status === 'rendering')
-  t.ok(unfinished.length >= 1, `${unfinished.length} requests A left unfinished (as B reads them before A's liveness key expires or as it does)`)
   const watched = inFlight[0]
   const failed = await waitFor(`get_chart_status of ${watched.requestId} on B to say failed`, async () => {
     const found = await status(b.url, watched.requestId)
