@@ -4,12 +4,13 @@
  * by the one holding the stream), a client's answer to a server→client request (elicitation, sampling: routed to the
  * instance that asked), a cancellation (to the instance running the request), a POST of a stream-bound session.
  *
- * A message whose target instance is known (`to`: the instance that asked, the one holding the stream) goes on that
- * instance's own channel `<prefix>mcp:relay:<instanceId>` (the id of src/redis/instance-liveness.ts), which only it
- * subscribes to; the rest (`ended`, `standalone`, `cancelled`: any copy may hold the stream or run the request) go on
- * the shared `<prefix>mcp:relay`, and every instance acts only on sessions it holds. Nothing here (but a relayed POST
- * of a stream-bound session, which is answered on its stream) is needed for correctness of stored state (which lives
- * in session-records and the event store).
+ * A message whose target instance is known (`to`: the instance that asked, the one holding the stream — named in the
+ * session record, src/mcp/session-records.ts) goes on that instance's own channel `<prefix>mcp:relay:<instanceId>`
+ * (the id of src/redis/instance-liveness.ts), which only it subscribes to. Only what concerns every copy of a session
+ * goes on the shared `<prefix>mcp:relay`: it ended, its GET stream moved (`holder`), a cancellation (any copy may run
+ * the request); every instance acts on those only for sessions it holds. Nothing here (but a relayed POST of a
+ * stream-bound session, which is answered on its stream) is needed for correctness of stored state (which lives in
+ * session-records and the event store).
  */
 import type { Redis } from 'ioredis'
 import type { JSONRPCMessage } from '@modelcontextprotocol/server'
@@ -17,7 +18,11 @@ import type { McpAuthInfo } from '../auth/mcp-auth-info.js'
 
 export type RelayMessage =
   | { kind: 'ended', session: string }
-  | { kind: 'standalone', session: string, from: string, eventId: string, message: JSONRPCMessage }
+  | { kind: 'standalone', session: string, to: string, eventId: string, message: JSONRPCMessage }
+  /** The session's standalone GET stream is now held by `instance`. */
+  | { kind: 'holder', session: string, instance: string }
+  /** The client (un)subscribed a resource through another copy: for the copy holding the GET stream, which sends updates. */
+  | { kind: 'subscription', session: string, to: string, uri: string, subscribed: boolean }
   | { kind: 'response', session: string, to: string, message: JSONRPCMessage }
   | { kind: 'cancelled', session: string, from: string, message: JSONRPCMessage }
   /** A POST of a stream-bound session (legacy HTTP+SSE, GET /sse) for the instance holding its stream (src/mcp/relayed-streams.ts). */
@@ -27,7 +32,7 @@ export interface RelayLogger {
   warn: (obj: object, msg: string) => void
 }
 
-const KINDS = new Set(['ended', 'standalone', 'response', 'cancelled', 'post'])
+const KINDS = new Set(['ended', 'standalone', 'holder', 'subscription', 'response', 'cancelled', 'post'])
 
 export class SessionRelay {
   readonly #publisher: Redis
