@@ -8,12 +8,10 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
 import { startRedis } from '../support/redis-server.js'
 import { waitFor } from '../sse/wait.js'
-import { startMcpApp, type McpApp } from './helper.js'
+import { connectResourceWatcher, startMcpApp, type McpApp } from './helper.js'
 
 type Instance = 'A' | 'B' | 'C'
 
@@ -39,12 +37,7 @@ t.test('subscriptions taken on A and B, GET stream on C: every update once, an u
       return await fetch(apps[target].url + url.search, init)
     }
   })
-  const client = new Client({ name: 'watcher', version: '1.0.0' })
-  const updated: string[] = []
-  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => { updated.push(n.params.uri) })
-  await client.connect(transport)
-  t.teardown(async () => { await client.close() })
-  const sessionId = transport.sessionId as string
+  const { client, updated, sessionId } = await connectResourceWatcher(t, transport)
   await waitFor('the GET stream open on C', () => apps.C.app.mcp.sessions.has(sessionId))
   await waitFor('C named the holder of the GET stream in the session record', async () => await redis.hget(`chart-img-mcp:mcp:session:${sessionId}`, 'stream') === apps.C.app.core.shared?.liveness.id)
 
