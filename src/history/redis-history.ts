@@ -66,7 +66,8 @@ export function openRedisHistoryStore (options: RedisHistoryOptions): HistorySto
   async function settle (json: string): Promise<ChartRecord> {
     const stored = JSON.parse(json) as StoredRecord
     const { instance, ...record } = stored
-    if (instance === undefined || (record.status !== 'pending' && record.status !== 'rendering')) return record
+    // This instance's own requests: it is alive, asking Redis would cost a round trip for nothing.
+    if (instance === undefined || instance === liveness.id || (record.status !== 'pending' && record.status !== 'rendering')) return record
     const failed: StoredRecord = { ...stored, status: 'failed', completedAt: Date.now(), error: ORPHANED_MESSAGE }
     const now = await sharedStoreCall('read the chart history', async () =>
       await redis.eval(FAIL_ORPHAN, 2, recordKey(record.requestId), liveness.keyOf(instance), json, JSON.stringify(failed)) as string | null)
