@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { pino } from 'pino'
 import { generateChartInput, normalizeChartRequest } from '../src/chart/request.js'
 import { createRedisImageStore } from '../src/history/redis-images.js'
+import { InstanceLiveness } from '../src/redis/instance-liveness.js'
 import { openRedisHistoryStore } from '../src/history/redis-history.js'
 import { openHistoryStore } from '../src/history/sqlite-history.js'
 import { newChartRecord, type HistoryStore } from '../src/history/types.js'
@@ -41,7 +42,9 @@ async function lifecycle (store: HistoryStore, n: number): Promise<number> {
 const sqlite = openHistoryStore({ dataDir: join(dir, 'data'), maxRows: 10_000_000, maxAgeDays: 30, log })
 const redis = openRedisConnection({ url: server.url, name: 'bench', log })
 const images = createRedisImageStore(redis, 'bench:', 86_400)
-const shared = openRedisHistoryStore({ redis, keyPrefix: 'bench:', images, probe: new RedisHealthProbe(redis, { url: server.url }), maxRows: 10_000_000, maxAgeDays: 30, log })
+const liveness = new InstanceLiveness({ redis, keyPrefix: 'bench:', periodMs: 5000, log })
+liveness.start()
+const shared = openRedisHistoryStore({ redis, keyPrefix: 'bench:', images, liveness, probe: new RedisHealthProbe(redis, { url: server.url }), maxRows: 10_000_000, maxAgeDays: 30, log })
 
 await lifecycle(sqlite, 200)
 await lifecycle(shared, 200)
@@ -60,6 +63,7 @@ const imageBytes = await redis.memory('USAGE', 'bench:image:req_1_aa.png') ?? 0
 console.log(`Redis memory: ${rowBytes} B per history record + ${(indexBytes / rows).toFixed(0)} B per row in the two indexes; a 60,000 B image takes ${imageBytes} B`)
 
 await sqlite.close()
+await liveness.close()
 await closeRedisConnection(redis)
 for (const fn of teardowns) await fn()
 rmSync(dir, { recursive: true, force: true })

@@ -101,13 +101,15 @@ export default fp(async function mcpSessionsPlugin (fastify: FastifyInstance, op
   })
   if (config.REDIS_URL !== undefined) {
     // Loaded only when used: a single instance needs neither ioredis nor this code.
-    const [{ SharedSessions }, { openRedisConnection, closeRedisConnection }, { SSE_RETRY_MS }] = await Promise.all([
-      import('../src/mcp/shared-sessions.js'), import('../src/redis/connection.js'), import('../src/mcp/event-store.js')
+    const [{ SharedSessions }, { openRedisConnection, closeRedisConnection }, { SSE_RETRY_MS }, { newInstanceId }] = await Promise.all([
+      import('../src/mcp/shared-sessions.js'), import('../src/redis/connection.js'), import('../src/mcp/event-store.js'), import('../src/redis/instance-liveness.js')
     ])
     const redisLog = log.child({ component: 'mcp-shared-sessions' })
     const redis = openRedisConnection({ url: config.REDIS_URL, name: 'mcp-sessions', log: redisLog })
     const subscriber = openRedisConnection({ url: config.REDIS_URL, name: 'mcp-relay', log: redisLog })
     const shared = new SharedSessions({
+      // The instance id of the shared state layer (plugins/core.ts), so history, liveness and relay name it alike.
+      instanceId: (fastify.hasDecorator('core') ? fastify.core.shared?.liveness.id : undefined) ?? newInstanceId(),
       redis,
       subscriber,
       keyPrefix: config.REDIS_KEY_PREFIX,

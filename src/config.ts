@@ -140,7 +140,12 @@ export const configSchema = z.object({
    * With REDIS_URL: chart images go to this directory (a volume every instance mounts) instead of Redis. Without
    * REDIS_URL it is not used (images stay in DATA_DIR/charts).
    */
-  IMAGE_DIR: z.string().min(1).optional()
+  IMAGE_DIR: z.string().min(1).optional(),
+  /**
+   * With REDIS_URL: how often this instance refreshes its liveness key (src/redis/instance-liveness.ts). The key
+   * expires after three periods: that long after an instance dies, its unfinished chart requests read as failed.
+   */
+  INSTANCE_HEARTBEAT_MS: int(100, 60_000).default(5000)
 }).refine((c) => (c.OAUTH_ISSUER === undefined) === (c.OAUTH_JWKS_URL === undefined), {
   path: ['OAUTH_JWKS_URL'], message: 'OAUTH_ISSUER and OAUTH_JWKS_URL go together'
 })

@@ -3,12 +3,12 @@
  * rebuild a session it has never seen — the client's `initialize` request (negotiated version, client capabilities
  * and info), the log level, the resource subscriptions, the owner — and its last use.
  *
- * - `<prefix>mcp:session:<id>` hash {owner, initialize, logLevel?, lastUse}; `<prefix>mcp:session:<id>:subs` set of
- *   subscribed URIs. Both expire `idleMs` after the last use: an idle session ends by itself (404 afterwards), on
- *   every instance at once, and nothing is left behind.
+ * - `<prefix>mcp:session:<id>` hash {owner, initialize, logLevel?, stream?, lastUse}; `<prefix>mcp:session:<id>:subs`
+ *   set of subscribed URIs. `stream` is the id of the instance that last opened the session's standalone GET stream:
+ *   the one its events and resource updates go to (src/mcp/shared-sessions.ts). Both keys expire `idleMs` after the
+ *   last use: an idle session ends by itself (404 afterwards), on every instance at once, and nothing is left behind.
  * - A session ends only by DELETE (`remove`) or idle expiry; an instance stopping or dying ends nothing.
  */
-import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 
 export interface SessionRecord {
@@ -18,6 +18,8 @@ export interface SessionRecord {
   initialize: string
   /** The level set by `logging/setLevel`, if any. */
   logLevel?: string
+  /** The instance that last opened the session's standalone GET stream, if any did. */
+  stream?: string
   /** URIs of `resources/subscribe`. */
   subscriptions: string[]
   /** Epoch ms of the last request. */
@@ -71,15 +73,25 @@ export class SessionRecords {
       owner: JSON.parse(fields.owner) as string | null,
       initialize: fields.initialize,
       ...(fields.logLevel === undefined ? {} : { logLevel: fields.logLevel }),
+      ...(fields.stream === undefined ? {} : { stream: fields.stream }),
       subscriptions: (results?.[1]?.[1] as string[] | undefined) ?? [],
       lastUse: Number(fields.lastUse)
     }
   }
 
   async setLogLevel (id: string, level: string): Promise<void> {
+    await this.#setField(id, 'logLevel', level)
+  }
+
+  /** `instance` holds the session's standalone GET stream now. */
+  async setStreamHolder (id: string, instance: string): Promise<void> {
+    await this.#setField(id, 'stream', instance)
+  }
+
+  async #setField (id: string, field: string, value: string): Promise<void> {
     const [key] = this.#keys(id)
     // Only on a live session: HSET alone would re-create an ended one without its handshake.
-    await this.#redis.eval("if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'logLevel', ARGV[1]) end return 1", 1, key, level)
+    await this.#redis.eval("if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end return 1", 1, key, field, value)
   }
 
   async setSubscribed (id: string, uri: string, subscribed: boolean): Promise<void> {
@@ -89,15 +101,6 @@ export class SessionRecords {
       return
     }
     await this.#redis.multi().sadd(subs, uri).pexpire(subs, this.#idleMs).exec()
-  }
-
-  /**
-   * Claims the sending of one notification that every copy of the session would send on its own (a resource update
-   * seen by each copy that watches the resource): true for the first copy to ask within `windowMs`.
-   */
-  async claim (id: string, notification: string, windowMs: number): Promise<boolean> {
-    const key = `${this.#prefix}${id}:sent:${createHash('sha1').update(notification).digest('base64url')}`
-    return await this.#redis.set(key, '1', 'PX', windowMs, 'NX') === 'OK'
   }
 
   async remove (id: string): Promise<void> {

@@ -10,19 +10,23 @@
  * sent them here. (The SDK has no API to restore a session's state; writing its private fields was the alternative.)
  *
  * Between the copies (src/mcp/session-relay.ts):
- * - events of the standalone GET stream are stored in Redis (src/mcp/redis-event-store.ts) by whichever copy sends
- *   them and written by the copy that holds the stream, with their stored id;
+ * - the instance that last opened the session's standalone GET stream is its holder, named in the session record and
+ *   announced to the other copies; events of that stream are stored in Redis (src/mcp/redis-event-store.ts) by
+ *   whichever copy sends them and relayed to the holder alone, which writes them with their stored id;
+ * - `notifications/resources/updated`, which every copy watching the resource would send on hearing the chart
+ *   complete, is sent by the holder only (no per-notification Redis write to tell the copies apart): a copy that takes
+ *   a `resources/(un)subscribe` relays it to the holder, and a copy becoming holder catches up from the session record;
  * - server→client request ids are tagged with the instance (`<tag>~<id>`), so the client's answer, POSTed to any
  *   instance, reaches the copy that asked;
  * - `notifications/cancelled` reaches the copy running the request;
  * - DELETE ends every copy; an idle session ends by Redis TTL (the next request anywhere gets 404).
  */
-import { randomBytes, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { WebStandardStreamableHTTPServerTransport, type JSONRPCMessage, type McpServer } from '@modelcontextprotocol/server'
 import { toNodeHandler, type NodeMcpRequestHandler } from '@modelcontextprotocol/node'
 import type { McpAuthInfo } from '../auth/mcp-auth-info.js'
-import { RedisEventStore } from './redis-event-store.js'
+import { RedisEventStore, STANDALONE_STREAM_ID } from './redis-event-store.js'
 import { RelayedStreams } from './relayed-streams.js'
 import { SessionRecords } from './session-records.js'
 import { SessionRelay, type RelayLogger, type RelayMessage } from './session-relay.js'
@@ -32,6 +36,8 @@ export interface SharedSessionsLogger extends RelayLogger {
 }
 
 export interface SharedSessionsOptions {
+  /** This instance's id (src/redis/instance-liveness.ts): its relay channel, the tag of its server→client request ids. */
+  instanceId: string
   redis: Redis
   subscriber: Redis
   keyPrefix: string
@@ -62,15 +68,19 @@ export interface SharedSession {
 }
 
 interface Copy extends SharedSession {
+  /** The session's principal (replayed requests run as it). */
+  owner: string | null
+  /** URIs this copy's server was asked to subscribe (and not unsubscribe). */
+  subscribed: Set<string>
   store: RedisEventStore
   /** The transport's own send, before our wrappers: for events that another instance already stored. */
   rawSend: (message: JSONRPCMessage) => Promise<void>
 }
 
-/** A chart request completes once: its update notifications from several copies arrive within this window. */
-const RESOURCE_UPDATE_WINDOW_MS = 60_000
-
 const ROUTED_ID = /^([0-9a-f]{12})~(.+)$/
+
+/** Ids of the client requests this instance replays into a copy itself (rebuild, catching up): not the client's. */
+const REPLAYED = 'replayed~'
 
 /** The caller a replayed request runs as: only the principal id is read (src/mcp/request-state.ts principalOf). */
 function ownerAuthInfo (owner: string | null): McpAuthInfo | undefined {
@@ -83,18 +93,21 @@ export class SharedSessions {
   readonly streams: RelayedStreams
   readonly #options: SharedSessionsOptions
   readonly #relay: SessionRelay
-  /** This instance's tag in server→client request ids. */
-  readonly #tag = randomBytes(6).toString('hex')
+  /** This instance's id, its tag in server→client request ids. */
+  readonly #tag: string
   readonly #copies = new Map<string, Copy>()
   readonly #rebuilding = new Map<string, Promise<Copy | null>>()
+  /** The instance holding the standalone GET stream of each session with a copy here (or being rebuilt). */
+  readonly #holders = new Map<string, string>()
   /** Cancellations that came over the relay: delivered here, not relayed again. */
   readonly #relayed = new WeakSet<JSONRPCMessage>()
   #hooks: LocalCopyHooks | undefined
 
   constructor (options: SharedSessionsOptions) {
     this.#options = options
+    this.#tag = options.instanceId
     this.records = new SessionRecords({ redis: options.redis, keyPrefix: options.keyPrefix, idleMs: options.idleMs })
-    this.#relay = new SessionRelay({ publisher: options.redis, subscriber: options.subscriber, keyPrefix: options.keyPrefix, log: options.log })
+    this.#relay = new SessionRelay({ publisher: options.redis, subscriber: options.subscriber, keyPrefix: options.keyPrefix, instance: this.#tag, log: options.log })
     this.streams = new RelayedStreams({ redis: options.redis, relay: this.#relay, keyPrefix: options.keyPrefix, tag: this.#tag, log: options.log })
   }
 
@@ -114,7 +127,7 @@ export class SharedSessions {
    */
   async create (owner: string | null, initialize: unknown, onInitialized: (id: string) => void): Promise<SharedSession> {
     const id = randomUUID()
-    return await this.#build(id, async () => {
+    return await this.#build(id, owner, async () => {
       await this.records.create(id, owner, initialize)
       onInitialized(id)
     })
@@ -135,7 +148,10 @@ export class SharedSessions {
     if (local !== undefined) return local
     let pending = this.#rebuilding.get(id)
     if (pending === undefined) {
-      pending = this.#rebuild(id).finally(() => { this.#rebuilding.delete(id) })
+      pending = this.#rebuild(id).finally(() => {
+        this.#rebuilding.delete(id)
+        if (!this.#copies.has(id)) this.#holders.delete(id)
+      })
       this.#rebuilding.set(id, pending)
     }
     return await pending
@@ -149,21 +165,43 @@ export class SharedSessions {
   async #rebuild (id: string): Promise<Copy | null> {
     const record = await this.records.load(id)
     if (record === null) return null
-    const copy = await this.#build(id)
+    // A holder announced while this was loading is newer than the record's.
+    if (record.stream !== undefined && !this.#holders.has(id)) this.#holders.set(id, record.stream)
+    const copy = await this.#build(id, record.owner)
     const authInfo = ownerAuthInfo(record.owner)
     await copy.store.muted(async () => {
       await this.#replay(copy, JSON.parse(record.initialize), false)
       await this.#replay(copy, { jsonrpc: '2.0', method: 'notifications/initialized' })
       if (record.logLevel !== undefined) {
-        await this.#replay(copy, { jsonrpc: '2.0', id: 'rebuild-log-level', method: 'logging/setLevel', params: { level: record.logLevel } })
+        await this.#replay(copy, { jsonrpc: '2.0', id: `${REPLAYED}log-level`, method: 'logging/setLevel', params: { level: record.logLevel } })
       }
-      for (const [i, uri] of record.subscriptions.entries()) {
-        await this.#replay(copy, { jsonrpc: '2.0', id: `rebuild-subscribe-${i}`, method: 'resources/subscribe', params: { uri } }, true, authInfo)
-      }
+      for (const uri of record.subscriptions) await this.#subscribe(copy, uri, true, authInfo)
     })
     this.#hooks?.added(copy)
     this.#options.log.info({ sessionId: id }, 'MCP session rebuilt from Redis on this instance')
     return copy
+  }
+
+  /** Replays a `resources/(un)subscribe` of the client into `copy`. */
+  async #subscribe (copy: Copy, uri: string, subscribed: boolean, authInfo = ownerAuthInfo(copy.owner)): Promise<void> {
+    const method = subscribed ? 'resources/subscribe' : 'resources/unsubscribe'
+    await this.#replay(copy, { jsonrpc: '2.0', id: `${REPLAYED}${randomUUID()}`, method, params: { uri } }, true, authInfo)
+  }
+
+  /**
+   * `copy` opened the session's standalone GET stream: it is the holder now (in the session record, and announced to
+   * every other copy), and catches up on subscriptions taken by other copies before it held the stream.
+   */
+  async #holdStream (copy: Copy): Promise<void> {
+    const { id } = copy
+    this.#holders.set(id, this.#tag)
+    await this.records.setStreamHolder(id, this.#tag)
+    this.#relay.publish({ kind: 'holder', session: id, instance: this.#tag })
+    const record = await this.records.load(id)
+    if (record === null) return
+    const wanted = new Set(record.subscriptions)
+    for (const uri of wanted) if (!copy.subscribed.has(uri)) await this.#subscribe(copy, uri, true)
+    for (const uri of [...copy.subscribed]) if (!wanted.has(uri)) await this.#subscribe(copy, uri, false)
   }
 
   /** One stored client message through the transport's public entry point; the answer is read and dropped. */
@@ -177,14 +215,18 @@ export class SharedSessions {
     if (!response.ok) throw new Error(`rebuilding MCP session ${copy.id} failed: ${response.status} ${text.slice(0, 200)}`)
   }
 
-  async #build (id: string, onInitialized?: () => Promise<void>): Promise<Copy> {
+  async #build (id: string, owner: string | null, onInitialized?: () => Promise<void>): Promise<Copy> {
     const options = this.#options
     const server = options.createServer()
     const store = new RedisEventStore({
       redis: options.redis,
       keyPrefix: `${options.keyPrefix}mcp:events:${id}:`,
       ttlMs: options.idleMs,
-      onStandaloneEvent: (eventId, message) => { this.#relay.publish({ kind: 'standalone', session: id, from: this.#tag, eventId, message }) }
+      onStandaloneEvent: (eventId, message) => {
+        // Only the holder writes the stream; none known: no stream is open anywhere, the event waits in the store.
+        const to = this.#holders.get(id)
+        if (to !== undefined && to !== this.#tag) this.#relay.publish({ kind: 'standalone', session: id, to, eventId, message })
+      }
     })
     const transport = new WebStandardStreamableHTTPServerTransport({
       // spec: the session id MUST be globally unique and cryptographically secure (randomUUID, chosen before).
@@ -203,10 +245,20 @@ export class SharedSessions {
     let closed = false
     const copy: Copy = {
       id,
+      owner,
+      subscribed: new Set(),
       transport,
       store,
       rawSend: transport.send.bind(transport),
-      serve: toNodeHandler({ fetch: async (request, context) => await transport.handleRequest(request, context) }),
+      serve: toNodeHandler({
+        fetch: async (request, context) => {
+          const response = await transport.handleRequest(request, context)
+          if (opensStandaloneStream(request, response)) {
+            this.#holdStream(copy).catch((error: unknown) => { this.#options.log.warn({ err: (error as Error).message, sessionId: id }, 'taking the MCP GET stream over in Redis failed') })
+          }
+          return response
+        }
+      }),
       close: async () => {
         if (closed) return
         closed = true
@@ -217,6 +269,7 @@ export class SharedSessions {
       closed = true
       if (this.#copies.get(id) === copy) {
         this.#copies.delete(id)
+        this.#holders.delete(id)
         this.#hooks?.removed(id)
       }
       server.close().catch(() => {})
@@ -244,7 +297,7 @@ export class SharedSessions {
           return
         }
       } else {
-        this.#record(id, message)
+        this.#record(copy, message)
         if (message.method === 'notifications/cancelled' && !this.#relayed.has(message)) this.#relay.publish({ kind: 'cancelled', session: id, from: this.#tag, message })
       }
       receive?.(message, extra)
@@ -252,21 +305,30 @@ export class SharedSessions {
     const send = transport.send.bind(transport)
     transport.send = async (message, options) => {
       const request = 'method' in message && 'id' in message
-      // Every copy watching a resource hears its completion on the bus; the client is told once.
-      if (!request && 'method' in message && message.method === 'notifications/resources/updated' &&
-        !await this.records.claim(id, JSON.stringify(message), RESOURCE_UPDATE_WINDOW_MS)) return
+      // Every copy watching a resource hears its completion on the bus; the holder of the GET stream tells the client.
+      if (!request && 'method' in message && message.method === 'notifications/resources/updated' && this.#holders.get(id) !== this.#tag) return
       await send(request ? { ...message, id: `${this.#tag}~${String(message.id)}` } as JSONRPCMessage : message, options)
     }
   }
 
-  /** Session state a rebuilt copy must know: stored as the client sets it. */
-  #record (id: string, message: JSONRPCMessage): void {
+  /** Session state a rebuilt copy must know: stored as the client sets it; subscriptions also told to the holder. */
+  #record (copy: Copy, message: JSONRPCMessage): void {
     if (!('method' in message)) return
+    const { id } = copy
     const params = (message as { params?: Record<string, unknown> }).params ?? {}
+    const replayed = 'id' in message && typeof message.id === 'string' && message.id.startsWith(REPLAYED)
     let update: Promise<void> | undefined
-    if (message.method === 'logging/setLevel' && typeof params.level === 'string') update = this.records.setLogLevel(id, params.level)
-    if (message.method === 'resources/subscribe' && typeof params.uri === 'string') update = this.records.setSubscribed(id, params.uri, true)
-    if (message.method === 'resources/unsubscribe' && typeof params.uri === 'string') update = this.records.setSubscribed(id, params.uri, false)
+    if (message.method === 'logging/setLevel' && typeof params.level === 'string' && !replayed) update = this.records.setLogLevel(id, params.level)
+    if ((message.method === 'resources/subscribe' || message.method === 'resources/unsubscribe') && typeof params.uri === 'string') {
+      const subscribed = message.method === 'resources/subscribe'
+      if (subscribed) copy.subscribed.add(params.uri)
+      else copy.subscribed.delete(params.uri)
+      if (!replayed) {
+        update = this.records.setSubscribed(id, params.uri, subscribed)
+        const holder = this.#holders.get(id)
+        if (holder !== undefined && holder !== this.#tag) this.#relay.publish({ kind: 'subscription', session: id, to: holder, uri: params.uri, subscribed })
+      }
+    }
     update?.catch((error: unknown) => { this.#options.log.warn({ err: (error as Error).message, sessionId: id, method: message.method }, 'storing MCP session state in Redis failed') })
   }
 
@@ -275,14 +337,25 @@ export class SharedSessions {
       this.streams.deliver(message.surface, message.session, message.to, { body: message.body, principal: message.principal, ...(message.authInfo === undefined ? {} : { authInfo: message.authInfo }) })
       return
     }
+    if (message.kind === 'holder') {
+      if (this.#copies.has(message.session) || this.#rebuilding.has(message.session)) this.#holders.set(message.session, message.instance)
+      return
+    }
     const copy = this.#copies.get(message.session)
     if (copy === undefined) return
     switch (message.kind) {
       case 'ended':
         copy.close().catch(() => {})
         return
+      case 'subscription':
+        // The stream may have moved meanwhile: the new holder caught up from the session record.
+        if (this.#holders.get(message.session) !== this.#tag) return
+        this.#subscribe(copy, message.uri, message.subscribed).catch((error: unknown) => {
+          this.#options.log.warn({ err: (error as Error).message, sessionId: message.session }, 'replaying a relayed MCP resource subscription failed')
+        })
+        return
       case 'standalone':
-        if (message.from === this.#tag) return
+        if (message.to !== this.#tag) return
         copy.store.forward(message.eventId, message.message, async () => { await copy.rawSend(message.message) }).catch(() => {})
         return
       case 'response':
@@ -301,4 +374,11 @@ export class SharedSessions {
     this.streams.close()
     await Promise.allSettled([...this.#copies.values()].map(async (copy) => { await copy.close() }))
   }
+}
+
+/** A GET answered with an SSE stream that is the session's standalone one (new, or resumed from one of its events). */
+function opensStandaloneStream (request: Request, response: Response): boolean {
+  if (request.method !== 'GET' || !response.ok || response.headers.get('content-type')?.startsWith('text/event-stream') !== true) return false
+  const lastEventId = request.headers.get('last-event-id')
+  return lastEventId === null || lastEventId.startsWith(`${STANDALONE_STREAM_ID}_`)
 }

@@ -15,10 +15,13 @@ import { openRedisHistoryStore } from '../history/redis-history.js'
 import type { HistoryStore } from '../history/types.js'
 import { closeRedisConnection, openRedisConnection } from './connection.js'
 import { RedisHealthProbe } from './health-probe.js'
+import { InstanceLiveness } from './instance-liveness.js'
 
 export interface SharedState {
   redis: Redis
   probe: RedisHealthProbe
+  /** This instance's id (history records, MCP relay channel) and liveness key, refreshed while open. */
+  liveness: InstanceLiveness
   history: HistoryStore
   usage: DailyUsage
   /** Resolves once connected, or after `timeoutMs` (the server then starts degraded and connects when Redis does). */
@@ -35,14 +38,20 @@ export function openSharedState (config: Config & { REDIS_URL: string }, log: Lo
   const images = config.IMAGE_DIR === undefined
     ? createRedisImageStore(redis, keyPrefix, ttlSeconds)
     : createDirectoryImageStore(prepareDataDir(config.IMAGE_DIR, '.'))
-  const history = openRedisHistoryStore({ redis, keyPrefix, images, probe, maxRows: config.HISTORY_MAX_ROWS, maxAgeDays: config.HISTORY_MAX_AGE_DAYS, log })
+  const liveness = new InstanceLiveness({ redis, keyPrefix, periodMs: config.INSTANCE_HEARTBEAT_MS, log })
+  liveness.start()
+  const history = openRedisHistoryStore({ redis, keyPrefix, images, probe, liveness, maxRows: config.HISTORY_MAX_ROWS, maxAgeDays: config.HISTORY_MAX_AGE_DAYS, log })
   return {
     redis,
     probe,
+    liveness,
     history,
     usage: createRedisDailyUsage(redis, keyPrefix),
     connected: async (timeoutMs = 5000) => await connectedWithin(redis, timeoutMs),
-    close: async () => { await closeRedisConnection(redis) }
+    close: async () => {
+      await liveness.close()
+      await closeRedisConnection(redis)
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
 import type { McpSessionsOptions } from '../../plugins/mcp-sessions.js'
 import type { Config } from '../../src/config.js'
 import { startApp } from '../support/app.js'
@@ -51,6 +52,19 @@ export async function connectClient (t: TestLike, url: string, init: RequestInit
   await client.connect(transport)
   t.teardown(async () => { await client.close() })
   return { client, transport }
+}
+
+/**
+ * An SDK Client on `transport` (a routed one, across instances) that records the URIs of the
+ * `notifications/resources/updated` it gets; closed at teardown.
+ */
+export async function connectResourceWatcher (t: TestLike, transport: StreamableHTTPClientTransport): Promise<{ client: Client, updated: string[], sessionId: string }> {
+  const client = new Client({ name: 'watcher', version: '1.0.0' })
+  const updated: string[] = []
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => { updated.push(n.params.uri) })
+  await client.connect(transport)
+  t.teardown(async () => { await client.close() })
+  return { client, updated, sessionId: transport.sessionId as string }
 }
 
 export const MCP_HEADERS = {

@@ -9,10 +9,10 @@ import t from 'tap'
 import { Redis } from 'ioredis'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
-import { CallToolResultSchema, ElicitRequestSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
+import { CallToolResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js'
 import { startRedis } from '../support/redis-server.js'
 import { waitFor } from '../sse/wait.js'
-import { MCP_HEADERS, rawInitialize, startMcpApp, type McpApp, type TestLike } from './helper.js'
+import { connectResourceWatcher, MCP_HEADERS, rawInitialize, startMcpApp, type McpApp, type TestLike } from './helper.js'
 
 /** The events of an SSE body with their ids; priming events (empty data) give an id and no message. */
 function sseEvents (text: string): Array<{ id?: string, message?: unknown }> {
@@ -187,12 +187,7 @@ t.test('a resource update sent by B reaches the GET stream held by C, once, thou
     return 'B'
   }
   const transport = new StreamableHTTPClientTransport(new URL(apps.A.url), { fetch: routedFetch(apps, pick, []) })
-  const client = new Client({ name: 'watcher', version: '1.0.0' })
-  const updated: string[] = []
-  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => { updated.push(n.params.uri) })
-  await client.connect(transport)
-  t.teardown(async () => { await client.close() })
-  const sessionId = transport.sessionId as string
+  const { client, updated, sessionId } = await connectResourceWatcher(t, transport)
   await waitFor('the GET stream open on C', () => apps.C.app.mcp.sessions.has(sessionId))
 
   // The real core: chart requests are in Redis (every instance knows them), so every copy may watch one.
