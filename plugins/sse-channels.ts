@@ -61,12 +61,14 @@ export default fp(async function sseChannelsPlugin (fastify: FastifyInstance, op
 /** The two registries' logs on one Redis connection (src/sse/redis-channel-log.ts). */
 async function openSharedLogs (fastify: FastifyInstance, options: SseChannelsPluginOptions): Promise<{ logs: RedisChannelLog[], spacing: number, close: () => Promise<void> }> {
   const { config } = fastify
-  const [{ RedisChannelLog, SEQ_SPACING }, { openRedisConnection, closeRedisConnection }] = await Promise.all([
-    import('../src/sse/redis-channel-log.js'), import('../src/redis/connection.js')
+  const [{ RedisChannelLog }, { SEQ_SPACING }, { openRedisConnection, closeRedisConnection }] = await Promise.all([
+    import('../src/sse/redis-channel-log.js'), import('../src/redis/event-sequence.js'), import('../src/redis/connection.js')
   ])
   const redis = openRedisConnection({ url: config.REDIS_URL as string, name: 'sse-replay', log: fastify.log.child({ component: 'sse-replay' }) })
   const rememberMs = options.rememberMs ?? DEFAULT_REMEMBER_MS
-  const open = async (registry: string): Promise<RedisChannelLog> => await RedisChannelLog.open({ redis, keyPrefix: config.REDIS_KEY_PREFIX, registry, capacity: config.SSE_REPLAY_EVENTS, rememberMs })
+  // The bus's numbering (it stores every event it publishes, src/events/redis-store-publish.ts): one floor per process.
+  const sequence = fastify.bus.sequence
+  const open = async (registry: 'events' | 'sse'): Promise<RedisChannelLog> => await RedisChannelLog.open({ redis, keyPrefix: config.REDIS_KEY_PREFIX, registry, sequence, capacity: config.SSE_REPLAY_EVENTS, rememberMs })
   const logs = [await open('events'), await open('sse')]
   let closing: Promise<void> | undefined
   return { logs, spacing: SEQ_SPACING, close: async () => { closing ??= closeRedisConnection(redis); await closing } }

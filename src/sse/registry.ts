@@ -68,8 +68,6 @@ export interface PreparedChannel {
 
 const DEFAULT_RETRY_MS = 2000
 export const DEFAULT_REMEMBER_MS = 5 * 60_000
-/** How long an event is offered to the shared log again while Redis is unreachable (a restart takes seconds). */
-const STORE_RETRY_MS = 10_000
 const DEFAULT_CLOSING_RETRY_MS = 5000
 
 interface RememberedChannel {
@@ -131,8 +129,6 @@ export class ChannelRegistry {
   readonly #opening = new Set<PreparedChannel & { pending: Array<{ seq: number, frame: Buffer }> }>()
   /** With a shared log: the `connected` number of each live stream; stored events up to it came in its replay. */
   readonly #liveFrom = new WeakMap<Channel, number>()
-  /** Bus messages being numbered by the shared log, handled in arrival order. */
-  #storing: Promise<void> = Promise.resolve()
 
   constructor (options: ChannelRegistryOptions) {
     this.#log = options.log
@@ -362,13 +358,9 @@ export class ChannelRegistry {
   deliver (message: BusMessage): void {
     if (this.#closed) return
     if (this.#shared !== undefined) {
-      // Every instance asks; Redis stores the event once and gives all the same number. Asked at once (pipelined),
-      // handled one after the other, so each channel gets its events in bus order even when one is asked again.
-      const shared = this.#shared
-      const stored = shared.append(message)
-      this.#storing = this.#storing
-        .then(async () => { this.#deliverStored(message, await this.#storedSeq(shared, message, stored)) })
-        .catch((error: unknown) => { this.#log.warn({ err: error, requestId: message.event.requestId }, 'SSE event delivery failed') })
+      // The publisher stored it and numbered it (src/events/redis-store-publish.ts): no Redis call here. A message
+      // without a number (an instance that does not number events) goes to the live streams only (null).
+      this.#deliverStored(message, message.seq ?? null)
       return
     }
     const owner = message.owner ?? null
@@ -411,15 +403,14 @@ export class ChannelRegistry {
   }
 
   /**
-   * A bus message numbered by the shared log (`seq`; 0: for a channel no instance knows; null: Redis unreachable, so
-   * numbered here and not replayable) to the live streams here and the streams being prepared. A live stream skips
+   * A bus message numbered by its publisher (`seq`; 0: for a channel no instance knows; null: unnumbered, so numbered
+   * here and not replayable) to the live streams here and the streams being prepared. A live stream skips
    * events numbered up to its `connected` event: they were in its replay.
    */
   #deliverStored (message: BusMessage, seq: number | null): void {
     if (this.#closed) return
     if (seq === 0) {
-      // Not stored: no instance knows the channel (counted once, by the instance that published it, would be
-      // better; every instance counts it here).
+      // Not stored: no instance knows the channel (every instance counts it here, as each would drop it alone).
       if (message.clientId !== null && !this.#live.has(message.clientId)) metrics.eventsDropped.inc({ reason: 'no_channel' })
       return
     }
@@ -443,28 +434,6 @@ export class ChannelRegistry {
       delivered++
     }
     if (delivered > 0) metrics.eventsDelivered.inc(delivered)
-  }
-
-  /**
-   * The event's number in the shared log. While Redis reconnects (a restart), asks again for up to STORE_RETRY_MS:
-   * another instance may have stored it meanwhile, and the same number everywhere is what keeps a replay exact.
-   * After that, null: the event goes to the open streams here with an id of this instance, and is not replayable.
-   */
-  async #storedSeq (shared: RedisChannelLog, message: BusMessage, first: Promise<number>): Promise<number | null> {
-    let attempt: Promise<number> = first
-    const deadline = Date.now() + STORE_RETRY_MS
-    for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
-      try {
-        return await attempt
-      } catch (error) {
-        if (this.#closed || Date.now() + delay > deadline) {
-          this.#log.warn({ err: (error as Error).message, requestId: message.event.requestId }, 'SSE replay log (Redis) unreachable: event sent live only')
-          return null
-        }
-      }
-      await new Promise((resolve) => { setTimeout(resolve, delay).unref() })
-      attempt = shared.append(message)
-    }
   }
 
   #keepShared (): void {
