@@ -31,6 +31,7 @@ export default fp(async function sseChannelsPlugin (fastify: FastifyInstance, op
   const { config } = fastify
   // With REDIS_URL the replay buffers live in Redis (loaded only then: one instance needs no ioredis).
   const shared = config.REDIS_URL === undefined ? undefined : await openSharedLogs(fastify, options)
+  const sharedQuota = fastify.hasDecorator('security') ? fastify.security.sharedQuota : null
   const create = (format: WireFormat, component: string): ChannelRegistry => createChannelRegistry({
     log: fastify.log.child({ component }),
     heartbeatMs: config.HEARTBEAT_MS,
@@ -43,7 +44,9 @@ export default fp(async function sseChannelsPlugin (fastify: FastifyInstance, op
     rememberMs: options.rememberMs,
     rememberMax: options.rememberMax,
     format,
-    ...(shared === undefined ? {} : { shared: { log: shared.logs[component === 'seed-sse' ? 1 : 0], spacing: shared.spacing } })
+    ...(shared === undefined ? {} : { shared: { log: shared.logs[component === 'seed-sse' ? 1 : 0], spacing: shared.spacing } }),
+    // Apps assembled without the security plugin (tests of the SSE layer alone) have no quota to share.
+    ...(sharedQuota === null ? {} : { sharedQuota: { quota: sharedQuota, kind: component === 'seed-sse' ? 'channel:sse' : 'channel:events' } })
   })
   const registries = [create(NAMED_EVENTS, 'sse-channels'), create(SEED_000_MESSAGES, 'seed-sse')]
   const unsubscribe = fastify.bus.subscribe((message) => { for (const registry of registries) registry.deliver(message) })

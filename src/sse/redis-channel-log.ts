@@ -22,7 +22,8 @@ import { ClusterSequence, NEXT_SEQ_LUA, ReplayKeys, CHANNEL_REGISTRIES, type Cha
 
 // KEYS: meta, channel stream, seq, broadcast stream, epoch, limits. ARGV: owner (JSON), ttl, floor, epoch, capacity.
 // Allocates the connected event's sequence number and returns everything a stream opening needs, in one atomic step:
-// every event numbered below it is in the returned entries, every later one arrives live. Re-states the limits the
+// every event numbered below it is in the returned entries, every later one arrives live. A channel of another owner
+// is answered with its owner alone and nothing written (number 0): that stream is refused (404) and leaves no trace. Re-states the limits the
 // publisher stores under (src/events/redis-store-publish.ts).
 const CONNECT = NEXT_SEQ_LUA + `
 local function maxDeleted (key)
@@ -33,10 +34,11 @@ local function maxDeleted (key)
   end
   return '0-0'
 end
+local owner = redis.call('HGET', KEYS[1], 'owner')
+if owner and owner ~= ARGV[1] then return {0, owner, 1, '0', '', {}, '0-0', {}, '0-0'} end
 redis.call('SET', KEYS[5], ARGV[4], 'NX')
 redis.call('HSET', KEYS[6], 'cap', ARGV[5], 'ttl', ARGV[2])
 local seq = nextSeq(KEYS[3], tonumber(ARGV[3]))
-local owner = redis.call('HGET', KEYS[1], 'owner')
 local known = 1
 if not owner then
   known = 0
@@ -45,13 +47,11 @@ if not owner then
 end
 local created = redis.call('HGET', KEYS[1], 'created')
 local connected = redis.call('HGET', KEYS[1], 'connected') or ''
-if owner == ARGV[1] then
-  local list = connected == '' and seq or (connected .. ' ' .. seq)
-  local count = 0
-  for _ in string.gmatch(list, '%S+') do count = count + 1 end
-  if count > 8 then list = string.gsub(list, '^%S+ ', '') end
-  redis.call('HSET', KEYS[1], 'connected', list)
-end
+local list = connected == '' and seq or (connected .. ' ' .. seq)
+local count = 0
+for _ in string.gmatch(list, '%S+') do count = count + 1 end
+if count > 8 then list = string.gsub(list, '^%S+ ', '') end
+redis.call('HSET', KEYS[1], 'connected', list)
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 local own = redis.call('XRANGE', KEYS[2], '(' .. created .. '-0', '+')
 local broadcast = redis.call('XRANGE', KEYS[4], '(' .. created .. '-0', '+')
@@ -73,7 +73,7 @@ export interface StoredEvent {
 
 /** What a stream opening learns about its channel. */
 export interface ChannelSnapshot {
-  /** Sequence number of this stream's `connected` event. */
+  /** Sequence number of this stream's `connected` event; 0 for a channel of another owner (nothing written). */
   connectedSeq: number
   /** The channel's owner (the caller's when the channel is new). */
   owner: string | null
