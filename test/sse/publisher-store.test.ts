@@ -3,6 +3,8 @@
  * message numbers, stores and publishes it, whatever the number of instances and registries; the subscribers take the
  * number from the message. Real redis-server; the Redis commands are counted with MONITOR on a separate connection.
  */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import t from 'tap'
 import { Redis } from 'ioredis'
 import { DEFAULT_REDIS_CHANNEL } from '../../src/events/redis-bus.js'
@@ -23,8 +25,10 @@ const seedProgressOf = (stream: StreamClient): string[] => stream.events()
   .map((m) => m.params?.data?.status ?? '')
 
 t.test('one chart across three instances: one store script per bus message, none from the subscribers', async (t) => {
-  const server = await startRedis(t, t.testdir())
-  const start = async (name: string): Promise<string> => (await startMcpApp({ testdir: () => `${t.testdir()}-${name}`, teardown: (fn) => { t.teardown(fn) } }, { REDIS_URL: server.url })).base
+  const root = t.testdir()
+  for (const dir of ['redis', 'a', 'b', 'c']) mkdirSync(join(root, dir))
+  const server = await startRedis(t, join(root, 'redis'))
+  const start = async (name: string): Promise<string> => (await startMcpApp({ testdir: () => join(root, name), teardown: (fn) => { t.teardown(fn) } }, { REDIS_URL: server.url })).base
   const [a, b, c] = [await start('a'), await start('b'), await start('c')]
   // The chart's channel is open in both registries, on two instances; the third makes the chart.
   const events = await openStream(t, `${a}/mcp/events/watcher`)
