@@ -112,7 +112,8 @@ async function main (): Promise<void> {
       }
     })
     console.log(`cluster: 3 instances (${cluster.network}), nginx ${cluster.url} (${availableParallelism()} workers), redis ${cluster.redis.url}`)
-    const bus = await createEventBus({ REDIS_URL: cluster.redis.url }, pino({ level: 'warn' }))
+    // The instances' key prefix (the default): the bench's publishes are stored for replay as an instance's are.
+    const bus = await createEventBus({ REDIS_URL: cluster.redis.url, REDIS_KEY_PREFIX: 'chart-img-mcp:' }, pino({ level: 'warn' }))
     teardowns.push(async () => { await bus.close() })
     const nginxPort = Number(new URL(cluster.url).port)
     const broadcast = (round: number): void => {

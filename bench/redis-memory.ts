@@ -47,15 +47,12 @@ try {
   for (let n = 0; n < eventsPerChannel; n++) {
     await Promise.all(Array.from({ length: channels }, async (_, i) => { await sse.app.bus.publish({ clientId: `bench-${i}`, event: { ...event, requestId: `req_${n}_${i}` } }) }))
   }
-  const last = `chart-img-mcp:replay:events:bench-${channels - 1}`
-  while (await redis.xlen(last) < eventsPerChannel) await new Promise((resolve) => setTimeout(resolve, 20))
-  // The 60 s dedupe keys (one per bus message and registry) are transient; measured apart.
-  const dedupe = await redis.keys('chart-img-mcp:replay:*:msg:*')
-  const dedupeBytes = dedupe.length === 0 ? 0 : await usage(redis, dedupe[0])
-  await redis.del(...dedupe)
+  // Stored by the publisher as it publishes: complete once every publish has resolved.
+  const last = `chart-img-mcp:replay:channel:bench-${channels - 1}`
+  if (await redis.xlen(last) < eventsPerChannel) throw new Error(`${last} holds fewer than ${eventsPerChannel} events`)
   const channelGrowth = (await usedMemory(redis) - before) / channels
   const meta = await usage(redis, 'chart-img-mcp:replay:events:bench-0:meta')
-  const stream = await usage(redis, 'chart-img-mcp:replay:events:bench-0')
+  const stream = await usage(redis, 'chart-img-mcp:replay:channel:bench-0')
   for (const controller of streams) controller.abort()
 
   // Sessions: initialize only (the session hash), then one tools/call's event stream.
@@ -83,8 +80,7 @@ try {
   const kib = (n: number): string => `${(n / 1024).toFixed(2)} KiB`
   console.log(`channels=${channels} eventsPerChannel=${eventsPerChannel} sessions=${sessions} (redis ${(await redis.info('server')).match(/redis_version:(\S+)/)?.[1]})`)
   console.log(`per channel (used_memory growth / channels, ${eventsPerChannel} events each): ${kib(channelGrowth)}`)
-  console.log(`  replay:events:<id>:meta ${meta} B; replay:events:<id> stream with ${eventsPerChannel} events ${stream} B (${Math.round(stream / eventsPerChannel)} B/event)`)
-  console.log(`  replay:events:msg:<sha1> dedupe key (60 s, one per bus message and registry) ${dedupeBytes} B`)
+  console.log(`  replay:events:<id>:meta ${meta} B; replay:channel:<id> stream with ${eventsPerChannel} events ${stream} B (${Math.round(stream / eventsPerChannel)} B/event)`)
   console.log(`per session (used_memory growth / sessions, right after initialize, incl. its answer's stream kept 60 s): ${kib(sessionGrowth)}; mcp:session:<id> hash ${sessionHash} B`)
   console.log(`  mcp:events:<session>:<stream> of one tools/call (priming, progress, result; 60 s after the result): ${callStream} B`)
 } finally {

@@ -31,6 +31,7 @@ export default fp(async function sseChannelsPlugin (fastify: FastifyInstance, op
   const { config } = fastify
   // With REDIS_URL the replay buffers live in Redis (loaded only then: one instance needs no ioredis).
   const shared = config.REDIS_URL === undefined ? undefined : await openSharedLogs(fastify, options)
+  const sharedQuota = fastify.hasDecorator('security') ? fastify.security.sharedQuota : null
   const create = (format: WireFormat, component: string): ChannelRegistry => createChannelRegistry({
     log: fastify.log.child({ component }),
     heartbeatMs: config.HEARTBEAT_MS,
@@ -43,7 +44,9 @@ export default fp(async function sseChannelsPlugin (fastify: FastifyInstance, op
     rememberMs: options.rememberMs,
     rememberMax: options.rememberMax,
     format,
-    ...(shared === undefined ? {} : { shared: { log: shared.logs[component === 'seed-sse' ? 1 : 0], spacing: shared.spacing } })
+    ...(shared === undefined ? {} : { shared: { log: shared.logs[component === 'seed-sse' ? 1 : 0], spacing: shared.spacing } }),
+    // Apps assembled without the security plugin (tests of the SSE layer alone) have no quota to share.
+    ...(sharedQuota === null ? {} : { sharedQuota: { quota: sharedQuota, kind: component === 'seed-sse' ? 'channel:sse' : 'channel:events' } })
   })
   const registries = [create(NAMED_EVENTS, 'sse-channels'), create(SEED_000_MESSAGES, 'seed-sse')]
   const unsubscribe = fastify.bus.subscribe((message) => { for (const registry of registries) registry.deliver(message) })
@@ -61,12 +64,14 @@ export default fp(async function sseChannelsPlugin (fastify: FastifyInstance, op
 /** The two registries' logs on one Redis connection (src/sse/redis-channel-log.ts). */
 async function openSharedLogs (fastify: FastifyInstance, options: SseChannelsPluginOptions): Promise<{ logs: RedisChannelLog[], spacing: number, close: () => Promise<void> }> {
   const { config } = fastify
-  const [{ RedisChannelLog, SEQ_SPACING }, { openRedisConnection, closeRedisConnection }] = await Promise.all([
-    import('../src/sse/redis-channel-log.js'), import('../src/redis/connection.js')
+  const [{ RedisChannelLog }, { SEQ_SPACING }, { openRedisConnection, closeRedisConnection }] = await Promise.all([
+    import('../src/sse/redis-channel-log.js'), import('../src/redis/event-sequence.js'), import('../src/redis/connection.js')
   ])
   const redis = openRedisConnection({ url: config.REDIS_URL as string, name: 'sse-replay', log: fastify.log.child({ component: 'sse-replay' }) })
   const rememberMs = options.rememberMs ?? DEFAULT_REMEMBER_MS
-  const open = async (registry: string): Promise<RedisChannelLog> => await RedisChannelLog.open({ redis, keyPrefix: config.REDIS_KEY_PREFIX, registry, capacity: config.SSE_REPLAY_EVENTS, rememberMs })
+  // The bus's numbering (it stores every event it publishes, src/events/redis-store-publish.ts): one floor per process.
+  const sequence = fastify.bus.sequence
+  const open = async (registry: 'events' | 'sse'): Promise<RedisChannelLog> => await RedisChannelLog.open({ redis, keyPrefix: config.REDIS_KEY_PREFIX, registry, sequence, capacity: config.SSE_REPLAY_EVENTS, rememberMs })
   const logs = [await open('events'), await open('sse')]
   let closing: Promise<void> | undefined
   return { logs, spacing: SEQ_SPACING, close: async () => { closing ??= closeRedisConnection(redis); await closing } }

@@ -4,7 +4,7 @@ import { CLIENT_ID_PATTERN, CLIENT_ID_RULE } from '../src/mcp/client-id.js'
 import type { Channel } from '../src/sse/channel.js'
 import type { FrameSink } from '../src/sse/frame-sink.js'
 import type { ChannelRegistry, PreparedChannel } from '../src/sse/registry.js'
-import { admitToChannel, CHANNEL_RETRY_AFTER_SECONDS, channelQuotaMessage } from '../src/sse/channel-access.js'
+import { admitToChannel, CHANNEL_RETRY_AFTER_SECONDS, channelQuotaMessage, type ChannelAdmission } from '../src/sse/channel-access.js'
 import { quotaKeyOf } from '../src/auth/quota.js'
 
 /** Same shape as the app's error handler (src/app.ts): `error` is the text a person reads. */
@@ -65,51 +65,47 @@ export default async function eventsRoutes (fastify: FastifyInstance): Promise<v
  * without proof of receipt, 429 per-principal quota, 503 + Retry-After at the global limit; src/sse/channel-access.ts),
  * else the stream headers and the channel's first events. Shared by `/mcp/events/:clientId` and seed 000's `/sse`
  * (routes/sse-stream.ts). Returns the channel, or null when no stream was opened.
+ *
+ * With REDIS_URL a refused stream leaves no trace in Redis: what this instance can decide alone is checked first, the
+ * quota slot is reserved next (the registry's quota counts every instance's streams), and only then is the channel
+ * loaded and claimed (`prepare`), which writes nothing for a channel of another owner.
  */
 export async function openChannelStream (request: FastifyRequest, reply: FastifyReply, channels: ChannelRegistry, clientId: string, options: { remember?: boolean, messagesUrl?: string } = {}): Promise<Channel | null> {
   const owner = request.principal?.id ?? null
-  const quotaKey = quotaKeyOf(owner, request.ip)
+  const caller = { principal: owner, quotaKey: quotaKeyOf(owner, request.ip) }
+  const local = admitToChannel(channels, clientId, caller, reply.sse.lastEventId)
+  if (!local.ok) return await refuse(request, reply, channels, local)
+  // No await without a shared quota: the single-instance path stays as it was.
+  const reserving = channels.reserve(caller.quotaKey, clientId)
+  const slot = reserving instanceof Promise ? await reserving : reserving
+  if (slot === null) {
+    return await refuse(request, reply, channels, { ok: false, status: 429, code: 'SSE_CHANNEL_QUOTA', retryAfterSeconds: CHANNEL_RETRY_AFTER_SECONDS, error: channelQuotaMessage(channels.maxClientsPerKey) })
+  }
   let prepared: PreparedChannel | undefined
   // With REDIS_URL the channel lives in Redis: load it (and number this stream's connected event) first. Without it,
-  // nothing to wait for (no await: the single-instance path stays as it was).
+  // nothing to wait for.
   const preparing = channels.prepare(clientId, owner)
   if (preparing !== undefined) {
     try {
       prepared = await preparing
     } catch (error) {
+      slot.release()
       request.log.warn({ err: error, clientId }, 'SSE replay log (Redis) unreachable: stream refused')
       reply.header('Retry-After', String(CHANNEL_RETRY_AFTER_SECONDS))
       await reply.code(503).send({ statusCode: 503, code: 'SSE_STORE_UNAVAILABLE', error: `The event store is unreachable; retry in ${CHANNEL_RETRY_AFTER_SECONDS} seconds (your events are kept).` })
       return null
     }
-  }
-  const admission = admitToChannel(channels, clientId, { principal: owner, quotaKey }, reply.sse.lastEventId, prepared)
-  if (!admission.ok) {
-    if (prepared !== undefined) channels.discard(prepared)
-    const { status, code, error, retryAfterSeconds } = admission
-    request.log.warn({ status, code, clients: channels.clientCount }, 'SSE stream refused')
-    if (retryAfterSeconds !== undefined) reply.header('Retry-After', String(retryAfterSeconds))
-    await reply.code(status).send({ statusCode: status, code, error })
-    return null
-  }
-  // With REDIS_URL the principal's streams on other instances count too; a replacement of a stream open here
-  // takes over its slot (below), so it always fits.
-  let releaseShared: (() => void) | null = null
-  // Apps assembled without the security plugin (tests of the SSE layer alone) have no quotas to share.
-  const sharedQuota = request.server.hasDecorator('security') ? request.server.security.sharedQuota : null
-  if (sharedQuota !== null && !channels.isLive(clientId)) {
-    // One count per registry (/mcp/events and /sse each have their own quota), named by the route's access family.
-    releaseShared = await sharedQuota.acquire(`channel:${request.routeOptions.config.access ?? 'events'}`, quotaKey, channels.maxClientsPerKey)
-    if (releaseShared === null) {
-      request.log.warn({ status: 429, code: 'SSE_CHANNEL_QUOTA' }, 'SSE stream refused')
-      reply.header('Retry-After', String(CHANNEL_RETRY_AFTER_SECONDS))
-      await reply.code(429).send({ statusCode: 429, code: 'SSE_CHANNEL_QUOTA', error: channelQuotaMessage(channels.maxClientsPerKey) })
-      return null
+    // The channel as stored: its owner may be another principal (on another instance).
+    const stored = admitToChannel(channels, clientId, caller, reply.sse.lastEventId, prepared)
+    if (!stored.ok) {
+      channels.discard(prepared)
+      slot.release()
+      return await refuse(request, reply, channels, stored)
     }
   }
   // A client that left before we got here: no stream, nothing to register (and nothing for Fastify to send).
   if (reply.raw.destroyed) {
-    releaseShared?.()
+    slot.release()
     if (prepared !== undefined) channels.discard(prepared)
     return null
   }
@@ -122,36 +118,19 @@ export async function openChannelStream (request: FastifyRequest, reply: Fastify
   // A stream that cannot be resumed (server-made id, remember: false) has nothing to replay: its Last-Event-ID (sent by
   // EventSource after a restart) would only produce an events_missed warning about events it could never have had.
   const lastEventId = options.remember === false ? null : reply.sse.lastEventId
-  // Before open: opening closes the stream this one replaces, whose close must then leave the slot to this one.
-  const stream = {}
-  const leases = sharedLeasesOf(channels)
-  const lease = releaseShared === null ? leases.get(clientId) : { release: releaseShared, holder: stream }
-  if (lease !== undefined) {
-    lease.holder = stream
-    leases.set(clientId, lease)
-  }
-  const channel = channels.open(clientId, new ResponseSink(reply), lastEventId, { ...options, owner, quotaKey, prepared })
-  reply.sse.onClose(() => {
-    channels.release(channel)
-    // The slot goes with the last stream of the channel, not with one a reconnect replaced.
-    if (lease !== undefined && lease.holder === stream) {
-      leases.delete(clientId)
-      lease.release()
-    }
-  })
+  const channel = channels.open(clientId, new ResponseSink(reply), lastEventId, { ...options, owner, quotaKey: caller.quotaKey, prepared, slot })
+  // The slot goes with the stream; a reconnect that replaced it took the slot over (ChannelRegistry.open).
+  reply.sse.onClose(() => { channels.release(channel) })
   request.log.debug({ clientId, clients: channels.clientCount }, 'SSE stream opened')
   return channel
 }
 
-/** Shared-quota slots (REDIS_URL) of the channels open in each registry, by clientId, with the stream that holds it. */
-const sharedLeases = new WeakMap<ChannelRegistry, Map<string, { release: () => void, holder: object }>>()
-function sharedLeasesOf (channels: ChannelRegistry): Map<string, { release: () => void, holder: object }> {
-  let leases = sharedLeases.get(channels)
-  if (leases === undefined) {
-    leases = new Map()
-    sharedLeases.set(channels, leases)
-  }
-  return leases
+async function refuse (request: FastifyRequest, reply: FastifyReply, channels: ChannelRegistry, refusal: Exclude<ChannelAdmission, { ok: true }>): Promise<null> {
+  const { status, code, error, retryAfterSeconds } = refusal
+  request.log.warn({ status, code, clients: channels.clientCount }, 'SSE stream refused')
+  if (retryAfterSeconds !== undefined) reply.header('Retry-After', String(retryAfterSeconds))
+  await reply.code(status).send({ statusCode: status, code, error })
+  return null
 }
 
 /** The HTTP response as a FrameSink. A class, not an object of closures: there is one per open stream. */

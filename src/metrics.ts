@@ -135,6 +135,7 @@ export function countPublished (bus: EventBus): EventBus {
       await bus.publish(message)
     },
     subscribe: (listener) => bus.subscribe(listener),
-    close: async () => { await bus.close() }
+    close: async () => { await bus.close() },
+    ...(bus.sequence === undefined ? {} : { sequence: bus.sequence })
   }
 }

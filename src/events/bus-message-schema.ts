@@ -27,7 +27,9 @@ const busMessageSchema = z.object({
   clientId: z.string().nullable(),
   // Absent from an instance that predates owners: open mode (BusMessage.owner is optional).
   owner: z.string().nullable().optional(),
-  event: chartProgressEventSchema
+  event: chartProgressEventSchema,
+  // Absent from an instance that does not number events (BusMessage.seq).
+  seq: z.number().int().nonnegative().optional()
 })
 
 /** Parses a JSON text into a BusMessage; returns an error text a person can act on instead of throwing. */

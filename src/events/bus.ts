@@ -1,3 +1,4 @@
+import type { ClusterSequence } from '../redis/event-sequence.js'
 import type { BusMessage } from './types.js'
 
 export type BusListener = (message: BusMessage) => void
@@ -11,6 +12,11 @@ export interface EventBus {
   publish: (message: BusMessage) => Promise<void>
   /** Returns an idempotent unsubscribe. Each listener runs in its own try/catch: one failing listener cannot stop delivery. */
   subscribe: (listener: BusListener) => () => void
+  /**
+   * The Redis bus with a replay store: the cluster's event numbering, which this process's channel logs share
+   * (src/sse/redis-channel-log.ts). Absent on the memory bus.
+   */
+  readonly sequence?: ClusterSequence
   /** Ends connections; idempotent. */
   close: () => Promise<void>
 }

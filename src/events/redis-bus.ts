@@ -1,7 +1,9 @@
 import { closeRedisConnection, openRedisConnection, redactRedisUrl } from '../redis/connection.js'
+import { ClusterSequence, ReplayKeys } from '../redis/event-sequence.js'
 import type { BusListener, EventBus } from './bus.js'
 import { parseBusMessage } from './bus-message-schema.js'
 import { deliverToListeners, type BusLogger } from './memory-bus.js'
+import { storeAndPublish } from './redis-store-publish.js'
 
 export const DEFAULT_REDIS_CHANNEL = 'chart-img-mcp:events'
 
@@ -16,8 +18,11 @@ export const DEFAULT_REDIS_CHANNEL = 'chart-img-mcp:events'
  * - `publish` never rejects: progress events are best-effort, a Redis outage is logged and must not fail a chart.
  *   ioredis reconnects and re-subscribes on its own (`autoResubscribe`).
  * - Malformed messages on the channel (another program, an incompatible version) are logged and dropped.
+ * - With `keyPrefix` (the app's REDIS_KEY_PREFIX) each publish is one script that also numbers the event and stores
+ *   it for the channels' replay (src/events/redis-store-publish.ts); without it, a plain PUBLISH of an unnumbered
+ *   message (a bus with no replay store behind it).
  */
-export async function createRedisBus (options: { url: string, log: BusLogger, channel?: string }): Promise<EventBus> {
+export async function createRedisBus (options: { url: string, log: BusLogger, channel?: string, keyPrefix?: string }): Promise<EventBus> {
   const { url, log } = options
   const channel = options.channel ?? DEFAULT_REDIS_CHANNEL
   const where = redactRedisUrl(url)
@@ -28,6 +33,8 @@ export async function createRedisBus (options: { url: string, log: BusLogger, ch
   for (const connection of [publisher, subscriber]) connection.on('error', (err: Error) => { lastError = err })
   const listeners = new Set<BusListener>()
   let closing: Promise<void> | undefined
+  const keys = options.keyPrefix === undefined ? undefined : new ReplayKeys(options.keyPrefix)
+  let sequence: ClusterSequence | undefined
 
   subscriber.on('message', (from: string, text: string) => {
     if (from !== channel) return
@@ -36,12 +43,14 @@ export async function createRedisBus (options: { url: string, log: BusLogger, ch
       log.warn({ channel, error: parsed.error, bytes: text.length }, 'malformed event bus message dropped')
       return
     }
+    if (parsed.message.seq !== undefined) sequence?.observe(parsed.message.seq)
     deliverToListeners(listeners, parsed.message, log)
   })
 
   try {
     await Promise.all([publisher.connect(), subscriber.connect()])
     await subscriber.subscribe(channel)
+    if (keys !== undefined) sequence = await ClusterSequence.join(publisher, keys)
   } catch (err) {
     publisher.disconnect()
     subscriber.disconnect()
@@ -51,13 +60,15 @@ export async function createRedisBus (options: { url: string, log: BusLogger, ch
   }
 
   return {
+    ...(sequence === undefined ? {} : { sequence }),
     async publish (message) {
       if (closing !== undefined) {
         log.debug({ requestId: message.event.requestId }, 'event bus closed; message dropped')
         return
       }
       try {
-        await publisher.publish(channel, JSON.stringify(message))
+        if (keys === undefined || sequence === undefined) await publisher.publish(channel, JSON.stringify(message))
+        else await storeAndPublish(publisher, keys, sequence, channel, message)
       } catch (err) {
         log.warn({ redis: where, err: (err as Error).message, requestId: message.event.requestId }, 'event bus publish failed')
       }

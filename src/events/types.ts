@@ -39,4 +39,11 @@ export interface BusMessage {
    */
   owner?: string | null
   event: ChartProgressEvent
+  /**
+   * Set by the Redis bus, never by a publisher (src/events/redis-store-publish.ts): the event's number in the
+   * cluster's replay store; 0 when it was not stored (no instance knows the channel). Absent on the memory bus, and
+   * from an instance that does not number events (an older version during a rolling deploy): such a message is
+   * delivered live with an id of the receiving instance, and is not replayable.
+   */
+  seq?: number
 }

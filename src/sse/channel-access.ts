@@ -29,7 +29,10 @@ export function channelQuotaMessage (max: number): string {
   return `You have ${max} event streams open, the most one client may hold; close one or retry in ${CHANNEL_RETRY_AFTER_SECONDS} seconds.`
 }
 
-/** `prepared`: the channel as loaded from Redis (ChannelRegistry.prepare), with REDIS_URL. */
+/**
+ * Without `prepared`: everything this instance can decide alone (checked before Redis is touched). With `prepared`
+ * (REDIS_URL): the channel as loaded from Redis (ChannelRegistry.prepare), its stored owner and ids.
+ */
 export function admitToChannel (channels: ChannelRegistry, clientId: string, caller: ChannelCaller, lastEventId: string | null, prepared?: PreparedChannel): ChannelAdmission {
   if (!channels.canAccept(clientId)) {
     return { ok: false, status: 503, code: 'SSE_TOO_MANY_CLIENTS', retryAfterSeconds: CHANNEL_RETRY_AFTER_SECONDS, error: `This server has its maximum of ${channels.maxClients} event streams open; retry in ${CHANNEL_RETRY_AFTER_SECONDS} seconds.` }
@@ -41,7 +44,8 @@ export function admitToChannel (channels: ChannelRegistry, clientId: string, cal
   if (caller.principal === null && channels.isLive(clientId) && !channels.provesReceipt(clientId, lastEventId, prepared)) {
     return { ok: false, status: 409, code: 'SSE_CHANNEL_IN_USE', error: `Event channel ${clientId} is open on another connection. To take it over, reconnect with the Last-Event-ID of an event it received; otherwise use another clientId.` }
   }
-  if (!channels.quotaAllows(caller.quotaKey, clientId)) {
+  // With `prepared` the caller reserved its slot before Redis was touched (ChannelRegistry.reserve).
+  if (prepared === undefined && !channels.quotaAllows(caller.quotaKey, clientId)) {
     return { ok: false, status: 429, code: 'SSE_CHANNEL_QUOTA', retryAfterSeconds: CHANNEL_RETRY_AFTER_SECONDS, error: channelQuotaMessage(channels.maxClientsPerKey) }
   }
   return { ok: true }

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino'
 import type { BusMessage } from '../events/types.js'
-import { QuotaCounter } from '../auth/quota.js'
 import { Channel } from './channel.js'
 import { ChannelBinding } from './channel-binding.js'
 import {
@@ -14,6 +13,7 @@ import { KEEPALIVE_FRAME } from './frame.js'
 import type { FrameSink } from './frame-sink.js'
 import type { RedisChannelLog } from './redis-channel-log.js'
 import { ReplayBuffer } from './replay-buffer.js'
+import { StreamQuota, type SharedStreamQuota, type StreamSlot } from './stream-quota.js'
 import { metrics } from '../metrics.js'
 import { NAMED_EVENTS, type ChannelPayload, type WireFormat } from './wire-format.js'
 
@@ -50,6 +50,8 @@ export interface ChannelRegistryOptions {
    * to any instance resumes. Undefined: in this process only.
    */
   shared?: { log: RedisChannelLog, spacing: number }
+  /** The per-key quota counted across instances too (REDIS_URL with the security plugin). */
+  sharedQuota?: SharedStreamQuota
 }
 
 /**
@@ -68,8 +70,6 @@ export interface PreparedChannel {
 
 const DEFAULT_RETRY_MS = 2000
 export const DEFAULT_REMEMBER_MS = 5 * 60_000
-/** How long an event is offered to the shared log again while Redis is unreachable (a restart takes seconds). */
-const STORE_RETRY_MS = 10_000
 const DEFAULT_CLOSING_RETRY_MS = 5000
 
 interface RememberedChannel {
@@ -90,7 +90,12 @@ export interface OpenOptions {
   messagesUrl?: string
   /** With a shared log: what `prepare` returned for this stream. */
   prepared?: PreparedChannel
+  /** What `reserve` returned for this stream; without it the local slot is taken here. */
+  slot?: StreamSlot
 }
+
+/** A replacement of a stream open here: it takes over the replaced stream's slot (see `open`), so nothing to take. */
+const REPLACEMENT: StreamSlot = Object.freeze({ release: () => {} })
 
 /**
  * The per-client SSE channels of one process, fed by the event bus.
@@ -120,8 +125,8 @@ export class ChannelRegistry {
   /** Insertion-ordered by disconnect time, so the oldest (first to expire) come first. */
   readonly #remembered = new Map<string, RememberedChannel>()
   readonly #timers: NodeJS.Timeout[]
-  readonly #quota: QuotaCounter
-  readonly #quotaReleases = new WeakMap<Channel, () => void>()
+  readonly #quota: StreamQuota
+  readonly #quotaReleases = new WeakMap<Channel, StreamSlot>()
   #closed = false
   #slowClientsClosed = 0
   readonly #shared: RedisChannelLog | undefined
@@ -131,8 +136,6 @@ export class ChannelRegistry {
   readonly #opening = new Set<PreparedChannel & { pending: Array<{ seq: number, frame: Buffer }> }>()
   /** With a shared log: the `connected` number of each live stream; stored events up to it came in its replay. */
   readonly #liveFrom = new WeakMap<Channel, number>()
-  /** Bus messages being numbered by the shared log, handled in arrival order. */
-  #storing: Promise<void> = Promise.resolve()
 
   constructor (options: ChannelRegistryOptions) {
     this.#log = options.log
@@ -148,7 +151,7 @@ export class ChannelRegistry {
     this.#closingRetryMs = options.closingRetryMs ?? DEFAULT_CLOSING_RETRY_MS
     this.#rememberMs = options.rememberMs ?? DEFAULT_REMEMBER_MS
     this.#rememberMax = options.rememberMax ?? options.maxClients
-    this.#quota = new QuotaCounter(options.maxClientsPerKey ?? options.maxClients)
+    this.#quota = new StreamQuota(options.maxClientsPerKey ?? options.maxClients, options.sharedQuota)
     this.#timers = [
       setInterval(() => this.#heartbeat(), options.heartbeatMs).unref(),
       setInterval(() => this.#keepalive(), options.keepaliveMs).unref()
@@ -189,6 +192,17 @@ export class ChannelRegistry {
   /** Whether `quotaKey` may open one more stream (a replacement of its own stream always may). */
   quotaAllows (quotaKey: string, clientId: string): boolean {
     return this.#quota.allows(quotaKey) || this.#live.has(clientId)
+  }
+
+  /**
+   * Takes the slot a new stream of `clientId` needs under `quotaKey`'s quota (this instance's and, with a shared
+   * quota, every instance's), before `prepare` writes anything to Redis; pass it to `open`, or release it if the
+   * stream does not open. null: at the quota (429). A replacement of the stream open here needs none: it takes over
+   * that stream's slot. Immediate without a shared quota.
+   */
+  reserve (quotaKey: string, clientId: string): StreamSlot | null | Promise<StreamSlot | null> {
+    if (this.#live.has(clientId)) return REPLACEMENT
+    return this.#quota.reserve(quotaKey)
   }
 
   /** Who a known channel (open, or remembered for a reconnect) belongs to; undefined for an unknown id. */
@@ -259,7 +273,7 @@ export class ChannelRegistry {
    */
   open (clientId: string, sink: FrameSink, lastEventId: string | null, options: OpenOptions = {}): Channel {
     const quotaKey = options.quotaKey ?? ''
-    if (!this.canAccept(clientId) || !this.quotaAllows(quotaKey, clientId)) {
+    if (!this.canAccept(clientId) || (options.slot === undefined && !this.quotaAllows(quotaKey, clientId))) {
       throw new Error(`SSE channel registry cannot accept ${clientId}: ${this.#closed ? 'closed' : 'at the client limit'}`)
     }
     let history: ReplayBuffer | undefined
@@ -267,10 +281,11 @@ export class ChannelRegistry {
     const { prepared } = options
     if (prepared === undefined && this.#shared !== undefined) throw new Error(`SSE channel ${clientId} opened without prepare()`)
     const previous = this.#live.get(clientId)
+    // Taken before the replaced stream closes (its close releases whatever slot it still holds).
+    const slot = this.#slotFor(previous, quotaKey, options.slot)
     if (previous !== undefined) {
       this.#live.delete(clientId)
       previous.close()
-      this.#quotaReleases.get(previous)?.()
       history = previous.history
       binding = previous.binding
       this.#log.debug({ clientId }, 'SSE stream replaced by a new connection with the same clientId')
@@ -292,8 +307,7 @@ export class ChannelRegistry {
 
     const channel = new Channel({ clientId, history, binding, sink, maxQueuedBytes: this.#maxQueuedBytes, remember: options.remember })
     this.#live.set(clientId, channel)
-    const releaseQuota = this.#quota.acquire(quotaKey)
-    if (releaseQuota !== null) this.#quotaReleases.set(channel, releaseQuota)
+    if (slot !== null) this.#quotaReleases.set(channel, slot)
 
     const resumeFrom = lastEventId === null || lastEventId === '' ? null : lastEventId
     // Only an id sent on this very channel resumes it: any other (`<epoch>-0`, one seen on another stream) replays
@@ -337,12 +351,25 @@ export class ChannelRegistry {
   }
 
   /**
+   * The slot of a stream opening: the replaced stream's for a replacement reserved as one (a reconnect keeps the
+   * slot, counted under the key it was taken for), else the reserved one (the replaced stream's, if any, freed), else
+   * one taken here.
+   */
+  #slotFor (previous: Channel | undefined, quotaKey: string, reserved: StreamSlot | undefined): StreamSlot | null {
+    const previousSlot = previous === undefined ? undefined : this.#quotaReleases.get(previous)
+    if (previous !== undefined) this.#quotaReleases.delete(previous)
+    if (reserved === REPLACEMENT && previousSlot !== undefined) return previousSlot
+    previousSlot?.release()
+    return reserved === undefined || reserved === REPLACEMENT ? this.#quota.acquireLocal(quotaKey) : reserved
+  }
+
+  /**
    * Forgets a stream that has closed (for any reason); its replay buffer is remembered for a reconnect. Idempotent,
    * and identity-checked: the late close of a stream that a newer connection replaced never removes the newer one.
    */
   release (channel: Channel): void {
     channel.markClosed()
-    this.#quotaReleases.get(channel)?.()
+    this.#quotaReleases.get(channel)?.release()
     if (this.#live.get(channel.clientId) !== channel) return
     this.#live.delete(channel.clientId)
     if (this.#shared !== undefined) {
@@ -362,13 +389,9 @@ export class ChannelRegistry {
   deliver (message: BusMessage): void {
     if (this.#closed) return
     if (this.#shared !== undefined) {
-      // Every instance asks; Redis stores the event once and gives all the same number. Asked at once (pipelined),
-      // handled one after the other, so each channel gets its events in bus order even when one is asked again.
-      const shared = this.#shared
-      const stored = shared.append(message)
-      this.#storing = this.#storing
-        .then(async () => { this.#deliverStored(message, await this.#storedSeq(shared, message, stored)) })
-        .catch((error: unknown) => { this.#log.warn({ err: error, requestId: message.event.requestId }, 'SSE event delivery failed') })
+      // The publisher stored it and numbered it (src/events/redis-store-publish.ts): no Redis call here. A message
+      // without a number (an instance that does not number events) goes to the live streams only (null).
+      this.#deliverStored(message, message.seq ?? null)
       return
     }
     const owner = message.owner ?? null
@@ -411,15 +434,14 @@ export class ChannelRegistry {
   }
 
   /**
-   * A bus message numbered by the shared log (`seq`; 0: for a channel no instance knows; null: Redis unreachable, so
-   * numbered here and not replayable) to the live streams here and the streams being prepared. A live stream skips
+   * A bus message numbered by its publisher (`seq`; 0: for a channel no instance knows; null: unnumbered, so numbered
+   * here and not replayable) to the live streams here and the streams being prepared. A live stream skips
    * events numbered up to its `connected` event: they were in its replay.
    */
   #deliverStored (message: BusMessage, seq: number | null): void {
     if (this.#closed) return
     if (seq === 0) {
-      // Not stored: no instance knows the channel (counted once, by the instance that published it, would be
-      // better; every instance counts it here).
+      // Not stored: no instance knows the channel (every instance counts it here, as each would drop it alone).
       if (message.clientId !== null && !this.#live.has(message.clientId)) metrics.eventsDropped.inc({ reason: 'no_channel' })
       return
     }
@@ -443,28 +465,6 @@ export class ChannelRegistry {
       delivered++
     }
     if (delivered > 0) metrics.eventsDelivered.inc(delivered)
-  }
-
-  /**
-   * The event's number in the shared log. While Redis reconnects (a restart), asks again for up to STORE_RETRY_MS:
-   * another instance may have stored it meanwhile, and the same number everywhere is what keeps a replay exact.
-   * After that, null: the event goes to the open streams here with an id of this instance, and is not replayable.
-   */
-  async #storedSeq (shared: RedisChannelLog, message: BusMessage, first: Promise<number>): Promise<number | null> {
-    let attempt: Promise<number> = first
-    const deadline = Date.now() + STORE_RETRY_MS
-    for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
-      try {
-        return await attempt
-      } catch (error) {
-        if (this.#closed || Date.now() + delay > deadline) {
-          this.#log.warn({ err: (error as Error).message, requestId: message.event.requestId }, 'SSE replay log (Redis) unreachable: event sent live only')
-          return null
-        }
-      }
-      await new Promise((resolve) => { setTimeout(resolve, delay).unref() })
-      attempt = shared.append(message)
-    }
   }
 
   #keepShared (): void {

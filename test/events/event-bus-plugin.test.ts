@@ -35,7 +35,7 @@ t.test('with REDIS_URL: a Redis bus, closed with the app', async (t) => {
   const message: BusMessage = { clientId: 'c', event: progressEvent() }
   await app.bus.publish(message)
   await waitFor('message over Redis', () => got.length === 1)
-  t.same(got, [message])
+  t.same(got, [{ ...message, seq: 0 }], 'with its number from the publisher (0: no instance knows the channel, nothing stored)')
   const observer = new Redis(redis.url)
   t.teardown(() => { observer.disconnect() })
   const ourConnections = async (): Promise<string[]> => ((await observer.client('LIST')) as string).split('\n').filter((line) => / name=chart-img-mcp-/.test(line))

@@ -10,7 +10,8 @@ import { buildSseApp, progressEvent, type SseApp } from '../support/sse-app.js'
 import { startRedis } from '../support/redis-server.js'
 import { admitToChannel } from '../../src/sse/channel-access.js'
 import type { FrameSink } from '../../src/sse/frame-sink.js'
-import { RedisChannelLog, SEQ_SPACING } from '../../src/sse/redis-channel-log.js'
+import { RedisChannelLog } from '../../src/sse/redis-channel-log.js'
+import { SEQ_SPACING } from '../../src/redis/event-sequence.js'
 import { ChannelRegistry } from '../../src/sse/registry.js'
 import type { Config } from '../../src/config.js'
 import { openStream, type StreamClient } from './stream-client.js'
@@ -42,7 +43,7 @@ t.test('read on A, disconnect, reconnect to B with Last-Event-ID: exactly the mi
 
   const missed = [progressEvent(), progressEvent(), progressEvent(), progressEvent()]
   for (const event of missed) await a.app.bus.publish({ clientId: 'walker', event })
-  await waitFor('the missed events stored once', async () => await redis.xlen('chart-img-mcp:replay:events:walker') === 7 ? true : undefined)
+  await waitFor('the missed events stored once', async () => await redis.xlen('chart-img-mcp:replay:channel:walker') === 7 ? true : undefined)
 
   const second = await openStream(t, b.eventsUrl('walker'), { 'last-event-id': lastId })
   t.equal(second.status, 200)
@@ -75,7 +76,7 @@ t.test('beyond the window, or with an id not sent on this channel: events_missed
   await waitFor('A saw both disconnect', () => a.app.channels.clientCount === 0)
   const missed = Array.from({ length: 6 }, () => progressEvent())
   for (const event of missed) await a.app.bus.publish({ clientId: 'slow', event })
-  await waitFor('stored', async () => await redis.xlen('chart-img-mcp:replay:events:slow') === 6 ? true : undefined)
+  await waitFor('stored', async () => await redis.xlen('chart-img-mcp:replay:channel:slow') === 6 ? true : undefined)
 
   const resumed = await openStream(t, b.eventsUrl('slow'), { 'last-event-id': lastId })
   await waitFor('events_missed', () => resumed.events().some((e) => e.event === 'events_missed'))
