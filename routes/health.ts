@@ -21,8 +21,8 @@ const report = {
     reasons: { type: 'array', items: { type: 'string' } },
     redis: {
       type: 'object',
-      required: ['reachable', 'latencyMs'],
-      properties: { reachable: { type: 'boolean' }, latencyMs: { type: ['number', 'null'] } }
+      required: ['reachable', 'latencyMs', 'subscribed'],
+      properties: { reachable: { type: 'boolean' }, latencyMs: { type: ['number', 'null'] }, subscribed: { type: 'boolean' } }
     }
   }
 } as const

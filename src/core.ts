@@ -118,7 +118,8 @@ export function createCore (options: CoreOptions): Core {
       version: VERSION,
       // With Redis, the store's problem is Redis' (reported by sharedStore, with its own words).
       storeProblem: shared === null ? history.problem : () => null,
-      sharedStore: shared === null ? undefined : async () => await shared.probe.check()
+      sharedStore: shared === null ? undefined : async () => await shared.probe.check(),
+      busProblem: bus.problem
     }),
     drain: async (deadlineMs) => await charts.drain(deadlineMs),
     setBaseUrl (url) {

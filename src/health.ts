@@ -13,8 +13,11 @@ export interface HealthReport {
   version: string
   /** Why the status is not `ok`, one plain sentence each (empty when ok; always set by checkHealth). */
   reasons?: string[]
-  /** The shared store (REDIS_URL only): reachable by a real round-trip, cached about a second. */
-  redis?: { reachable: boolean, latencyMs: number | null }
+  /**
+   * The shared store (REDIS_URL only): reachable by a real round-trip, cached about a second; `subscribed` whether
+   * this instance hears the event bus (false while it re-subscribes after a reconnect).
+   */
+  redis?: { reachable: boolean, latencyMs: number | null, subscribed: boolean }
 }
 
 export interface HealthSources {
@@ -26,6 +29,8 @@ export interface HealthSources {
   storeProblem: () => string | null
   /** The shared store's reachability (REDIS_URL only). */
   sharedStore?: () => Promise<RedisProbeResult>
+  /** Why the event bus may miss events (EventBus.problem), or null. */
+  busProblem?: () => string | null
 }
 
 /**
@@ -37,11 +42,13 @@ export async function checkHealth (sources: HealthSources): Promise<HealthReport
   const engine = await sources.engine.status()
   const storeProblem = sources.storeProblem()
   const shared = await sources.sharedStore?.()
+  const busProblem = sources.busProblem?.() ?? null
   const reasons: string[] = []
   if (!engine.ready) reasons.push(engine.detail)
   if (engine.problem !== undefined) reasons.push(engine.problem)
   if (storeProblem !== null) reasons.push(`History store: ${storeProblem}; charts cannot be saved until an operator fixes DATA_DIR`)
   if (shared?.problem != null) reasons.push(`Shared store: ${shared.problem}; charts cannot be recorded or shared between instances until it answers again (this instance reconnects by itself)`)
+  else if (busProblem !== null) reasons.push(`Event bus: ${busProblem}`)
   let status: HealthReport['status'] = 'ok'
   if (!engine.ready) status = 'unavailable'
   else if (reasons.length > 0) status = 'degraded'
@@ -55,15 +62,16 @@ export async function checkHealth (sources: HealthSources): Promise<HealthReport
     uptime: Math.round((Date.now() - sources.startedAt) / 1000),
     version: sources.version,
     reasons,
-    ...(shared === undefined ? {} : { redis: { reachable: shared.reachable, latencyMs: shared.latencyMs } })
+    ...(shared === undefined ? {} : { redis: { reachable: shared.reachable, latencyMs: shared.latencyMs, subscribed: busProblem === null } })
   }
 }
 
 /**
  * Readiness (`GET /mcp/health/ready`): whether a load balancer should send this instance new work. Not ready when no
- * chart can be made, or when the shared store is unreachable (its requests would fail or not be seen by the others);
+ * chart can be made, or when the shared store is unreachable (its requests would fail or not be seen by the others)
+ * or the event bus is not subscribed yet (its clients would miss events published meanwhile);
  * liveness is `/mcp/health`, which stays 200 while degraded so the instance is not restarted for Redis' outage.
  */
 export function isReady (report: HealthReport): boolean {
-  return report.status !== 'unavailable' && report.redis?.reachable !== false
+  return report.status !== 'unavailable' && report.redis?.reachable !== false && report.redis?.subscribed !== false
 }

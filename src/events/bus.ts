@@ -17,6 +17,11 @@ export interface EventBus {
    * (src/sse/redis-channel-log.ts). Absent on the memory bus.
    */
   readonly sequence?: ClusterSequence
+  /**
+   * Why this process may miss events published elsewhere (the Redis bus is not subscribed: reconnecting), or null.
+   * Readiness fails meanwhile (src/health.ts). Absent on the memory bus, which cannot miss any.
+   */
+  problem?: () => string | null
   /** Ends connections; idempotent. */
   close: () => Promise<void>
 }

@@ -59,8 +59,20 @@ export async function createRedisBus (options: { url: string, log: BusLogger, ch
     throw new Error(`Cannot use Redis at ${where} for the event bus: ${reason}`, { cause: err })
   }
 
+  // Subscribed, as far as we know. Each connection reconnects on its own schedule, so after a Redis restart the
+  // shared-state connection (behind the readiness probe) may be back while this one still waits to retry, and a
+  // chart made then had its events lost for this instance's streams (test/cluster/redis-restart.test.ts). ioredis
+  // also says `ready` before Redis acknowledges its automatic re-SUBSCRIBE; so this counts as subscribed again only
+  // once our own SUBSCRIBE (a no-op for a channel already subscribed) is acknowledged.
+  let subscribed = true
+  subscriber.on('close', () => { subscribed = false })
+  subscriber.on('ready', () => {
+    subscriber.subscribe(channel).then(() => { subscribed = subscriber.status === 'ready' }, () => {})
+  })
+
   return {
     ...(sequence === undefined ? {} : { sequence }),
+    problem: () => subscribed ? null : `the event bus is not subscribed to Redis at ${where} yet (reconnecting); events published meanwhile do not reach this instance`,
     async publish (message) {
       if (closing !== undefined) {
         log.debug({ requestId: message.event.requestId }, 'event bus closed; message dropped')

@@ -95,3 +95,28 @@ t.test('Redis going away: publish logs and resolves instead of failing the chart
   await t.resolves(bus.publish({ clientId: null, event: progressEvent() }))
   t.ok(warnings.some((w) => w.requestId !== undefined && typeof w.err === 'string'), 'the failed publish was logged')
 })
+
+t.test('a Redis restart: the bus says so while it is not subscribed, and once it says subscribed it hears everything', async (t) => {
+  const redis = await startRedis(t, t.testdir())
+  const channel = `test:${process.pid}:restart`
+  const { log } = recordingLog()
+  const bus = await createRedisBus({ url: redis.url, log, channel })
+  t.teardown(async () => { await bus.close() })
+  const heard: BusMessage[] = []
+  bus.subscribe((m) => heard.push(m))
+  t.equal(bus.problem?.(), null, 'subscribed after boot')
+
+  await redis.stop()
+  await waitFor('the bus to notice', () => bus.problem?.() !== null)
+  t.match(bus.problem?.(), /not subscribed to Redis at redis:\/\/127\.0\.0\.1:\d+\/? yet/, 'a reason readiness can show')
+
+  await redis.restart()
+  await waitFor('the bus to say subscribed again', () => bus.problem?.() === null, 30_000)
+  // The moment it says so, Redis already counts it among the channel's subscribers: nothing published now is lost.
+  const publisher = new Redis(redis.url)
+  t.teardown(() => { publisher.disconnect() })
+  const message: BusMessage = { clientId: 'c1', event: progressEvent() }
+  t.equal(await publisher.publish(channel, JSON.stringify(message)), 1, 'one subscriber (this bus) received it')
+  await waitFor('the message', () => heard.length === 1)
+  t.same(heard, [message])
+})
