@@ -121,6 +121,7 @@ export default fp(async function mcpSessionsPlugin (fastify: FastifyInstance, op
       retryMs: SSE_RETRY_MS
     })
     fastify.mcp.shared = shared
+    if (fastify.hasDecorator('core')) fastify.core.addSubscription(() => shared.problem())
     // 2026-07-28 MRTR: a requestState sealed on one instance is verified on whichever gets the retry.
     shareRequestStateKey(await sharedSecret(redis, `${config.REDIS_KEY_PREFIX}mcp:request-state-key`))
     fastify.addHook('onClose', async () => {

@@ -35,6 +35,8 @@ export interface Core {
    * then (and always over stdio) image URLs are file:// URLs of the stored images.
    */
   setBaseUrl: (url: string) => void
+  /** Another Redis subscriber readiness waits for (its SubscriptionState.problem). */
+  addSubscription: (problem: () => string | null) => void
   close: () => Promise<void>
 }
 
@@ -106,6 +108,8 @@ export function createCore (options: CoreOptions): Core {
   let baseUrl: string | null = config.PUBLIC_BASE_URL ?? null
   const charts = createChartService({ engine, history, bus, publicBaseUrl: () => baseUrl, turns, log })
   let closed = false
+  // Redis subscribers whose gaps readiness must wait out: the bus here, the MCP relay (plugins/mcp-sessions.ts).
+  const subscriptions: Array<() => string | null> = bus.problem === undefined ? [] : [bus.problem]
   return {
     history,
     shared,
@@ -119,9 +123,18 @@ export function createCore (options: CoreOptions): Core {
       // With Redis, the store's problem is Redis' (reported by sharedStore, with its own words).
       storeProblem: shared === null ? history.problem : () => null,
       sharedStore: shared === null ? undefined : async () => await shared.probe.check(),
-      busProblem: bus.problem
+      subscriptionProblem: () => {
+        for (const problem of subscriptions) {
+          const found = problem()
+          if (found !== null) return found
+        }
+        return null
+      }
     }),
     drain: async (deadlineMs) => await charts.drain(deadlineMs),
+    addSubscription (problem) {
+      subscriptions.push(problem)
+    },
     setBaseUrl (url) {
       if (config.PUBLIC_BASE_URL === undefined) baseUrl = url
     },

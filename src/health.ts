@@ -15,7 +15,7 @@ export interface HealthReport {
   reasons?: string[]
   /**
    * The shared store (REDIS_URL only): reachable by a real round-trip, cached about a second; `subscribed` whether
-   * this instance hears the event bus (false while it re-subscribes after a reconnect).
+   * this instance hears the other instances (event bus, MCP relay; false while they re-subscribe after a reconnect).
    */
   redis?: { reachable: boolean, latencyMs: number | null, subscribed: boolean }
 }
@@ -29,8 +29,8 @@ export interface HealthSources {
   storeProblem: () => string | null
   /** The shared store's reachability (REDIS_URL only). */
   sharedStore?: () => Promise<RedisProbeResult>
-  /** Why the event bus may miss events (EventBus.problem), or null. */
-  busProblem?: () => string | null
+  /** Why this instance may miss messages of the other instances (a Redis subscriber re-subscribing), or null. */
+  subscriptionProblem?: () => string | null
 }
 
 /**
@@ -42,13 +42,13 @@ export async function checkHealth (sources: HealthSources): Promise<HealthReport
   const engine = await sources.engine.status()
   const storeProblem = sources.storeProblem()
   const shared = await sources.sharedStore?.()
-  const busProblem = sources.busProblem?.() ?? null
+  const subscriptionProblem = sources.subscriptionProblem?.() ?? null
   const reasons: string[] = []
   if (!engine.ready) reasons.push(engine.detail)
   if (engine.problem !== undefined) reasons.push(engine.problem)
   if (storeProblem !== null) reasons.push(`History store: ${storeProblem}; charts cannot be saved until an operator fixes DATA_DIR`)
   if (shared?.problem != null) reasons.push(`Shared store: ${shared.problem}; charts cannot be recorded or shared between instances until it answers again (this instance reconnects by itself)`)
-  else if (busProblem !== null) reasons.push(`Event bus: ${busProblem}`)
+  else if (subscriptionProblem !== null) reasons.push(`Redis pub/sub: ${subscriptionProblem}`)
   let status: HealthReport['status'] = 'ok'
   if (!engine.ready) status = 'unavailable'
   else if (reasons.length > 0) status = 'degraded'
@@ -62,7 +62,7 @@ export async function checkHealth (sources: HealthSources): Promise<HealthReport
     uptime: Math.round((Date.now() - sources.startedAt) / 1000),
     version: sources.version,
     reasons,
-    ...(shared === undefined ? {} : { redis: { reachable: shared.reachable, latencyMs: shared.latencyMs, subscribed: busProblem === null } })
+    ...(shared === undefined ? {} : { redis: { reachable: shared.reachable, latencyMs: shared.latencyMs, subscribed: subscriptionProblem === null } })
   }
 }
 

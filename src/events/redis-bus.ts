@@ -1,5 +1,6 @@
 import { closeRedisConnection, openRedisConnection, redactRedisUrl } from '../redis/connection.js'
 import { ClusterSequence, ReplayKeys } from '../redis/event-sequence.js'
+import { trackSubscription } from '../redis/subscription-state.js'
 import type { BusListener, EventBus } from './bus.js'
 import { parseBusMessage } from './bus-message-schema.js'
 import { deliverToListeners, type BusLogger } from './memory-bus.js'
@@ -59,20 +60,11 @@ export async function createRedisBus (options: { url: string, log: BusLogger, ch
     throw new Error(`Cannot use Redis at ${where} for the event bus: ${reason}`, { cause: err })
   }
 
-  // Subscribed, as far as we know. Each connection reconnects on its own schedule, so after a Redis restart the
-  // shared-state connection (behind the readiness probe) may be back while this one still waits to retry, and a
-  // chart made then had its events lost for this instance's streams (test/cluster/redis-restart.test.ts). ioredis
-  // also says `ready` before Redis acknowledges its automatic re-SUBSCRIBE; so this counts as subscribed again only
-  // once our own SUBSCRIBE (a no-op for a channel already subscribed) is acknowledged.
-  let subscribed = true
-  subscriber.on('close', () => { subscribed = false })
-  subscriber.on('ready', () => {
-    subscriber.subscribe(channel).then(() => { subscribed = subscriber.status === 'ready' }, () => {})
-  })
+  const subscription = trackSubscription(subscriber, [channel], 'the event bus')
 
   return {
     ...(sequence === undefined ? {} : { sequence }),
-    problem: () => subscribed ? null : `the event bus is not subscribed to Redis at ${where} yet (reconnecting); events published meanwhile do not reach this instance`,
+    problem: subscription.problem,
     async publish (message) {
       if (closing !== undefined) {
         log.debug({ requestId: message.event.requestId }, 'event bus closed; message dropped')

@@ -13,6 +13,7 @@
  * session-records and the event store).
  */
 import type { Redis } from 'ioredis'
+import { trackSubscription, type SubscriptionState } from '../redis/subscription-state.js'
 import type { JSONRPCMessage } from '@modelcontextprotocol/server'
 import type { McpAuthInfo } from '../auth/mcp-auth-info.js'
 
@@ -42,6 +43,7 @@ export class SessionRelay {
   /** Messages for this instance only. */
   readonly #own: string
   readonly #log: RelayLogger
+  #subscription: SubscriptionState | undefined
   #listener: ((message: RelayMessage) => void) | undefined
 
   /** `instance`: this instance's id, which other instances address it by (`to`). */
@@ -71,6 +73,12 @@ export class SessionRelay {
   async start (listener: (message: RelayMessage) => void): Promise<void> {
     this.#listener = listener
     await this.#subscriber.subscribe(this.#channel, this.#own)
+    this.#subscription = trackSubscription(this.#subscriber, [this.#channel, this.#own], 'the MCP session relay')
+  }
+
+  /** Why relayed messages may be missed now (re-subscribing after a reconnect), or null; readiness waits for it. */
+  problem (): string | null {
+    return this.#subscription?.problem() ?? null
   }
 
   /** Best effort: a Redis outage is logged; what it carried is still in Redis (event store) or ends by TTL. */

@@ -370,6 +370,11 @@ export class SharedSessions {
   }
 
   /** Closes every local copy (sessions live on in Redis). */
+  /** Why relayed messages may be missed now (the relay re-subscribing after a Redis reconnect), or null. */
+  problem (): string | null {
+    return this.#relay.problem()
+  }
+
   async closeAll (): Promise<void> {
     this.streams.close()
     await Promise.allSettled([...this.#copies.values()].map(async (copy) => { await copy.close() }))
