@@ -90,8 +90,8 @@ t.test('Redis restarts: a client that reconnects within the replay window misses
   t.notOk(second.isError, `a chart after the restart${second.isError ? `: ${second.text.split('\n')[0]}` : ''}`)
   const secondId = requestIdOf(second.text)
   // A new connection resuming from the very first event, through nginx (likely another instance): everything after
-  // it, across the restart, from the replay store. (The stream that stayed open may miss an event published while its
-  // instance was still resubscribing to the bus; a client gets it back this way, by reconnecting.)
+  // it, across the restart, from the replay store. (Events published while Redis was down never reached the bus; a
+  // stream's instance is ready again only once it hears the bus: src/redis/subscription-state.ts.)
   const resumed = await openStream(t, `${cluster.url}/mcp/events/replay-window`, { 'last-event-id': received[0].id })
   const replayed = await waitFor('the replay up to the second chart\'s end', () => {
     const events = resumed.events().filter((e) => e.event === 'chart_progress')
