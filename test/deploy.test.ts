@@ -103,7 +103,7 @@ t.test('the compiled app starts from the image layout, passes the HEALTHCHECK, a
   t.match(await page.text(), /<title>Chat · chart-img-mcp<\/title>/, 'the chat page')
   const common = await fetch(`http://127.0.0.1:${port}/common.js`)
   t.equal(common.status, 200, 'with the script every page shares')
-  await common.body?.cancel()
+  await common.arrayBuffer()
 
   const dockerfile = await readDockerfile()
   const healthcheck = dockerfile.instruction('HEALTHCHECK')[0]

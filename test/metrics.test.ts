@@ -45,7 +45,9 @@ t.test('GET /metrics: Prometheus text; channels, sessions, events, replays and r
     body: JSON.stringify({ symbol: 'SP:SPX', width: 400, height: 300 })
   })
   t.equal(chart.status, 200)
-  await chart.body?.cancel()
+  // Read to the end, not cancelled: a cancelled 23 kB answer leaves its connection busy on the server, and the app's
+  // close then waits for it (about 70 s) in teardown.
+  await chart.arrayBuffer()
   await waitFor('completed', () => stream.events().some((e) => e.data?.includes('"completed"')))
   const progress = stream.events().filter((e) => e.event === 'chart_progress')
   // An event for a client with no channel here is dropped (no_channel).
@@ -54,7 +56,7 @@ t.test('GET /metrics: Prometheus text; channels, sessions, events, replays and r
     headers: { 'content-type': 'application/json', 'x-client-id': 'nobody-listens' },
     body: JSON.stringify({ symbol: 'SP:SPX', width: 400, height: 300 })
   })
-  await unheard.body?.cancel()
+  await unheard.arrayBuffer()
   // A reconnection that gets everything it missed is a replay hit.
   const lastId = progress[0].id ?? ''
   stream.abort()
@@ -86,7 +88,7 @@ t.test('GET /metrics: Chart-IMG calls counted by status', async (t) => {
       body: JSON.stringify({ symbol: 'NASDAQ:AAPL', width: 400, height: 300 })
     })
     t.equal(chart.status, 200)
-    await chart.body?.cancel()
+    await chart.arrayBuffer()
   }
   const after = await scrapeMetrics(url)
   const delta = (status: string): number => metricValue(after, 'chart_img_mcp_chart_img_calls_total', { status }) - metricValue(before, 'chart_img_mcp_chart_img_calls_total', { status })

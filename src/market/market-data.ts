@@ -238,6 +238,7 @@ export function createMarketData (options: MarketDataOptions): MarketData {
     },
 
     async close () {
+      for (const provider of providers) provider.close()
       catalog.close()
       await cache?.close()
     }

@@ -34,6 +34,13 @@ function sharedEngine (): Promise<ChartEngine> {
   return shared
 }
 
+let single: Promise<ChartEngine> | undefined
+/** One engine with a single worker and no cache, shared the same way, for the tests of queueing and aborts. */
+function singleWorkerEngine (): Promise<ChartEngine> {
+  single ??= engineFor(t, { workers: 1, cacheEntries: 0 })
+  return single
+}
+
 const quiet = { signal: new AbortController().signal, onStage: () => {} }
 
 function image (result: RenderResult): Extract<RenderResult, { kind: 'image' }> {
@@ -147,7 +154,7 @@ t.test('cache: an identical request is served from the cache; any change misses'
 })
 
 t.test('cacheEntries 0 disables the cache', async (t) => {
-  const engine = await engineFor(t, { cacheEntries: 0, workers: 1 })
+  const engine = await singleWorkerEngine()
   const request = chartRequest({ symbol: 'CBOE:VIX' })
   await engine.render(request, quiet)
   t.equal(image(await engine.render(request, quiet)).cached, false)
@@ -170,7 +177,7 @@ t.test('a full queue answers BUSY at once, with a retry hint', async (t) => {
 })
 
 t.test('a job waiting behind others reports queued, then rendering', async (t) => {
-  const engine = await engineFor(t, { workers: 1, cacheEntries: 0 })
+  const engine = await singleWorkerEngine()
   const stages: string[] = []
   const first = engine.render(chartRequest({ symbol: 'SP:SPX', width: 1000 }), quiet)
   const second = engine.render(chartRequest({ symbol: 'SP:SPX', width: 1001 }), { signal: new AbortController().signal, onStage: (s) => stages.push(`${s.status}: ${s.message}`) })
@@ -179,7 +186,7 @@ t.test('a job waiting behind others reports queued, then rendering', async (t) =
 })
 
 t.test('abort: before start, while queued, while rendering', async (t) => {
-  const engine = await engineFor(t, { workers: 1, cacheEntries: 0 })
+  const engine = await singleWorkerEngine()
   const aborted = new AbortController()
   aborted.abort()
   t.equal((await rejection(engine.render(chartRequest({ symbol: 'SP:SPX' }), { signal: aborted.signal, onStage: () => {} }))).code, 'CANCELLED', 'already aborted')
@@ -200,7 +207,8 @@ t.test('abort: before start, while queued, while rendering', async (t) => {
 })
 
 t.test('rendering never blocks the event loop', async (t) => {
-  const engine = await engineFor(t, { workers: 2, cacheEntries: 0 })
+  // Eight different charts: the shared engine's cache cannot answer any of them.
+  const engine = await sharedEngine()
   const heavy = (i: number): ChartRequest => chartRequest({ symbol: 'SP:SPX', range: '5Y', width: 1900 + i, height: 1000, studies: [{ name: 'Volume' }, { name: 'Relative Strength Index' }, { name: 'MACD' }] })
   await engine.render(heavy(9), quiet)
   // Counted, not timed (timing belongs in bench/): how often a 1 ms timer runs while 8 renders run. Rendering on the

@@ -122,25 +122,23 @@ export interface RawResponse {
 }
 
 /**
- * One request over node:http (Host can be forged). For event streams, resolves once the headers and the first chunk
- * are in (or the response ended), then drops the connection.
+ * One request over node:http (Host can be forged). An open event stream (200 text/event-stream) resolves as soon as
+ * its headers are in, with an empty body, and the connection is dropped: the status is the answer, and a stream may
+ * send its first bytes only at its first keep-alive (15 s for GET /mcp).
  */
 export async function send (base: string, path: string, options: { method?: string, headers?: Record<string, string>, body?: string } = {}): Promise<RawResponse> {
   const target = new URL(base)
   return await new Promise((resolve, reject) => {
     const req = httpRequest({ host: target.hostname, port: target.port, path, method: options.method ?? 'GET', headers: options.headers ?? {} }, (res) => {
+      if (String(res.headers['content-type']).startsWith('text/event-stream') && res.statusCode === 200) {
+        resolve({ status: res.statusCode, headers: res.headers, body: '' })
+        req.destroy()
+        return
+      }
       let body = ''
-      const finish = (): void => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body }) }
       res.setEncoding('utf8')
-      const streaming = String(res.headers['content-type']).startsWith('text/event-stream') && res.statusCode === 200
-      res.on('data', (chunk: string) => {
-        body += chunk
-        if (streaming) {
-          finish()
-          req.destroy()
-        }
-      })
-      res.on('end', finish)
+      res.on('data', (chunk: string) => { body += chunk })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body }) })
     })
     req.on('error', (error) => { if (!req.destroyed) reject(error) })
     req.end(options.body)

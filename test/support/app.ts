@@ -2,9 +2,16 @@
  * Test helper: the real app on 127.0.0.1:0 with a fresh DATA_DIR, closed (awaited) at teardown.
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import { Agent, setGlobalDispatcher } from 'undici'
 import { buildApp, type AppOptions } from '../../src/app.js'
 import { testConfig, type Config } from '../../src/config.js'
 import { waitFor } from '../sse/wait.js'
+
+// The tests' HTTP clients (fetch, eventsource) keep an idle connection for 500 ms instead of undici's default 4 s.
+// After a client cancels an SSE stream, undici keeps that connection for reuse while Node's server does not count it
+// as idle, so `app.close()` in teardown waited for the client's keep-alive to run out: 4 s in every test that cancels
+// a stream before its end. Only connection reuse changes; no request or assertion does.
+setGlobalDispatcher(new Agent({ keepAliveTimeout: 500 }))
 
 export interface RunningApp {
   app: FastifyInstance

@@ -61,6 +61,12 @@ export interface ProviderHttpOptions {
 export interface ProviderHttp {
   /** GETs `path?query` and returns the parsed JSON body of a success. Throws ProviderError. */
   getJson: (path: string, query: Record<string, string>, signal: AbortSignal) => Promise<unknown>
+  /**
+   * Rejects the requests still waiting for their turn and stops the limiter's timer: a request cancelled while
+   * queued leaves p-throttle's timer armed (it has no per-call abort), which would keep the process alive for up
+   * to one rate window (a minute for Twelve Data) after the server closed.
+   */
+  close: () => void
 }
 
 /** Seconds or an HTTP date (RFC 9110 §10.2.3), as milliseconds from now. */
@@ -75,7 +81,8 @@ export function parseRetryAfter (value: string | null, now = Date.now()): number
 export function createProviderHttp (options: ProviderHttpOptions): ProviderHttp {
   const { name, log } = options
   const base = options.baseUrl.replace(/\/+$/, '')
-  const throttle = pThrottle({ limit: options.rate.limit, interval: options.rate.intervalMs })
+  const closing = new AbortController()
+  const throttle = pThrottle({ limit: options.rate.limit, interval: options.rate.intervalMs, signal: closing.signal })
   const send = throttle(async (url: string, signal: AbortSignal): Promise<Response> => {
     // A chart cancelled while waiting for its turn spends nothing.
     signal.throwIfAborted()
@@ -142,7 +149,7 @@ export function createProviderHttp (options: ProviderHttpOptions): ProviderHttp 
     }
   }
 
-  return { getJson }
+  return { getJson, close: () => { closing.abort(new ProviderError('cancelled', `${name} is closed`)) } }
 }
 
 /** Settles with `work`, or rejects as soon as `signal` aborts (the work itself is left to its own signal). */

@@ -52,4 +52,6 @@ export interface MarketDataProvider {
   fetchBars: (options: FetchBarsOptions) => Promise<Bar[]>
   /** Symbols matching a text (case-insensitive), at most `limit`; absent when the provider has no search. */
   searchSymbols?: (query: string, limit: number, signal: AbortSignal) => Promise<ProviderSymbol[]>
+  /** Stops the request limiter: requests still waiting for their turn fail as cancelled (at server close). */
+  close: () => void
 }

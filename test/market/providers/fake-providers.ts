@@ -249,14 +249,19 @@ export function connectorOptions (baseUrl: string, maxRetryWaitMs: number): Conn
 /** The connector tests' clock: Friday 2026-11-27 15:20 UTC, 10:20 in New York, the day after Thanksgiving. */
 export const CONNECTOR_NOW = Date.UTC(2026, 10, 27, 15, 20)
 
-/** One connector against a fresh fake server whose clock stands at `now`; the server closes when the test ends. */
-export async function startConnector<P> (
+/**
+ * One connector against a fresh fake server whose clock stands at `now`; the server and the connector (its request
+ * limiter) close when the test ends.
+ */
+export async function startConnector<P extends Pick<MarketDataProvider, 'close'>> (
   t: Test, create: (options: ConnectorOptions) => P, options: { maxRetryWaitMs?: number, now?: number } = {}
 ): Promise<{ fake: FakeProviders, provider: P }> {
   const now = options.now ?? CONNECTOR_NOW
   const fake = await startFakeProviders(() => now)
   t.teardown(fake.close)
-  return { fake, provider: create(connectorOptions(fake.url, options.maxRetryWaitMs ?? 5000)) }
+  const provider = create(connectorOptions(fake.url, options.maxRetryWaitMs ?? 5000))
+  t.teardown(() => { provider.close() })
+  return { fake, provider }
 }
 
 /** The three connectors pointed at a fake server (Twelve Data with the key it accepts and no practical rate cap). */

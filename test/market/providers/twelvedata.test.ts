@@ -86,4 +86,10 @@ t.test('the per-minute limiter queues requests; a cancelled one stops waiting fo
   setImmediate(() => { controller.abort() })
   await t.rejects(queued, { kind: 'cancelled', message: 'The request to Twelve Data was cancelled' })
   t.equal(fake.callsTo('/time_series').length, 1, 'the second request never went out: 1 per minute')
+  // Closing the connector (server shutdown) ends the wait of a request still in the queue, and the limiter's timer
+  // with it: a process that closed its server is not kept alive for the rest of the minute.
+  const waiting = provider.fetchBars({ ticker: 'NASDAQ:AAPL', interval: '1D', from: NOW - 5 * DAY, to: NOW, signal })
+  provider.close()
+  await t.rejects(waiting, { kind: 'cancelled', message: 'Twelve Data is closed' })
+  t.equal(fake.callsTo('/time_series').length, 1, 'nothing went out after close')
 })

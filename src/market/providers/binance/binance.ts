@@ -83,7 +83,8 @@ export function createBinanceProvider (options: ConnectorOptions): MarketDataPro
       return bars
     },
 
-    searchSymbols
+    searchSymbols,
+    close: http.close
   }
 }
 

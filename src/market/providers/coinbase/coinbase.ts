@@ -86,7 +86,8 @@ export function createCoinbaseProvider (options: ConnectorOptions): MarketDataPr
       return [...byTime.values()].sort((a, b) => a.time - b.time)
     },
 
-    searchSymbols
+    searchSymbols,
+    close: http.close
   }
 }
 

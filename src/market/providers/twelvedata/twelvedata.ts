@@ -129,7 +129,9 @@ export function createTwelveDataProvider (options: TwelveDataOptions): MarketDat
         .filter((s) => EXCHANGE_ZONES[s.exchange] !== undefined)
         .map((s) => ({ symbol: `${s.exchange}:${s.symbol}`, description: `${s.instrument_name}${s.instrument_type === undefined ? '' : ` (${s.instrument_type})`}, via Twelve Data` }))
         .slice(0, limit)
-    }
+    },
+
+    close: http.close
   }
 }
 
