@@ -17,16 +17,32 @@ export const SHUTDOWN_CLOSE_GRACE_MS = 3_000
 /** With the defaults, the process is gone within this (PM2 and systemd stop timeouts must exceed it). */
 export const SHUTDOWN_HARD_LIMIT_MS = SHUTDOWN_DEADLINE_MS + SHUTDOWN_CLOSE_GRACE_MS
 
+/**
+ * How long `app.close()` waits for connections still busy once streams and sessions have been ended: the rest are cut.
+ * Node's server.close() waits for every connection that is not idle, and a client that stopped reading a response (or
+ * never finished sending its request) is not idle until keepAliveTimeout or headersTimeout (a minute or more), past the
+ * hard limit, which would turn a clean deploy into exit 1. Half the close grace leaves time for the rest of closing.
+ */
+export const CUT_BUSY_CONNECTIONS_AFTER_MS = SHUTDOWN_CLOSE_GRACE_MS / 2
+
 /** Runs the shutdown sequence on `app`; resolves with the exit code. Exported for tests. */
 export async function shutDown (app: FastifyInstance, deadlineMs: number): Promise<number> {
+  let cut: NodeJS.Timeout | undefined
   try {
     const charts = await app.drain(deadlineMs)
     app.log.info(charts, 'chart work drained')
+    cut = setTimeout(() => {
+      app.log.warn('connections still busy after the streams were closed: cutting them')
+      app.server.closeAllConnections()
+    }, CUT_BUSY_CONNECTIONS_AFTER_MS)
+    cut.unref()
     await app.close()
     return 0
   } catch (error) {
     app.log.error({ err: error }, 'error while shutting down')
     return 1
+  } finally {
+    clearTimeout(cut)
   }
 }
 

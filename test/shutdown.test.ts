@@ -5,9 +5,12 @@
  * running work is aborted and still answered. The process-level SIGTERM → exit 0 path is test/deploy.test.ts and
  * the fault suite (bench/reliability).
  */
+import { once } from 'node:events'
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import t from 'tap'
 import type { ChartStatus } from '../src/events/types.js'
+import { shutDown } from '../src/server.js'
 import { callTool, heavyChartArgs, startApp } from './support/app.js'
 import { parseSse } from './sse/sse-text.js'
 import { waitFor } from './sse/wait.js'
@@ -109,4 +112,18 @@ t.test('new charts during a drain are refused at intake (nothing recorded as sta
   t.match(outcome.ok ? '' : outcome.message, /shutting down/)
   t.equal((await app.core.charts.recent(10, null)).length, 0)
   t.equal((await fetch(`${url}/mcp/health`)).status, 503)
+})
+
+t.test('shutdown does not wait for a client that never finishes its request: its connection is cut', async (t) => {
+  const { app, url } = await startApp(t)
+  const { port } = new URL(url)
+  const socket = connect(Number(port), '127.0.0.1')
+  await once(socket, 'connect')
+  // Headers never end: Node counts this connection busy (not idle) until headersTimeout, a minute away.
+  socket.write('GET /mcp/health HTTP/1.1\r\nHost: 127.0.0.1\r\n')
+  const closed = once(socket, 'close')
+  socket.on('error', () => {})
+  t.equal(await shutDown(app, 1000), 0, 'shutdown completes, exit code 0')
+  await closed
+  t.pass('the half-sent request\'s connection was closed by the server')
 })
