@@ -16,7 +16,7 @@ import type { Logger } from 'pino'
 import { queryStringSchema } from '../src/http/query-schema.js'
 import { callTool } from '../src/jsonrpc-methods.js'
 import { httpStatusOfCode } from '../src/jsonrpc.js'
-import { failureOf } from '../src/tools/results.js'
+import { failureCauseOf } from '../src/tools/results.js'
 import { errorBody } from './http-tool-call.js'
 
 /** Bundled data does not change, but live providers' last bar does: five minutes is fresh enough for an embed. */
@@ -82,7 +82,7 @@ export default async function chartRenderRoutes (fastify: FastifyInstance): Prom
     }
     const text = outcome.result.content.flatMap((block) => block.type === 'text' ? [block.text] : []).join('\n')
     if (outcome.result.isError === true) {
-      const cause = failureOf(outcome.result)
+      const cause = failureCauseOf(outcome.result)
       const status = cause === undefined ? 500 : STATUS_OF_FAILURE[cause.code] ?? 500
       if (status >= 500) log.warn({ code: cause?.code, text }, 'chart image not served')
       return { ok: false, status, message: status === 500 ? 'Internal Server Error' : text, ...(cause?.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: cause.retryAfterSeconds }) }

@@ -11,8 +11,8 @@
  * the TTL. The record also names that instance (`instance`, its id in src/redis/instance-liveness.ts): a record read
  * while pending or rendering whose instance's liveness key is gone (the instance was killed, or lost Redis for longer
  * than the liveness TTL) can never finish, and is turned `failed` with ORPHANED_MESSAGE on the spot, written back by a
- * compare-and-set so that concurrent readers on any instance agree on one outcome. The row cap (HISTORY_MAX_ROWS) is enforced after every insert that passes it; the age cap by the TTL and
- * by a prune every PRUNE_EVERY inserts. Pruned rows take their images with them (`images`).
+ * compare-and-set so that concurrent readers on any instance agree on one outcome. The row cap (HISTORY_MAX_ROWS) is
+ * enforced after every insert that passes it; the age cap by the TTL and by a prune every PRUNE_EVERY inserts. Pruned rows take their images with them (`images`).
  */
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'

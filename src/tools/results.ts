@@ -28,7 +28,7 @@ export function toolError (message: string, cause?: FailureMeta): ToolResult {
 }
 
 /** The machine-readable cause of a failed result (FAILURE_META_KEY), if it has one. */
-export function failureOf (result: ToolResult): FailureMeta | undefined {
+export function failureCauseOf (result: ToolResult): FailureMeta | undefined {
   const cause = result._meta?.[FAILURE_META_KEY] as FailureMeta | undefined
   return typeof cause?.code === 'string' ? cause : undefined
 }
